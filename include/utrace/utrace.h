@@ -173,6 +173,11 @@ void utrace_engine_get(struct utrace_engine *engine);
 void utrace_engine_put(struct utrace_engine *engine);
 /* The thread the engine is attached to (its tid changes when a non-leader thread execs). */
 pid_t utrace_engine_tid(const struct utrace_engine *engine);
+/*
+ * Extension: the thread's wait status (as from waitpid) once it is dead, e.g. inside
+ * report_death, where the kernel API passes only the exit signal; -ESRCH before.
+ */
+int utrace_engine_exit_status(const struct utrace_engine *engine);
 
 /*
  * Replace the engine's event mask.  Returns 0, -ESRCH (detached or reaped), -EALREADY (changing

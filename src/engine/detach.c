@@ -1,1 +1,115 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Letting go of everything: the tracer's exit path (Ctrl-C, SIGTERM, SIGHUP).
+ *
+ * PTRACE_DETACH needs a thread in a ptrace-stop, so every running thread is interrupted and
+ * the stops are collected.  A signal-delivery-stop hands its signal to PTRACE_DETACH, so
+ * pending signals are kept; a group-stop stays a group-stop after detach (the kernel re-arms
+ * it), so a stopped process stays stopped.  Children that appear meanwhile (a clone event
+ * under way) are collected and detached as well.  A process that carries our seccomp filter
+ * cannot outlive us: its filtered syscalls would fail with ENOSYS, so it is killed, with a
+ * warning.  Engines are dropped without further callbacks.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine-priv.h"
+#include "util/log.h"
+
+static void stop_one(struct eng_thread *th, void *arg)
+{
+	int *running = arg;
+
+	if (th->stop != ENG_RUNNING || th->dead)
+		return;
+	(*running)++;
+	if (!th->new_child && !th->interrupt_sent && pt_interrupt(th->tid) == 0)
+		th->interrupt_sent = true;
+}
+
+static void note_stop(pid_t tid, int status)
+{
+	struct eng_thread *th = eng_thread_find(tid);
+	int sig = WSTOPSIG(status), event = status >> 16;
+	unsigned long msg = 0;
+
+	if (!th) {
+		eng_handle_status(tid, status); /* adopts an early child, or records an exit */
+		th = eng_thread_find(tid);
+		if (th)
+			th->early_stop = false;
+		return;
+	}
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		eng_thread_free(th);
+		return;
+	}
+	th->new_child = false;
+	th->interrupt_sent = false;
+	if (event == 0 && sig != (SIGTRAP | 0x80)) {
+		th->stop = ENG_STOP_SIGNAL;
+		th->inject_sig = sig;
+	} else if (event == PTRACE_EVENT_STOP && sig != SIGTRAP) {
+		th->stop = ENG_STOP_GROUP;
+	} else {
+		th->stop = ENG_STOP_EVENT;
+	}
+	if ((event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+	     event == PTRACE_EVENT_VFORK) &&
+	    pt_geteventmsg(tid, &msg) == 0 && msg && !eng_thread_find((pid_t)msg)) {
+		struct eng_proc *proc = eng_proc_get(th->proc->tgid);
+		struct eng_thread *child = proc ? eng_thread_new((pid_t)msg, proc) : NULL;
+
+		if (child)
+			child->new_child = true;
+		else
+			eng_proc_put(proc);
+	}
+}
+
+static void release_one(struct eng_thread *th, void *arg)
+{
+	if (th->proc->filtered) {
+		pr_warn("pid %d: killed: it carries a seccomp filter that needs the tracer",
+			th->proc->tgid);
+		kill(th->proc->tgid, SIGKILL);
+		eng_thread_free(th);
+		return;
+	}
+	if (th->spawn_fd >= 0)
+		eng_spawn_release(th);
+	eng_detach_thread(th);
+}
+
+int utrace_detach_all(void)
+{
+	struct timespec start, now;
+	int running, status;
+	pid_t pid;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		running = 0;
+		eng_thread_foreach(stop_one, &running);
+		if (!running)
+			break;
+		pid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (pid > 0) {
+			note_stop(pid, status);
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > 5) {
+			pr_warn("%d threads did not stop; detaching what stopped", running);
+			break;
+		}
+		usleep(1000);
+	}
+	eng_thread_foreach(release_one, NULL);
+	return 0;
+}

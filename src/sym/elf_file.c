@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Opening an ELF file: the identity (path, device and inode, build-id, soname), the PT_LOAD
+ * segments, and running the loaders for symbols, PLT stubs and SDT notes.  Everything is read
+ * once, while libelf has the file open; afterwards the struct is immutable and libelf is gone,
+ * and only the file descriptor stays for sym_file_read().  All strings the other files hand
+ * out are owned here (sym_strndup) and freed with the file.
+ *
+ * Only ET_EXEC and ET_DYN are accepted: relocatable objects and cores have no load addresses
+ * to probe.  Anything that is not ELF is -ENOEXEC; I/O errors keep their errno.  A file whose
+ * symbol tables are missing or damaged still opens, because offsets and segments remain useful;
+ * the symbol functions then report -ENOENT.
+ */
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sym/internal.h"
+#include "util/log.h"
+
+const char *sym_strndup(struct sym_file *f, const char *s, size_t n)
+{
+	char *p;
+
+	if (f->nstrs == f->capstrs) {
+		size_t cap = f->capstrs ? f->capstrs * 2 : 64;
+		char **v = realloc(f->strs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		f->strs = v;
+		f->capstrs = cap;
+	}
+	p = strndup(s, n);
+	if (p)
+		f->strs[f->nstrs++] = p;
+	return p;
+}
+
+Elf_Scn *sym_find_section(Elf *elf, const char *name, GElf_Shdr *ret_shdr)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && !strcmp(n, name)) {
+			if (ret_shdr)
+				*ret_shdr = sh;
+			return scn;
+		}
+	}
+	return NULL;
+}
+
+uint64_t sym_read_uint(const struct sym_file *f, const void *p, size_t size)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++) {
+		size_t k = f->swap ? i : size - 1 - i;
+
+		v = (v << 8) | b[k];
+	}
+	return v;
+}
+
+static int load_segments(struct sym_file *f, Elf *elf)
+{
+	size_t n, i;
+
+	if (elf_getphdrnum(elf, &n) < 0)
+		return -ENOEXEC;
+	f->segs = calloc(n ? n : 1, sizeof(*f->segs));
+	if (!f->segs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			return -ENOEXEC;
+		if (ph.p_type != PT_LOAD)
+			continue;
+		f->segs[f->nsegs++] = (struct sym_segment){
+			.vaddr = ph.p_vaddr,
+			.offset = ph.p_offset,
+			.filesz = ph.p_filesz,
+			.memsz = ph.p_memsz,
+			.align = ph.p_align,
+			.flags = ph.p_flags,
+		};
+	}
+	return 0;
+}
+
+static int load_build_id(struct sym_file *f, Elf *elf)
+{
+	static const char hex[] = "0123456789abcdef";
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(elf, &id);
+	const uint8_t *b = id;
+	ssize_t i;
+
+	if (n <= 0)
+		return 0;
+	f->build_id = malloc(2 * (size_t)n + 1);
+	if (!f->build_id)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		f->build_id[2 * i] = hex[b[i] >> 4];
+		f->build_id[2 * i + 1] = hex[b[i] & 15];
+	}
+	f->build_id[2 * n] = '\0';
+	return 0;
+}
+
+static int load_soname(struct sym_file *f, Elf *elf)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t i;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *s;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_SONAME)
+				continue;
+			s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val);
+			if (!s)
+				continue;
+			f->soname = strdup(s);
+			return f->soname ? 0 : -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int load(struct sym_file *f, Elf *elf)
+{
+	GElf_Ehdr eh;
+	int r;
+
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
+		return -ENOEXEC;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		return -ENOEXEC;
+	f->type = eh.e_type;
+	f->machine = eh.e_machine;
+	f->elfclass = eh.e_ident[EI_CLASS];
+	f->swap = eh.e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+										 : ELFDATA2MSB);
+	r = load_segments(f, elf);
+	if (!r)
+		r = load_build_id(f, elf);
+	if (!r)
+		r = load_soname(f, elf);
+	if (!r)
+		r = sym_symtab_load(f, elf);
+	if (!r)
+		r = sym_plt_load(f, elf);
+	if (!r)
+		r = sym_sdt_load(f, elf);
+	return r;
+}
+
+struct sym_file *sym_file_open(const char *path, int *err)
+{
+	struct sym_file *f;
+	struct stat st;
+	Elf *elf;
+	int r;
+
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		r = -errno;
+		goto fail_free;
+	}
+	if (fstat(f->fd, &st) < 0) {
+		r = -errno;
+		goto fail_free;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -ENOEXEC;
+		goto fail_free;
+	}
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->path = strdup(path);
+	if (!f->path) {
+		r = -ENOMEM;
+		goto fail_free;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!elf) {
+		r = -ENOEXEC;
+		goto fail_free;
+	}
+	r = load(f, elf);
+	elf_end(elf);
+	if (r < 0)
+		goto fail_free;
+	return f;
+
+fail_free:
+	pr_debug("%s: cannot open as ELF: %s", path, strerror(-r));
+	sym_file_free(f);
+fail:
+	if (err)
+		*err = r;
+	return NULL;
+}
+
+void sym_file_free(struct sym_file *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	sym_sdt_release(f);
+	sym_symtab_release(f);
+	for (i = 0; i < f->nstrs; i++)
+		free(f->strs[i]);
+	free(f->strs);
+	free(f->segs);
+	free(f->soname);
+	free(f->build_id);
+	free(f->path);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f);
+}
+
+const char *sym_file_path(const struct sym_file *f)
+{
+	return f->path;
+}
+
+unsigned sym_file_type(const struct sym_file *f)
+{
+	return f->type;
+}
+
+unsigned sym_file_machine(const struct sym_file *f)
+{
+	return f->machine;
+}
+
+const char *sym_file_soname(const struct sym_file *f)
+{
+	return f->soname;
+}
+
+const char *sym_file_build_id(const struct sym_file *f)
+{
+	return f->build_id;
+}
+
+size_t sym_file_segment_count(const struct sym_file *f)
+{
+	return f->nsegs;
+}
+
+const struct sym_segment *sym_file_segment(const struct sym_file *f, size_t i)
+{
+	return i < f->nsegs ? &f->segs[i] : NULL;
+}
+
+int sym_file_read(const struct sym_file *f, uint64_t offset, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(f->fd, (char *)buf + done, len - done, (off_t)(offset + done));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}

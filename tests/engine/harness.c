@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers shared by the engine tests: where the tracee programs are, starting them traced or
+ * not, and driving utrace_wait() with deadlines so that a broken engine fails a test instead of
+ * hanging it (an alarm backs the deadlines up).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static const char *progs_dir = ".";
+
+const char *prog(const char *name)
+{
+	static char buf[8][4096];
+	static int next;
+	char *b = buf[next++ % 8];
+
+	snprintf(b, sizeof(buf[0]), "%s/%s", progs_dir, name);
+	return b;
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "Bail out! test timed out\n";
+
+	(void)sig;
+	(void)!write(1, msg, sizeof(msg) - 1);
+	_exit(2);
+}
+
+void harness_init(int argc, char **argv)
+{
+	if (argc > 1)
+		progs_dir = argv[1];
+	signal(SIGALRM, on_alarm);
+	alarm(100);
+}
+
+pid_t spawn(const char *name, const char *arg1, const char *arg2)
+{
+	char *argv[4] = {(char *)prog(name), (char *)arg1, arg1 ? (char *)arg2 : NULL, NULL};
+	pid_t pid = -1;
+	int r = utrace_spawn(argv, &pid);
+
+	if (r < 0) {
+		printf("# utrace_spawn(%s): %s\n", name, strerror(-r));
+		return -1;
+	}
+	return pid;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int run_to_exit(pid_t pid, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	int status;
+
+	while (now_ms() < end) {
+		if (utrace_child_status(pid, &status) == 0)
+			return status;
+		if (utrace_wait(false) == -ECHILD && utrace_child_status(pid, &status) < 0) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				return status;
+		}
+		usleep(200);
+	}
+	return -1;
+}
+
+void run_for(int ms)
+{
+	long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		utrace_wait(false);
+		usleep(200);
+	}
+}
+
+bool run_until(bool (*cond)(void *arg), void *arg, int ms)
+{
+	long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (cond(arg))
+			return true;
+		utrace_wait(false);
+		usleep(100);
+	}
+	return cond(arg);
+}
+
+static int status_field(pid_t pid, const char *field, char *out, size_t len)
+{
+	char path[64], line[256];
+	size_t n = strlen(field);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			snprintf(out, len, "%s", line + n + 2);
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+char proc_state(pid_t pid)
+{
+	char v[64];
+
+	return status_field(pid, "State", v, sizeof(v)) ? '?' : v[0];
+}
+
+int proc_tracer(pid_t pid)
+{
+	char v[64];
+
+	return status_field(pid, "TracerPid", v, sizeof(v)) ? -1 : atoi(v);
+}
+
+pid_t start_untraced(const char *name, const char *arg1, bool wait_ready)
+{
+	int fds[2];
+	pid_t pid;
+	char buf[16];
+
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		execl(prog(name), name, arg1, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (wait_ready) {
+		struct pollfd p = {fds[0], POLLIN, 0};
+
+		if (poll(&p, 1, 5000) <= 0 || read(fds[0], buf, sizeof(buf)) <= 0)
+			printf("# %s did not get ready\n", name);
+	}
+	close(fds[0]);
+	return pid;
+}
