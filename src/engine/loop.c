@@ -213,6 +213,15 @@ static void handle_event_stop(struct eng_thread *th, int sig)
 	eng_proceed(th);
 }
 
+/* SIGKILL breaks every stop: the thread never runs user code again (reference 1.9). */
+static void break_stops(struct eng_thread *th)
+{
+	int i;
+
+	for (i = 0; i < th->nengines; i++)
+		th->engines[i]->stop = false;
+}
+
 static void handle_stopped(struct eng_thread *th, int status)
 {
 	int sig = WSTOPSIG(status), event = status >> 16;
@@ -251,7 +260,13 @@ static void handle_stopped(struct eng_thread *th, int status)
 		return;
 	case PTRACE_EVENT_EXIT:
 		th->stop = ENG_STOP_EVENT;
-		if (!th->exit_reported && pt_geteventmsg(th->tid, &msg) == 0) {
+		if (pt_geteventmsg(th->tid, &msg) < 0) {
+			eng_proceed(th);
+			return;
+		}
+		if (WIFSIGNALED(msg) && WTERMSIG(msg) == SIGKILL)
+			break_stops(th);
+		if (!th->exit_reported) {
 			long code = (long)msg;
 
 			eng_report_exit(th, (long)msg, &code);
