@@ -27,32 +27,32 @@ extern "C" {
 #define UTRACE_API_VERSION 20091216
 
 /* Event bits, in the kernel's order (the order is the bit number). */
-#define UTRACE_EVENTS(X)                                                                           \
-	X(QUIESCE)                                                                                 \
-	X(REAP)                                                                                    \
-	X(CLONE)                                                                                   \
-	X(EXEC)                                                                                    \
-	X(EXIT)                                                                                    \
-	X(DEATH)                                                                                   \
-	X(SYSCALL_ENTRY)                                                                           \
-	X(SYSCALL_EXIT)                                                                            \
-	X(SIGNAL)                                                                                  \
-	X(SIGNAL_IGN)                                                                              \
-	X(SIGNAL_STOP)                                                                             \
-	X(SIGNAL_TERM)                                                                             \
-	X(SIGNAL_CORE)                                                                             \
+#define UTRACE_EVENTS(X) \
+	X(QUIESCE)       \
+	X(REAP)          \
+	X(CLONE)         \
+	X(EXEC)          \
+	X(EXIT)          \
+	X(DEATH)         \
+	X(SYSCALL_ENTRY) \
+	X(SYSCALL_EXIT)  \
+	X(SIGNAL)        \
+	X(SIGNAL_IGN)    \
+	X(SIGNAL_STOP)   \
+	X(SIGNAL_TERM)   \
+	X(SIGNAL_CORE)   \
 	X(JCTL)
 
 enum utrace_events {
 #define UTRACE_EVENT_ENUM(name) _UTRACE_EVENT_##name,
 	UTRACE_EVENTS(UTRACE_EVENT_ENUM)
 #undef UTRACE_EVENT_ENUM
-		_UTRACE_NEVENTS
+	_UTRACE_NEVENTS
 };
 
 #define UTRACE_EVENT(type) (1UL << _UTRACE_EVENT_##type)
-#define UTRACE_EVENT_SIGNAL_ALL                                                                    \
-	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) | UTRACE_EVENT(SIGNAL_STOP) |             \
+#define UTRACE_EVENT_SIGNAL_ALL                                                        \
+	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) | UTRACE_EVENT(SIGNAL_STOP) | \
 	 UTRACE_EVENT(SIGNAL_TERM) | UTRACE_EVENT(SIGNAL_CORE))
 #define UTRACE_EVENT_SYSCALL (UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(SYSCALL_EXIT))
 #define _UTRACE_DEATH_EVENTS (UTRACE_EVENT(DEATH) | UTRACE_EVENT(QUIESCE))
@@ -138,7 +138,8 @@ struct utrace_engine_ops {
 				  struct utrace_sigaction *return_ka);
 	uint32_t (*report_clone)(uint32_t action, struct utrace_engine *engine,
 				 unsigned long clone_flags, pid_t child);
-	uint32_t (*report_jctl)(uint32_t action, struct utrace_engine *engine, int type, int notify);
+	uint32_t (*report_jctl)(uint32_t action, struct utrace_engine *engine, int type,
+				int notify);
 	uint32_t (*report_exec)(uint32_t action, struct utrace_engine *engine, const char *filename,
 				struct user_regs_struct *regs);
 	uint32_t (*report_syscall_entry)(uint32_t action, struct utrace_engine *engine,
@@ -265,7 +266,11 @@ int utrace_detach_all(void);
 int utrace_child_status(pid_t pid, int *ret_status);
 
 /* Logging: the library never prints. */
-enum utrace_log_level { UTRACE_LOG_WARN, UTRACE_LOG_INFO, UTRACE_LOG_DEBUG };
+enum utrace_log_level {
+	UTRACE_LOG_WARN,
+	UTRACE_LOG_INFO,
+	UTRACE_LOG_DEBUG
+};
 typedef void (*utrace_print_fn)(enum utrace_log_level level, const char *msg);
 void utrace_set_print(utrace_print_fn fn, enum utrace_log_level max_level);
 

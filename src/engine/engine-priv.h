@@ -21,14 +21,14 @@ struct eng_proc {
 	pid_t tgid;
 	int nthreads;
 	int refs;
-	bool spawned;	     /* started by utrace_spawn(): we are its parent */
-	bool filtered;	     /* carries our seccomp filter: ENOSYS without a tracer */
-	uint64_t filter[8];  /* the syscalls that filter traps */
+	bool spawned;	    /* started by utrace_spawn(): we are its parent */
+	bool filtered;	    /* carries our seccomp filter: ENOSYS without a tracer */
+	uint64_t filter[8]; /* the syscalls that filter traps */
 };
 
 struct eng_engine {
-	struct utrace_engine pub; /* first: the public part */
-	int refs;		  /* one for the attachment, one per utrace_engine_get() */
+	struct utrace_engine pub;  /* first: the public part */
+	int refs;		   /* one for the attachment, one per utrace_engine_get() */
 	struct eng_thread *thread; /* borrowed; NULL once detached and unlinked, or reaped */
 	bool detached;		   /* DETACH asked: no more callbacks */
 	bool stop;		   /* holds the thread stopped (sticky UTRACE_STOP) */
@@ -39,16 +39,16 @@ struct eng_engine {
 
 struct eng_thread {
 	pid_t tid;
-	struct eng_proc *proc; /* reference */
+	struct eng_proc *proc;	     /* reference */
 	struct eng_engine **engines; /* attach order; owned array, engines referenced */
 	int nengines, cap;
 
 	enum eng_stop stop;
-	int stop_sig;	   /* WSTOPSIG of the current stop */
-	int inject_sig;	   /* for signal-delivery stops: what to deliver on resume */
+	int stop_sig;	    /* WSTOPSIG of the current stop */
+	int inject_sig;	    /* for signal-delivery stops: what to deliver on resume */
 	bool siginfo_dirty; /* an engine rewrote the siginfo: PTRACE_SETSIGINFO first */
 	siginfo_t siginfo;
-	int hold_sig;	    /* UTRACE_SIGNAL_HOLD: re-queued after resuming */
+	int hold_sig; /* UTRACE_SIGNAL_HOLD: re-queued after resuming */
 
 	struct user_regs_struct regs;
 	bool regs_valid, regs_dirty;
@@ -57,18 +57,18 @@ struct eng_thread {
 	enum utrace_resume_action pending; /* min of non-STOP requests since the last resume */
 	bool in_report;			   /* callbacks for this thread are running */
 	bool interrupt_sent;
-	bool listening;	   /* resumed from a group-stop with PTRACE_LISTEN */
-	bool new_child;	   /* auto-attached child before its first stop */
-	bool parent_seen;  /* its parent's clone event was reported */
-	bool early_stop;   /* new child whose first stop came before the parent's event */
-	bool spawn_hold;   /* utrace_spawn(): held until an engine lets it go */
-	int spawn_fd;	   /* utrace_spawn(): where the child reads its filter; -1 after */
-	bool pre_exec;	   /* spawned, before its execve: syscalls not reported */
+	bool listening;	  /* resumed from a group-stop with PTRACE_LISTEN */
+	bool new_child;	  /* auto-attached child before its first stop */
+	bool parent_seen; /* its parent's clone event was reported */
+	bool early_stop;  /* new child whose first stop came before the parent's event */
+	bool spawn_hold;  /* utrace_spawn(): held until an engine lets it go */
+	int spawn_fd;	  /* utrace_spawn(): where the child reads its filter; -1 after */
+	bool pre_exec;	  /* spawned, before its execve: syscalls not reported */
 	bool exit_reported;
 	bool death_reported;
 	bool dead;
 	int wait_status; /* once dead */
-	bool queued; /* on the deferred-work list */
+	bool queued;	 /* on the deferred-work list */
 
 	long sc_nr; /* syscall in progress, from the entry stop */
 	uint64_t sc_args[6];

@@ -95,7 +95,8 @@ static void handle_clone(struct eng_thread *th, int event)
 	flags = clone_flags(th, event);
 	child = eng_thread_find((pid_t)msg);
 	if (!child) {
-		proc = (flags & CLONE_THREAD) ? eng_proc_get(th->proc->tgid) : eng_proc_get((pid_t)msg);
+		proc = (flags & CLONE_THREAD) ? eng_proc_get(th->proc->tgid)
+					      : eng_proc_get((pid_t)msg);
 		child = proc ? eng_thread_new((pid_t)msg, proc) : NULL;
 		if (!child) {
 			eng_proc_put(proc);
@@ -180,8 +181,8 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 	}
 	th->sc_want_exit = false;
 	for (i = 0; i < th->nengines; i++)
-		th->sc_want_exit |= eng_wants_syscall(th->engines[i], th->sc_nr,
-						      UTRACE_EVENT(SYSCALL_EXIT));
+		th->sc_want_exit |=
+			eng_wants_syscall(th->engines[i], th->sc_nr, UTRACE_EVENT(SYSCALL_EXIT));
 	eng_report_syscall_entry(th, false);
 	if ((th->sc_nr == SYS_exit_group || th->sc_nr == SYS_exit) && !th->sc_abort &&
 	    !th->exit_reported && (eng_thread_events(th) & UTRACE_EVENT(EXIT))) {

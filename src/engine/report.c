@@ -29,10 +29,10 @@
 
 struct pass {
 	struct eng_thread *th;
-	unsigned long event;	/* UTRACE_EVENT() bit reported, 0 at the resume point */
-	uint32_t result;	/* non-resume bits, chained from engine to engine */
+	unsigned long event;		  /* UTRACE_EVENT() bit reported, 0 at the resume point */
+	uint32_t result;		  /* non-resume bits, chained from engine to engine */
 	enum utrace_resume_action action; /* resume action so far */
-	bool coerce_report;	/* REPORT/INTERRUPT mean RESUME here (resume-point passes) */
+	bool coerce_report; /* REPORT/INTERRUPT mean RESUME here (resume-point passes) */
 };
 
 typedef uint32_t (*invoke_fn)(struct pass *p, struct eng_engine *e, uint32_t action, void *arg);
@@ -124,8 +124,7 @@ static bool want_signal_check(struct eng_engine *e, void *arg)
 	       (e->pub.flags & (UTRACE_EVENT(QUIESCE) | UTRACE_EVENT_SIGNAL_ALL));
 }
 
-static uint32_t call_signal_check(struct pass *p, struct eng_engine *e, uint32_t action,
-				  void *arg)
+static uint32_t call_signal_check(struct pass *p, struct eng_engine *e, uint32_t action, void *arg)
 {
 	return e->pub.ops->report_signal(action, &e->pub, eng_regs(p->th), arg, NULL, NULL);
 }
@@ -438,8 +437,7 @@ static uint32_t call_jctl(struct pass *p, struct eng_engine *e, uint32_t action,
 {
 	int type = *(int *)arg;
 
-	return e->pub.ops->report_jctl(action, &e->pub, type,
-				       p->th->tid == p->th->proc->tgid);
+	return e->pub.ops->report_jctl(action, &e->pub, type, p->th->tid == p->th->proc->tgid);
 }
 
 void eng_report_jctl(struct eng_thread *th, int type)

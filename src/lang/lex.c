@@ -321,7 +321,7 @@ again:
 	if (!ispunct(c)) {
 		char hex[8];
 
-		snprintf(hex, sizeof(hex), "\\x%02x", c);
+		snprintf(hex, sizeof(hex), "\\x%02x", (unsigned)c & 0xffu);
 		return junk(lx, t, TOK_JUNK_UNKNOWN, hex, strlen(hex));
 	}
 

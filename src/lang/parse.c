@@ -51,6 +51,7 @@ struct parser {
 	enum parse_context ctx;
 	jmp_buf *recover;
 	jmp_buf *top;
+	const struct token *error_tok;
 	struct ast_file *file;
 	struct ast_vec globals, probes, aliases, functions, embeds;
 };
@@ -98,6 +99,7 @@ static void report(struct parser *p, enum diag_mark mark, const struct token *t,
 		mark = DIAG_AT;
 	}
 	diag_add(p->dl, DIAG_ERROR, "parse error", mark, t, p->src->name, "%s", msg);
+	p->error_tok = t;
 }
 
 /* Reports an error and goes on parsing where we are (stap's errors that skip no tokens). */
@@ -700,7 +702,15 @@ static void parse_target_components(struct parser *p, struct ast_expr *e)
 	}
 	if (pprint && (peek_is(p, TOK_ARROW) || peek_is(p, TOK_LBRACKET)))
 		expected(p, "-> and [ are not accepted for a pretty-printing variable");
-	e->target.comps = ast_vec_finish(p->a, &comps, &e->target.ncomps);
+	{
+		unsigned n;
+		void **v = ast_vec_finish(p->a, &comps, &n);
+
+		e->target.comps = arena_alloc(p->a, (n ? n : 1) * sizeof(*e->target.comps));
+		for (unsigned i = 0; i < n; i++)
+			e->target.comps[i] = *(struct ast_target_comp *)v[i];
+		e->target.ncomps = n;
+	}
 }
 
 static bool peek_target_components(struct parser *p)
@@ -1260,15 +1270,35 @@ static struct ast_stmt *parse_statement(struct parser *p)
 	return s;
 }
 
-/*
- * After an error in a statement: skip to the next ';' (eaten), to the '}' that ends the block
- * (kept) or past a balanced { } group.  The end of input or a top-level keyword ends the
- * enclosing declaration too.
- */
-static void skip_statement(struct parser *p)
+static bool is_open(enum tok k)
 {
-	unsigned depth = 0;
+	return k == TOK_LPAREN || k == TOK_LBRACKET || k == TOK_LBRACE;
+}
 
+static bool is_close(enum tok k)
+{
+	return k == TOK_RPAREN || k == TOK_RBRACKET || k == TOK_RBRACE;
+}
+
+/*
+ * After an error in the statement that started at token start: skip to where the next one
+ * likely starts.  Brackets opened since start are closed first; then a ';' (eaten), the '}' that
+ * ends the block (kept), or the first token of a new line ends the skip, since statements need
+ * no ';'.  Junk tokens met on the way are reported: they are errors of their own.  The end of
+ * input or a top-level keyword ends the enclosing declaration too.
+ */
+static void skip_statement(struct parser *p, size_t start)
+{
+	const size_t from = p->pos;
+	uint32_t line = p->pos > start ? p->toks[p->pos - 1]->loc.line : 0;
+	int depth = 0;
+
+	for (size_t i = start; i < p->pos; i++) {
+		if (is_open(p->toks[i]->kind))
+			depth++;
+		else if (is_close(p->toks[i]->kind) && depth > 0)
+			depth--;
+	}
 	for (;;) {
 		const struct token *t = peek(p);
 
@@ -1279,26 +1309,24 @@ static void skip_statement(struct parser *p)
 		case TOK_KW_PRIVATE:
 		case TOK_KW_FUNCTION:
 			longjmp(*p->top, 1);
-		case TOK_LBRACE:
-			depth++;
-			break;
-		case TOK_RBRACE:
-			if (!depth)
-				return;
-			if (--depth == 0) {
-				p->pos++;
-				return;
-			}
-			break;
-		case TOK_SEMI:
-			if (!depth) {
-				p->pos++;
-				return;
-			}
-			break;
 		default:
 			break;
 		}
+		if (!depth && p->pos > from && t->loc.line != line)
+			return;
+		if (!depth && t->kind == TOK_RBRACE)
+			return;
+		if (!depth && t->kind == TOK_SEMI) {
+			p->pos++;
+			return;
+		}
+		if (is_open(t->kind))
+			depth++;
+		else if (is_close(t->kind) && depth > 0)
+			depth--;
+		if (t->kind == TOK_JUNK && t != p->error_tok)
+			soft_error(p, DIAG_AT, t, "junk");
+		line = t->loc.line;
 		p->pos++;
 	}
 }
@@ -1307,12 +1335,13 @@ static void skip_statement(struct parser *p)
 static struct ast_stmt *parse_block_statement(struct parser *p)
 {
 	jmp_buf jb, *saved = p->recover;
+	const size_t start = p->pos;
 	struct ast_stmt *s;
 
 	p->recover = &jb;
 	if (setjmp(jb)) {
 		p->recover = saved;
-		skip_statement(p);
+		skip_statement(p, start);
 		return NULL;
 	}
 	s = parse_statement(p);
@@ -1693,8 +1722,6 @@ static void parse_toplevel(struct parser *p)
 		if (p->pos == start && !starts_declaration(peek(p)))
 			p->pos++;
 		while (!starts_declaration(peek(p)))
-			p->pos++;
-		if (p->pos == start)
 			p->pos++;
 	}
 	while (!peek_is(p, TOK_EOF)) {

@@ -17,9 +17,9 @@
  * Errors are reported, and the token stream goes on after the offending construct: a bad
  * condition counts as false, a bad definition is dropped up to its closing %).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

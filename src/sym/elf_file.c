@@ -168,8 +168,8 @@ static int load(struct sym_file *f, Elf *elf)
 	f->type = eh.e_type;
 	f->machine = eh.e_machine;
 	f->elfclass = eh.e_ident[EI_CLASS];
-	f->swap = eh.e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
-										 : ELFDATA2MSB);
+	f->swap = eh.e_ident[EI_DATA] !=
+		  (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB);
 	r = load_segments(f, elf);
 	if (!r)
 		r = load_build_id(f, elf);
@@ -251,6 +251,7 @@ void sym_file_free(struct sym_file *f)
 	free(f->segs);
 	free(f->soname);
 	free(f->build_id);
+	free(f->debug_path);
 	free(f->path);
 	if (f->fd >= 0)
 		close(f->fd);

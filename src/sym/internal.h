@@ -18,6 +18,7 @@ struct sym_file {
 	int elfclass;
 	char *soname;
 	char *build_id;
+	char *debug_path; /* separate debug file the .symtab came from, or NULL */
 	struct sym_segment *segs;
 	size_t nsegs;
 
@@ -25,8 +26,8 @@ struct sym_file {
 	bool has_dynsym;
 	struct sym_symbol *syms; /* address order */
 	size_t nsyms;
-	uint32_t *by_name; /* indexes into syms, by name then preference */
-	struct sym_symbol *plt;  /* address order */
+	uint32_t *by_name;	/* indexes into syms, by name then preference */
+	struct sym_symbol *plt; /* address order */
 	size_t nplt;
 	struct sym_sdt_note *sdt; /* note order */
 	size_t nsdt;
@@ -42,6 +43,8 @@ int sym_sdt_load(struct sym_file *f, Elf *elf);
 void sym_symtab_release(struct sym_file *f);
 void sym_sdt_release(struct sym_file *f);
 
+/* The separate debug file of a stripped f (its fd in *ret_fd), or NULL. */
+Elf *sym_debug_open(struct sym_file *f, Elf *elf, int *ret_fd);
 /* A copy of s[0..n) owned by f; NULL on allocation failure. */
 const char *sym_strndup(struct sym_file *f, const char *s, size_t n);
 Elf_Scn *sym_find_section(Elf *elf, const char *name, GElf_Shdr *ret_shdr);

@@ -8,17 +8,18 @@
  * (R_X86_64_JUMP_SLOT from .rela.plt, R_X86_64_GLOB_DAT from .rela.dyn for .plt.got) names the
  * function.  This holds for the lazy .plt, the IBT pair .plt/.plt.sec (where only .plt.sec
  * entries jump through the GOT and the lazy .plt entries stay unnamed, as in objdump) and
- * .plt.got.  PLT0 jumps to GOT+16, which has no relocation, so it never gets a name.
+ * .plt.got.  PLT0 jumps to GOT+16, which has no relocation, so it never gets a name.  Stubs of
+ * IRELATIVE slots (ifuncs called inside libc) are named after the ifunc symbol.
  *
  * Other machines get no PLT entries (a debug message says so), never wrong ones.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sym/internal.h"
 #include "util/log.h"
-#include "util/strbuf.h"
 
 struct slot {
 	uint64_t got;
@@ -65,12 +66,30 @@ static int slots_add(struct sym_file *f, struct slots *sl, uint64_t got, const c
 	return 0;
 }
 
+/*
+ * An IRELATIVE slot has no symbol, only the ifunc resolver's address as addend: name it after
+ * the function at that address (the STT_GNU_IFUNC symbol, e.g. "strlen"), else as objdump
+ * does ("*ABS*+0x9f550").
+ */
+static const char *irelative_name(const struct sym_file *f, uint64_t resolver, char *buf,
+				  size_t len)
+{
+	const struct sym_symbol *s;
+	uint64_t off;
+
+	if (!sym_addr_lookup(f, resolver, &s, &off) && !off)
+		return s->name;
+	snprintf(buf, len, "*ABS*+0x%llx", (unsigned long long)resolver);
+	return buf;
+}
+
 static int load_relocs(struct sym_file *f, Elf *elf, struct slots *sl)
 {
 	Elf_Scn *scn = NULL;
 
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh, symsh;
+		char buf[64];
 		Elf_Scn *symscn;
 		Elf_Data *d, *symd;
 		size_t i, n;
@@ -105,6 +124,14 @@ static int load_relocs(struct sym_file *f, Elf *elf, struct slots *sl)
 				off = rl.r_offset;
 				info = rl.r_info;
 			}
+			if (GELF_R_TYPE(info) == R_X86_64_IRELATIVE && sh.sh_type == SHT_RELA) {
+				r = slots_add(
+					f, sl, off,
+					irelative_name(f, (uint64_t)ra.r_addend, buf, sizeof(buf)));
+				if (r < 0)
+					return r;
+				continue;
+			}
 			if (GELF_R_TYPE(info) != R_X86_64_JUMP_SLOT &&
 			    GELF_R_TYPE(info) != R_X86_64_GLOB_DAT)
 				continue;
@@ -118,14 +145,15 @@ static int load_relocs(struct sym_file *f, Elf *elf, struct slots *sl)
 				return r;
 		}
 	}
-	qsort(sl->v, sl->n, sizeof(*sl->v), cmp_slot);
+	if (sl->n > 1)
+		qsort(sl->v, sl->n, sizeof(*sl->v), cmp_slot);
 	return 0;
 }
 
 static const char *slot_name(const struct slots *sl, uint64_t got)
 {
 	struct slot key = {.got = got};
-	const struct slot *s = bsearch(&key, sl->v, sl->n, sizeof(*sl->v), cmp_slot);
+	const struct slot *s = sl->n ? bsearch(&key, sl->v, sl->n, sizeof(*sl->v), cmp_slot) : NULL;
 
 	return s ? s->name : NULL;
 }
@@ -147,8 +175,8 @@ static uint64_t stub_target(const uint8_t *p, size_t len, uint64_t addr)
 	return 0;
 }
 
-static int scan_section(struct sym_file *f, Elf *elf, const char *secname,
-			const struct slots *sl, size_t *cap)
+static int scan_section(struct sym_file *f, Elf *elf, const char *secname, const struct slots *sl,
+			size_t *cap)
 {
 	GElf_Shdr sh;
 	Elf_Scn *scn = sym_find_section(elf, secname, &sh);

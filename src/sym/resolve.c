@@ -204,8 +204,13 @@ static char *search_dir(const char *dir, const char *name)
 int sym_find_library(const char *name, const struct sym_maps *maps, char **ret_path)
 {
 	static const char *const dirs[] = {
-		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-		"/lib", "/usr/lib", "/usr/local/lib",
+		"/lib/x86_64-linux-gnu",
+		"/usr/lib/x86_64-linux-gnu",
+		"/lib64",
+		"/usr/lib64",
+		"/lib",
+		"/usr/lib",
+		"/usr/local/lib",
 	};
 	const char *env = getenv("LD_LIBRARY_PATH"), *mapped;
 	char *found = NULL;

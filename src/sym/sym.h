@@ -42,6 +42,8 @@ unsigned sym_file_machine(const struct sym_file *f);
 const char *sym_file_soname(const struct sym_file *f);
 /* NT_GNU_BUILD_ID as lowercase hex, or NULL. */
 const char *sym_file_build_id(const struct sym_file *f);
+/* The separate debug file (build-id or .gnu_debuglink) that gave .symtab, or NULL. */
+const char *sym_file_debug_path(const struct sym_file *f);
 size_t sym_file_segment_count(const struct sym_file *f);
 /* PT_LOAD segments in program header order. */
 const struct sym_segment *sym_file_segment(const struct sym_file *f, size_t i);
@@ -72,9 +74,9 @@ struct sym_symbol {
 	const char *version; /* "GLIBC_2.2.5", or NULL */
 	bool hidden_version; /* name@VERSION (not the default name@@VERSION) */
 	uint64_t addr;
-	uint64_t size;  /* 0 when unknown */
-	uint8_t bind;   /* STB_LOCAL, STB_GLOBAL, STB_WEAK */
-	uint8_t type;   /* STT_FUNC or STT_GNU_IFUNC */
+	uint64_t size;	/* 0 when unknown */
+	uint8_t bind;	/* STB_LOCAL, STB_GLOBAL, STB_WEAK */
+	uint8_t type;	/* STT_FUNC or STT_GNU_IFUNC */
 	uint8_t origin; /* enum sym_origin bits */
 };
 
@@ -136,12 +138,12 @@ struct sym_sdt_arg {
 	uint8_t size; /* bytes: 1, 2, 4 or 8 */
 	bool is_signed;
 	bool is_float;
-	int64_t value;     /* CONST: the value; MEM: the displacement */
-	int reg;           /* REG: the register; MEM: base register or SYM_REG_NONE */
+	int64_t value;	   /* CONST: the value; MEM: the displacement */
+	int reg;	   /* REG: the register; MEM: base register or SYM_REG_NONE */
 	uint8_t reg_width; /* REG: width of the register as written (%edi: 4) */
-	int index_reg;     /* MEM: index register or SYM_REG_NONE */
-	uint8_t scale;     /* MEM: 1, 2, 4 or 8 */
-	char *disp_sym;    /* MEM: symbolic displacement ("counter" of counter+4(%rip)), or NULL */
+	int index_reg;	   /* MEM: index register or SYM_REG_NONE */
+	uint8_t scale;	   /* MEM: 1, 2, 4 or 8 */
+	char *disp_sym;	   /* MEM: symbolic displacement ("counter" of counter+4(%rip)), or NULL */
 };
 
 /* Parses "-4@%edi 8@-8(%rbp) 4@$3"; -EINVAL on anything else. */
@@ -153,12 +155,12 @@ const char *sym_reg_name(int reg, unsigned width);
 struct sym_sdt_note {
 	const char *provider;
 	const char *name;
-	const char *args;          /* raw argument string, "" when none */
-	uint64_t pc;               /* adjusted: note pc + (.stapsdt.base address - note base) */
-	uint64_t pc_offset;        /* file offset of pc */
-	uint64_t note_pc;          /* as recorded */
-	uint64_t base;             /* .stapsdt.base as recorded, 0 if none */
-	uint64_t semaphore;        /* adjusted like pc; 0 when the probe has no semaphore */
+	const char *args;	   /* raw argument string, "" when none */
+	uint64_t pc;		   /* adjusted: note pc + (.stapsdt.base address - note base) */
+	uint64_t pc_offset;	   /* file offset of pc */
+	uint64_t note_pc;	   /* as recorded */
+	uint64_t base;		   /* .stapsdt.base as recorded, 0 if none */
+	uint64_t semaphore;	   /* adjusted like pc; 0 when the probe has no semaphore */
 	uint64_t semaphore_offset; /* file offset of the semaphore (for ref_ctr_offset), or 0 */
 	size_t nargs;
 	struct sym_sdt_arg *argv; /* parsed args, NULL when args_err < 0 */
@@ -186,7 +188,7 @@ struct sym_mapping {
 	unsigned dev_minor;
 	uint64_t inode;
 	const char *path; /* "" for anonymous memory; "[heap]", "[vdso]", ... */
-	bool deleted;     /* the " (deleted)" suffix, removed from path */
+	bool deleted;	  /* the " (deleted)" suffix, removed from path */
 };
 
 struct sym_maps {

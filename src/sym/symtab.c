@@ -14,13 +14,15 @@
  * therefore the one a backtrace shows.  A bare-name lookup prefers what the dynamic linker
  * would bind (unversioned or default version), then the same bind order.
  *
- * A file with neither table opens fine; lookups say -ENOENT and sym_explain() tells the user
+ * A stripped file's .symtab is taken from its separate debug file when one is installed
+ * (debuginfo.c).  A file with neither table opens fine; lookups say -ENOENT and sym_explain() tells the user
  * that the file is stripped.
  */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sym/internal.h"
 #include "util/log.h"
@@ -246,6 +248,28 @@ static int load_table(struct sym_file *f, Elf *elf, Elf_Scn *scn, const GElf_Shd
 	return r;
 }
 
+/* .symtab of a stripped file from its separate debug file. */
+static int load_debug_symtab(struct sym_file *f, Elf *elf, struct symvec *sv)
+{
+	Elf_Scn *scn = NULL;
+	int fd, r = 0;
+	Elf *dbg = sym_debug_open(f, elf, &fd);
+
+	if (!dbg)
+		return 0;
+	while (!r && (scn = elf_nextscn(dbg, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		f->has_symtab = true;
+		r = load_table(f, dbg, scn, &sh, sv);
+	}
+	elf_end(dbg);
+	close(fd);
+	return r;
+}
+
 static bool same_symbol(const struct sym_symbol *a, const struct sym_symbol *b)
 {
 	if (a->addr != b->addr || strcmp(a->name, b->name))
@@ -272,7 +296,8 @@ static void dedup(struct symvec *sv)
 {
 	size_t i, j, out = 0;
 
-	qsort(sv->v, sv->n, sizeof(*sv->v), cmp_merge);
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_merge);
 	for (i = 0; i < sv->n; i = j) {
 		struct sym_symbol s = sv->v[i];
 
@@ -303,12 +328,15 @@ int sym_symtab_load(struct sym_file *f, Elf *elf)
 			continue;
 		r = load_table(f, elf, scn, &sh, &sv);
 	}
+	if (!r && !f->has_symtab)
+		r = load_debug_symtab(f, elf, &sv);
 	if (r < 0) {
 		free(sv.v);
 		return r;
 	}
 	dedup(&sv);
-	qsort(sv.v, sv.n, sizeof(*sv.v), cmp_addr);
+	if (sv.n > 1)
+		qsort(sv.v, sv.n, sizeof(*sv.v), cmp_addr);
 	f->by_name = malloc((sv.n ? sv.n : 1) * sizeof(*f->by_name));
 	if (!f->by_name) {
 		free(sv.v);
@@ -316,7 +344,8 @@ int sym_symtab_load(struct sym_file *f, Elf *elf)
 	}
 	for (i = 0; i < sv.n; i++)
 		f->by_name[i] = (uint32_t)i;
-	qsort_r(f->by_name, sv.n, sizeof(*f->by_name), cmp_name_idx, sv.v);
+	if (sv.n > 1)
+		qsort_r(f->by_name, sv.n, sizeof(*f->by_name), cmp_name_idx, sv.v);
 	f->syms = sv.v;
 	f->nsyms = sv.n;
 	pr_debug("%s: %zu functions (%s%s)", f->path, f->nsyms, f->has_symtab ? ".symtab " : "",

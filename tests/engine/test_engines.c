@@ -18,12 +18,12 @@ struct counter {
 	int entries, exits, execs, deaths, reaps, releases, signals;
 	int getpids;
 	long exit_code;
-	int stop_at;	     /* return STOP at this entry number */
-	int detach_at;	     /* return DETACH at this entry number */
-	int attach_at;	     /* attach `late` at this entry number */
+	int stop_at;   /* return STOP at this entry number */
+	int detach_at; /* return DETACH at this entry number */
+	int attach_at; /* attach `late` at this entry number */
 	struct counter *late;
-	long new_code;	     /* report_exit: replace the code */
-	long abort_nr;	     /* report_syscall_entry: abort this syscall with 4242 */
+	long new_code;		      /* report_exit: replace the code */
+	long abort_nr;		      /* report_syscall_entry: abort this syscall with 4242 */
 	int replace_from, replace_to; /* report_signal */
 	int seen_signo;
 	uint32_t seen_action;
@@ -43,9 +43,8 @@ static uint32_t on_entry(uint32_t action, struct utrace_engine *engine,
 		return UTRACE_SYSCALL_ABORT | UTRACE_RESUME;
 	}
 	if (c->attach_at && c->entries == c->attach_at) {
-		struct utrace_engine *late =
-			utrace_attach(utrace_engine_tid(engine), UTRACE_ATTACH_CREATE,
-				      &counting_ops, c->late);
+		struct utrace_engine *late = utrace_attach(
+			utrace_engine_tid(engine), UTRACE_ATTACH_CREATE, &counting_ops, c->late);
 
 		if (late) {
 			utrace_set_events(utrace_engine_tid(engine), late,
@@ -98,7 +97,8 @@ static void on_reap(struct utrace_engine *engine)
 
 static uint32_t on_signal(uint32_t action, struct utrace_engine *engine,
 			  struct user_regs_struct *regs, siginfo_t *info,
-			  const struct utrace_sigaction *orig_ka, struct utrace_sigaction *return_ka)
+			  const struct utrace_sigaction *orig_ka,
+			  struct utrace_sigaction *return_ka)
 {
 	struct counter *c = engine->data;
 
@@ -304,12 +304,12 @@ static void test_attach_flags(void)
 	utrace_engine_put(found);
 	found = utrace_attach(pid, UTRACE_ATTACH_MATCH_DATA, NULL, &b);
 	tap_ok(!found && errno == ENOENT, "attach: MATCH_DATA with other data is ENOENT");
-	eb = utrace_attach(pid, UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
-					UTRACE_ATTACH_MATCH_OPS,
+	eb = utrace_attach(pid,
+			   UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE | UTRACE_ATTACH_MATCH_OPS,
 			   &counting_ops, &b);
 	tap_ok(!eb && errno == EEXIST, "attach: EXCLUSIVE|MATCH_OPS with a match is EEXIST");
-	eb = utrace_attach(pid, UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
-					UTRACE_ATTACH_MATCH_OPS,
+	eb = utrace_attach(pid,
+			   UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE | UTRACE_ATTACH_MATCH_OPS,
 			   &other_ops, &b);
 	tap_ok(eb != NULL, "attach: EXCLUSIVE with other ops succeeds");
 	found = utrace_attach(pid, UTRACE_ATTACH_CREATE, NULL, NULL);

@@ -18,8 +18,8 @@ struct watch {
 	int clones, execs, deaths, reaps, entries, jctl_stopped, jctl_continued;
 	unsigned long clone_flags;
 	pid_t child;
-	bool follow;	    /* attach to clone children */
-	bool hold_child;    /* ...and STOP them from report_clone */
+	bool follow;		     /* attach to clone children */
+	bool hold_child;	     /* ...and STOP them from report_clone */
 	unsigned long signal_events; /* UTRACE_EVENT bits of the signals seen */
 	int last_signo;
 	pid_t exec_tid;
@@ -148,8 +148,9 @@ static void test_clone_hold(void)
 	struct utrace_engine *e;
 	int status, entries_before;
 
-	e = watch(pid, &w, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP) |
-				   UTRACE_EVENT(SYSCALL_ENTRY));
+	e = watch(pid, &w,
+		  UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP) |
+			  UTRACE_EVENT(SYSCALL_ENTRY));
 	utrace_control(pid, e, UTRACE_RESUME);
 	run_for(300);
 	tap_is(w.clones, 1, "clone: one report_clone for fork()");

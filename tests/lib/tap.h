@@ -28,12 +28,12 @@ static inline __attribute__((format(printf, 2, 3))) int tap_ok(int cond, const c
 	return cond;
 }
 
-#define tap_is(got, want, name)                                                                    \
-	do {                                                                                       \
-		long long tap_g_ = (long long)(got), tap_w_ = (long long)(want);                   \
-		if (!tap_ok(tap_g_ == tap_w_, "%s", name))                                         \
-			printf("#   got %lld, want %lld (%s:%d)\n", tap_g_, tap_w_, __FILE__,         \
-			       __LINE__);                                                          \
+#define tap_is(got, want, name)                                                               \
+	do {                                                                                  \
+		long long tap_g_ = (long long)(got), tap_w_ = (long long)(want);              \
+		if (!tap_ok(tap_g_ == tap_w_, "%s", name))                                    \
+			printf("#   got %lld, want %lld (%s:%d)\n", tap_g_, tap_w_, __FILE__, \
+			       __LINE__);                                                     \
 	} while (0)
 
 static inline int tap_done(void)

@@ -213,8 +213,9 @@ int main(int argc, char **argv)
 	}
 	if (npids && optind < argc)
 		die("-p and a command are mutually exclusive");
-	utrace_set_print(log_to_stderr, verbose > 1 ? UTRACE_LOG_DEBUG :
-					 verbose ? UTRACE_LOG_INFO : UTRACE_LOG_WARN);
+	utrace_set_print(log_to_stderr, verbose > 1 ? UTRACE_LOG_DEBUG
+					: verbose   ? UTRACE_LOG_INFO
+						    : UTRACE_LOG_WARN);
 	o.out = stderr;
 	if (outfile) {
 		o.out = fopen(outfile, "we");

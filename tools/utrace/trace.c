@@ -231,7 +231,8 @@ static void finish_noreturn(struct tstate *ts)
 
 static uint32_t on_signal(uint32_t action, struct utrace_engine *engine,
 			  struct user_regs_struct *regs, siginfo_t *info,
-			  const struct utrace_sigaction *orig_ka, struct utrace_sigaction *return_ka)
+			  const struct utrace_sigaction *orig_ka,
+			  struct utrace_sigaction *return_ka)
 {
 	struct tstate *ts = engine->data;
 	enum utrace_signal_action sa = utrace_signal_action(action);
@@ -338,9 +339,9 @@ int trace_attach(pid_t tid, const struct trace_opts *o)
 		return -ENOMEM;
 	ts->tid = tid;
 	ts->nr = -1;
-	engine = utrace_attach(tid, UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
-					    UTRACE_ATTACH_MATCH_OPS,
-			       &trace_ops, ts);
+	engine = utrace_attach(
+		tid, UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE | UTRACE_ATTACH_MATCH_OPS,
+		&trace_ops, ts);
 	if (!engine) {
 		r = -errno;
 		free(ts);
@@ -358,7 +359,8 @@ int trace_attach(pid_t tid, const struct trace_opts *o)
 
 int trace_start(pid_t pid)
 {
-	struct utrace_engine *engine = utrace_attach(pid, UTRACE_ATTACH_MATCH_OPS, &trace_ops, NULL);
+	struct utrace_engine *engine =
+		utrace_attach(pid, UTRACE_ATTACH_MATCH_OPS, &trace_ops, NULL);
 	int r;
 
 	if (!engine)

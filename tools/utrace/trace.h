@@ -11,16 +11,16 @@
 
 /* What the command line asked for. */
 struct trace_opts {
-	bool follow;	    /* -f */
-	bool count;	    /* -c: the summary only */
-	bool count_too;	    /* -C: lines and the summary */
-	int timestamps;	    /* -t: 1, -tt: 2 */
-	bool show_time;	    /* -T */
-	bool trace_all;	    /* no -e trace=, or trace=all */
+	bool follow;	/* -f */
+	bool count;	/* -c: the summary only */
+	bool count_too; /* -C: lines and the summary */
+	int timestamps; /* -t: 1, -tt: 2 */
+	bool show_time; /* -T */
+	bool trace_all; /* no -e trace=, or trace=all */
 	uint64_t trace[FMT_NR_SYSCALLS / 64];
-	uint64_t signals;   /* -e signal=: bit sig-1 */
-	int string_limit;   /* -s */
-	FILE *out;	    /* -o, or stderr */
+	uint64_t signals; /* -e signal=: bit sig-1 */
+	int string_limit; /* -s */
+	FILE *out;	  /* -o, or stderr */
 };
 
 /* Attach the tracing engine to thread @tid.  Returns 0 or -errno. */

@@ -56,8 +56,10 @@ static const struct {
 	const char *why;
 } bad_prefix[] = {
 	{0xf0, "lock prefix"}, /* atomic read-modify-write */
-	{0x26, "es prefix"},   /* segment overrides other than fs/gs */
-	{0x2e, "cs prefix"},   {0x36, "ss prefix"}, {0x3e, "ds prefix"},
+	{0x26, "es prefix"},   /* segment override; only fs/gs mean something in 64-bit */
+	{0x2e, "cs prefix"},   /* also the "not taken" branch hint */
+	{0x36, "ss prefix"},   /* segment override */
+	{0x3e, "ds prefix"},   /* also the "taken" hint and CET notrack */
 };
 
 static const char *lookup(const struct bad_op *t, size_t n, uint8_t op)
