@@ -36,7 +36,8 @@ static bool same_build_id(const struct sym_file *f, Elf *dbg)
 	if (n <= 0 || (size_t)n * 2 != strlen(f->build_id))
 		return false;
 	for (i = 0; i < n; i++)
-		if (f->build_id[2 * i] != hex[b[i] >> 4] || f->build_id[2 * i + 1] != hex[b[i] & 15])
+		if (f->build_id[2 * i] != hex[b[i] >> 4] ||
+		    f->build_id[2 * i + 1] != hex[b[i] & 15])
 			return false;
 	return true;
 }

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Race-prone areas, repeated: thread storms followed from report_clone, fork and vfork+exec
+ * chains, a signal flood while syscalls are traced, and detach at random moments from a
+ * running multithreaded process.  Each round asserts exact counts or the exact state left
+ * behind; a round that loses an event, leaves a thread traced or kills a tracee fails.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct tally {
+	int clones, deaths, signals, entries;
+};
+
+static const struct utrace_engine_ops tally_ops;
+
+static uint32_t t_clone(uint32_t action, struct utrace_engine *engine, unsigned long flags,
+			pid_t child)
+{
+	struct tally *t = engine->data;
+	struct utrace_engine *e = utrace_attach(child, UTRACE_ATTACH_CREATE, &tally_ops, t);
+
+	t->clones++;
+	if (e) {
+		utrace_set_events(child, e, engine->flags);
+		utrace_engine_put(e);
+	}
+	return UTRACE_RESUME;
+}
+
+static uint32_t t_death(struct utrace_engine *engine, bool group_dead, int signal)
+{
+	((struct tally *)engine->data)->deaths++;
+	return UTRACE_RESUME;
+}
+
+static uint32_t t_signal(uint32_t action, struct utrace_engine *engine,
+			 struct user_regs_struct *regs, siginfo_t *info,
+			 const struct utrace_sigaction *orig_ka, struct utrace_sigaction *return_ka)
+{
+	struct tally *t = engine->data;
+
+	if (orig_ka && info->si_signo == SIGUSR1)
+		t->signals++;
+	return (action & ~UTRACE_RESUME_MASK) | UTRACE_RESUME;
+}
+
+static uint32_t t_entry(uint32_t action, struct utrace_engine *engine,
+			struct user_regs_struct *regs)
+{
+	((struct tally *)engine->data)->entries++;
+	return UTRACE_RESUME;
+}
+
+static const struct utrace_engine_ops tally_ops = {
+	.report_clone = t_clone,
+	.report_death = t_death,
+	.report_signal = t_signal,
+	.report_syscall_entry = t_entry,
+};
+
+static int run_traced(struct tally *t, unsigned long events, const char *name, const char *a1,
+		      const char *a2)
+{
+	pid_t pid = spawn(name, a1, a2);
+	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &tally_ops, t);
+
+	utrace_set_events(pid, e, events);
+	utrace_control(pid, e, UTRACE_RESUME);
+	utrace_engine_put(e);
+	return run_to_exit(pid, 30000);
+}
+
+static void round_threads(int round)
+{
+	struct tally t = {0};
+	int status =
+		run_traced(&t, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH), "threads", "24", "0");
+
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && t.clones == 24 && t.deaths == 25,
+	       "round %d threads: exit %#x, %d clones, %d deaths", round, status, t.clones,
+	       t.deaths);
+}
+
+static void round_forks(int round)
+{
+	struct tally t = {0};
+	int s1 = run_traced(&t, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH), "forker", "vfork",
+			    "/bin/true");
+	int s2 = run_traced(&t, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH), "forker", "fork", NULL);
+
+	tap_ok(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) && WEXITSTATUS(s2) == 4 &&
+		       t.clones == 2 && t.deaths == 4,
+	       "round %d forks: %d clones, %d deaths", round, t.clones, t.deaths);
+}
+
+static void round_signals(int round)
+{
+	struct tally t = {0};
+	int status = run_traced(&t, UTRACE_EVENT_SIGNAL_ALL | UTRACE_EVENT(SYSCALL_ENTRY),
+				"sigflood", "300", NULL);
+
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == t.signals % 256 && t.signals > 0,
+	       "round %d signal flood: handler ran %d times, tracer saw %d", round,
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, t.signals);
+}
+
+static bool untraced(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	bool ok = true;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			ok &= proc_tracer(atoi(de->d_name)) == 0;
+	closedir(d);
+	return ok;
+}
+
+static void round_detach(int round)
+{
+	struct tally t = {0};
+	pid_t pid = start_untraced("spin", "4", true), *tids = NULL;
+	int n = 0, i, status;
+	struct utrace_engine *e;
+
+	utrace_seize_process(pid, &tids, &n);
+	for (i = 0; i < n; i++) {
+		e = utrace_attach(tids[i], UTRACE_ATTACH_CREATE, &tally_ops, &t);
+		utrace_set_events(tids[i], e, UTRACE_EVENT(SYSCALL_ENTRY));
+		utrace_engine_put(e);
+	}
+	run_for(rand() % 50);
+	for (i = 0; i < n; i++) {
+		e = utrace_attach(tids[i], UTRACE_ATTACH_MATCH_OPS, &tally_ops, NULL);
+		if (e) {
+			utrace_control(tids[i], e, UTRACE_DETACH);
+			utrace_engine_put(e);
+		}
+	}
+	run_for(30);
+	tap_ok(n == 5 && untraced(pid) && proc_state(pid) != 'Z' && proc_state(pid) != 't',
+	       "round %d detach: %d threads untraced and running (%c)", round, n, proc_state(pid));
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	free(tids);
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 2 ? atoi(argv[2]) : 10, i;
+
+	harness_init(argc, argv);
+	alarm(280);
+	srand((unsigned)getpid());
+	for (i = 0; i < rounds; i++) {
+		round_threads(i);
+		round_forks(i);
+		round_signals(i);
+		round_detach(i);
+	}
+	return tap_done();
+}
