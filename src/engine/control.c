@@ -50,7 +50,7 @@ static bool filter_covers(const struct eng_thread *th)
 
 static bool wants_syscall_stops(const struct eng_thread *th)
 {
-	if (th->stop == ENG_STOP_SYSCALL_ENTRY && th->sc_want_exit)
+	if ((th->stop == ENG_STOP_SYSCALL_ENTRY && th->sc_want_exit) || th->sc_awaiting_exit)
 		return true;
 	if (!(eng_thread_events(th) & UTRACE_EVENT_SYSCALL))
 		return false;
@@ -89,6 +89,8 @@ static void do_resume(struct eng_thread *th, enum utrace_resume_action action)
 	} else {
 		request = wants_syscall_stops(th) ? PTRACE_SYSCALL : PTRACE_CONT;
 	}
+	if (request == PTRACE_SYSCALL && th->stop == ENG_STOP_SYSCALL_ENTRY)
+		th->sc_awaiting_exit = true;
 	(void)pt_resume(request, th->tid, sig);
 	th->stop = ENG_RUNNING;
 	th->regs_valid = false;

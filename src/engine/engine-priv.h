@@ -74,6 +74,7 @@ struct eng_thread {
 	uint64_t sc_args[6];
 	bool sc_abort; /* the entry report said UTRACE_SYSCALL_ABORT */
 	bool sc_want_exit;
+	bool sc_awaiting_exit; /* resumed from an entry with PTRACE_SYSCALL: the exit stop is due */
 	bool sc_awaiting_seccomp; /* PTRACE_SYSCALL entry seen; a seccomp stop may repeat it */
 
 	struct eng_thread *hnext; /* hash chain */

@@ -152,6 +152,7 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 	entry = info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP;
 	if (!entry) {
 		th->sc_awaiting_seccomp = false;
+		th->sc_awaiting_exit = false;
 		th->stop = ENG_STOP_SYSCALL_EXIT;
 		if (th->sc_nr >= 0)
 			eng_report_syscall_exit(th);
@@ -255,7 +256,6 @@ static void handle_stopped(struct eng_thread *th, int status)
 	case PTRACE_EVENT_EXEC:
 		th->stop = ENG_STOP_EVENT;
 		th->pre_exec = false;
-		th->sc_nr = -1;
 		eng_report_exec(th);
 		eng_proceed(th);
 		return;

@@ -177,6 +177,19 @@ static bool entries_reach_10(void *arg)
 	return ((struct counter *)arg)->entries >= 10;
 }
 
+static void test_execve_exit_through_exec(void)
+{
+	struct counter a = {0};
+	pid_t pid = spawn("sysloop", "1", "0");
+	struct utrace_engine *ea = attach(pid, &a, UTRACE_EVENT_SYSCALL, SYS_execve);
+
+	utrace_control(pid, ea, UTRACE_RESUME);
+	run_to_exit(pid, 10000);
+	tap_is(a.entries, 1, "filtered execve: entry reported");
+	tap_is(a.exits, 1, "filtered execve: exit reported after the exec event");
+	utrace_engine_put(ea);
+}
+
 static void test_stop_holds(void)
 {
 	struct counter a = {.stop_at = 3}, b = {0};
@@ -329,6 +342,7 @@ int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
 	test_masks();
+	test_execve_exit_through_exec();
 	test_stop_holds();
 	test_detach_one();
 	test_attach_in_callback();

@@ -28,7 +28,7 @@ static volatile sig_atomic_t fatal_signal;
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: utrace [-f] [-c] [-C] [-o FILE] [-e trace=SET] [-e signal=SET] [-s N]\n"
+	fprintf(fp, "usage: utrace [-f] [-q] [-c] [-C] [-o FILE] [-e trace=SET] [-e signal=SET] [-s N]\n"
 		    "              [-T] [-t|-tt] [-v] [-p PID[,PID...] | [--] CMD [ARGS...]]\n");
 }
 
@@ -129,7 +129,8 @@ static void attach_pid(pid_t pid, const struct trace_opts *o)
 		if (r < 0 && r != -ESRCH)
 			die("attach: thread %d: %s", tids[i], strerror(-r));
 	}
-	fprintf(stderr, "utrace: Process %d attached\n", pid);
+	if (!o->quiet)
+		fprintf(stderr, "utrace: Process %d attached\n", pid);
 	free(tids);
 }
 
@@ -160,13 +161,16 @@ int main(int argc, char **argv)
 	const char *outfile = NULL;
 	bool forwarded = false;
 
-	while ((c = getopt_long(argc, argv, "+hfcCo:e:s:Ttp:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hfqcCo:e:s:Ttp:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
 		case 'f':
 			o.follow = true;
+			break;
+		case 'q':
+			o.quiet = true;
 			break;
 		case 'c':
 			o.count = true;
@@ -248,7 +252,7 @@ int main(int argc, char **argv)
 		if (fatal_signal) {
 			if (!child) {
 				utrace_detach_all();
-				for (i = 0; i < npids; i++)
+				for (i = 0; i < npids && !o.quiet; i++)
 					fprintf(stderr, "utrace: Process %d detached\n", pids[i]);
 				break;
 			}

@@ -252,8 +252,10 @@ static uint32_t on_signal(uint32_t action, struct utrace_engine *engine,
 static uint32_t on_clone(uint32_t action, struct utrace_engine *engine, unsigned long flags,
 			 pid_t child)
 {
-	if (opts->follow)
-		(void)trace_attach(child, opts);
+	if (!opts->follow)
+		return UTRACE_RESUME;
+	if (trace_attach(child, opts) == 0 && !opts->quiet)
+		fprintf(stderr, "utrace: Process %d attached\n", child);
 	return UTRACE_RESUME;
 }
 
