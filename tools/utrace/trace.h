@@ -12,6 +12,7 @@
 /* What the command line asked for. */
 struct trace_opts {
 	bool follow;	/* -f */
+	bool quiet;	/* -q: no attach and detach messages */
 	bool count;	/* -c: the summary only */
 	bool count_too; /* -C: lines and the summary */
 	int timestamps; /* -t: 1, -tt: 2 */
