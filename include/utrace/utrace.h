@@ -228,6 +228,12 @@ int utrace_finish_examine(pid_t pid, struct utrace_engine *engine, struct utrace
 /* Registers of a thread that is stopped (inside a report, or held by STOP). */
 int utrace_get_regs(pid_t pid, struct user_regs_struct *ret_regs);
 int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs);
+/*
+ * Extension: the signal a thread stopped at a signal-delivery stop will get when it resumes
+ * (0 at any other stop), and changing it (0 cancels it).  -ESRCH if not stopped.
+ */
+int utrace_stop_signal(pid_t pid);
+int utrace_set_stop_signal(pid_t pid, int sig);
 
 /* --- The tracer's side: starting, waiting, ending --- */
 
@@ -238,6 +244,10 @@ int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs);
  * Returns 0 and the pid, -ENOENT/-EACCES if the program cannot be executed.
  */
 int utrace_spawn(char *const argv[], pid_t *ret_pid);
+/* The file utrace_spawn() would run for @name (PATH search): 0, -ENOENT or -EACCES. */
+int utrace_find_program(const char *name, char *buf, size_t len);
+/* Whether @pid is a utrace_spawn() child that has not exec'd the command yet. */
+bool utrace_pre_exec(pid_t pid);
 
 /*
  * Seize every thread of process @pid, including threads created while we attach; @ret_tids gets
@@ -261,6 +271,12 @@ int utrace_wait(bool block);
  * release).
  */
 int utrace_detach_all(void);
+/*
+ * Extension: bring every traced thread to a ptrace-stop without reporting anything, so that
+ * a layer above can undo its changes (uprobe_cleanup_all()) before utrace_detach_all().
+ * Returns the number of threads that would not stop.
+ */
+int utrace_stop_all(void);
 
 /* The exit status of a spawned child once reaped (as from waitpid), -ECHILD before. */
 int utrace_child_status(pid_t pid, int *ret_status);

@@ -21,6 +21,7 @@
  * so such threads stay attached and run on without reports.
  */
 #include <errno.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -65,15 +66,25 @@ static void interrupt(struct eng_thread *th)
 		th->interrupt_sent = true;
 }
 
+/* Registers changed by a callback (or utrace_set_regs) go back before the thread runs. */
+void eng_write_regs(struct eng_thread *th)
+{
+	if (th->regs_valid &&
+	    (th->regs_dirty || memcmp(&th->regs, &th->regs_fetched, sizeof(th->regs)))) {
+		if (pt_setregs(th->tid, &th->regs) < 0)
+			pr_warn("tid %d: cannot write registers back", th->tid);
+		th->regs_fetched = th->regs;
+	}
+	th->regs_dirty = false;
+}
+
 static void do_resume(struct eng_thread *th, enum utrace_resume_action action)
 {
 	int request, sig = 0;
 
 	if (th->spawn_fd >= 0)
 		eng_spawn_release(th);
-	if (th->regs_dirty && pt_setregs(th->tid, &th->regs) < 0)
-		pr_warn("tid %d: cannot write registers back", th->tid);
-	th->regs_dirty = false;
+	eng_write_regs(th);
 	if (th->stop == ENG_STOP_SIGNAL) {
 		if (th->siginfo_dirty)
 			(void)pt_setsiginfo(th->tid, &th->siginfo);
@@ -108,8 +119,7 @@ int eng_detach_thread(struct eng_thread *th)
 	int sig = th->stop == ENG_STOP_SIGNAL ? th->inject_sig : 0;
 	int r;
 
-	if (th->regs_dirty)
-		(void)pt_setregs(th->tid, &th->regs);
+	eng_write_regs(th);
 	if (th->stop == ENG_STOP_SIGNAL && th->siginfo_dirty)
 		(void)pt_setsiginfo(th->tid, &th->siginfo);
 	r = pt_detach(th->tid, sig);

@@ -84,7 +84,7 @@ static void release_one(struct eng_thread *th, void *arg)
 	eng_detach_thread(th);
 }
 
-int utrace_detach_all(void)
+int utrace_stop_all(void)
 {
 	struct timespec start, now;
 	int running, status;
@@ -105,11 +105,17 @@ int utrace_detach_all(void)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec > 5) {
-			pr_warn("%d threads did not stop; detaching what stopped", running);
-			break;
+			pr_warn("%d threads did not stop", running);
+			return running;
 		}
 		usleep(1000);
 	}
+	return 0;
+}
+
+int utrace_detach_all(void)
+{
+	utrace_stop_all();
 	eng_thread_foreach(release_one, NULL);
 	return 0;
 }

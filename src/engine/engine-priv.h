@@ -51,6 +51,7 @@ struct eng_thread {
 	int hold_sig; /* UTRACE_SIGNAL_HOLD: re-queued after resuming */
 
 	struct user_regs_struct regs;
+	struct user_regs_struct regs_fetched; /* what the kernel has: changes are written back */
 	bool regs_valid, regs_dirty;
 	unsigned long generation; /* bumped at every resume: the examiner's check */
 
@@ -116,6 +117,7 @@ void eng_report_death(struct eng_thread *th, int wstatus);
 void eng_proceed(struct eng_thread *th);
 void eng_run_deferred(void);
 int eng_detach_thread(struct eng_thread *th);
+void eng_write_regs(struct eng_thread *th);
 
 /* loop.c */
 void eng_handle_status(pid_t tid, int status);

@@ -279,6 +279,7 @@ struct user_regs_struct *eng_regs(struct eng_thread *th)
 	if (!th->regs_valid) {
 		if (pt_getregs(th->tid, &th->regs) < 0)
 			memset(&th->regs, 0, sizeof(th->regs));
+		th->regs_fetched = th->regs;
 		th->regs_valid = true;
 	}
 	return &th->regs;
@@ -524,8 +525,35 @@ int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs)
 
 	if (!th || th->dead || th->stop == ENG_RUNNING)
 		return -ESRCH;
+	if (!th->regs_valid)
+		eng_regs(th);
 	th->regs = *regs;
-	th->regs_valid = true;
-	th->regs_dirty = true;
+	return 0;
+}
+
+bool utrace_pre_exec(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	return th && (th->pre_exec || th->spawn_fd >= 0);
+}
+
+int utrace_stop_signal(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	if (!th || th->dead || th->stop == ENG_RUNNING)
+		return -ESRCH;
+	return th->stop == ENG_STOP_SIGNAL ? th->inject_sig : 0;
+}
+
+int utrace_set_stop_signal(pid_t pid, int sig)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	if (!th || th->dead || th->stop != ENG_STOP_SIGNAL)
+		return -ESRCH;
+	th->inject_sig = sig;
+	th->siginfo_dirty = false;
 	return 0;
 }

@@ -33,7 +33,7 @@ struct spawn_spec {
 	uint64_t filter[UTRACE_NR_SYSCALLS / 64];
 };
 
-static int find_program(const char *name, char *buf, size_t len)
+int utrace_find_program(const char *name, char *buf, size_t len)
 {
 	const char *path = getenv("PATH");
 	int err = -ENOENT;
@@ -117,7 +117,7 @@ int utrace_spawn(char *const argv[], pid_t *ret_pid)
 
 	if (!argv || !argv[0])
 		return -EINVAL;
-	r = find_program(argv[0], path, sizeof(path));
+	r = utrace_find_program(argv[0], path, sizeof(path));
 	if (r < 0)
 		return r;
 	if (pipe2(fds, O_CLOEXEC) < 0)

@@ -21,15 +21,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "probes.h"
 #include "trace.h"
+#include "utrace/uprobe.h"
 #include "utrace/utrace.h"
 
 static volatile sig_atomic_t fatal_signal;
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: utrace [-f] [-q] [-c] [-C] [-o FILE] [-e trace=SET] [-e signal=SET] [-s N]\n"
-		    "              [-T] [-t|-tt] [-v] [-p PID[,PID...] | [--] CMD [ARGS...]]\n");
+	fprintf(fp, "usage: utrace [-f] [-q] [-c] [-C] [-o FILE] [-e trace=SET] [-e signal=SET] "
+		    "[-s N]\n"
+		    "              [-T] [-t|-tt] [-v] [-U SPEC]... [-p PID[,PID...] | [--] CMD "
+		    "[ARGS...]]\n");
 }
 
 static void __attribute__((noreturn)) die(const char *fmt, ...)
@@ -134,6 +138,28 @@ static void attach_pid(pid_t pid, const struct trace_opts *o)
 	free(tids);
 }
 
+static int proc_exe_path(pid_t pid, char *buf, size_t len)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void add_probes(const char **specs, int n, const char *exe, const struct trace_opts *o)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (probes_add(specs[i], exe, o) < 0)
+			exit(1);
+}
+
 static int exit_code_of(int status)
 {
 	if (WIFEXITED(status))
@@ -158,10 +184,11 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	pid_t *pids = NULL, child = 0;
 	int npids = 0, c, r, verbose = 0, status = 0, i;
-	const char *outfile = NULL;
-	bool forwarded = false;
+	const char *outfile = NULL, **specs = NULL;
+	int nspecs = 0;
+	bool forwarded = false, explicit_trace = false;
 
-	while ((c = getopt_long(argc, argv, "+hfqcCo:e:s:Ttp:v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hfqcCo:e:s:Ttp:U:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -182,6 +209,7 @@ int main(int argc, char **argv)
 			outfile = optarg;
 			break;
 		case 'e':
+			explicit_trace |= strncmp(optarg, "signal=", 7) != 0;
 			parse_expr(&o, optarg);
 			break;
 		case 's': {
@@ -205,6 +233,10 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
+		case 'U':
+			specs = realloc(specs, (size_t)(nspecs + 1) * sizeof(*specs));
+			specs[nspecs++] = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 1;
@@ -217,6 +249,9 @@ int main(int argc, char **argv)
 	}
 	if (npids && optind < argc)
 		die("-p and a command are mutually exclusive");
+	o.verbose = verbose;
+	if (nspecs && !explicit_trace)
+		o.trace_all = false; /* -U alone: functions, no syscalls */
 	utrace_set_print(log_to_stderr, verbose > 1 ? UTRACE_LOG_DEBUG
 					: verbose   ? UTRACE_LOG_INFO
 						    : UTRACE_LOG_WARN);
@@ -235,12 +270,28 @@ int main(int argc, char **argv)
 	sigaction(SIGQUIT, &sa, NULL);
 
 	if (npids) {
-		for (i = 0; i < npids; i++)
+		char exe[4096];
+
+		if (nspecs && proc_exe_path(pids[0], exe, sizeof(exe)) < 0)
+			die("attach: cannot read /proc/%d/exe", pids[0]);
+		add_probes(specs, nspecs, exe, &o);
+		for (i = 0; i < npids; i++) {
+			if (nspecs && (r = uprobe_watch(pids[i], o.follow)) < 0)
+				die("attach: ptrace(PTRACE_SEIZE, %d): %s", pids[i], strerror(-r));
 			attach_pid(pids[i], &o);
+		}
 	} else {
+		char exe[4096];
+
+		r = utrace_find_program(argv[optind], exe, sizeof(exe));
+		if (r < 0)
+			die("Can't stat '%s': %s", argv[optind], strerror(-r));
+		add_probes(specs, nspecs, exe, &o);
 		r = utrace_spawn(&argv[optind], &child);
 		if (r < 0)
 			die("Can't stat '%s': %s", argv[optind], strerror(-r));
+		if (nspecs && (r = uprobe_watch(child, o.follow)) < 0)
+			die("cannot watch '%s': %s", argv[optind], strerror(-r));
 		r = trace_attach(child, &o);
 		if (r == 0)
 			r = trace_start(child);
@@ -251,6 +302,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		if (fatal_signal) {
 			if (!child) {
+				if (nspecs)
+					uprobe_cleanup_all();
 				utrace_detach_all();
 				for (i = 0; i < npids && !o.quiet; i++)
 					fprintf(stderr, "utrace: Process %d detached\n", pids[i]);

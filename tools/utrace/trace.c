@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "os/os.h"
+#include "probes.h"
 #include "trace.h"
 #include "utrace/utrace.h"
 
@@ -106,6 +107,13 @@ static void print_line(struct tstate *ts, const char *text)
 	sb_printf(&sb, "%s", text);
 	emit(&sb);
 	sb_release(&sb);
+}
+
+void trace_print_tid_line(pid_t tid, const char *text)
+{
+	struct tstate ts = {.tid = tid};
+
+	print_line(&ts, text);
 }
 
 static struct fmt_ctx make_ctx(const struct tstate *ts, int column)
@@ -239,6 +247,9 @@ static uint32_t on_signal(uint32_t action, struct utrace_engine *engine,
 	struct strbuf sb = {0};
 
 	if (sa == UTRACE_SIGNAL_REPORT || sa == UTRACE_SIGNAL_HANDLER || !orig_ka)
+		return (action & ~UTRACE_RESUME_MASK) | UTRACE_RESUME;
+	/* An engine before us consumed it (a uprobes trap): not the program's signal. */
+	if (sa == UTRACE_SIGNAL_IGN && orig_ka->disposition != UTRACE_SIGNAL_IGN)
 		return (action & ~UTRACE_RESUME_MASK) | UTRACE_RESUME;
 	if (info->si_signo > 0 && info->si_signo <= 64 &&
 	    (opts->signals & (1ULL << (info->si_signo - 1)))) {
@@ -381,8 +392,11 @@ void trace_finish(void)
 {
 	if (partial)
 		flush_partial(NULL);
-	if (opts && (opts->count || opts->count_too))
-		fmt_summary_print(&summary, opts->out);
+	if (opts && (opts->count || opts->count_too)) {
+		if (traces_syscalls(opts))
+			fmt_summary_print(&summary, opts->out);
+		probes_summary(opts->out);
+	}
 	if (opts)
 		fflush(opts->out);
 }

@@ -21,8 +21,12 @@ struct trace_opts {
 	uint64_t trace[FMT_NR_SYSCALLS / 64];
 	uint64_t signals; /* -e signal=: bit sig-1 */
 	int string_limit; /* -s */
-	FILE *out;	  /* -o, or stderr */
+	FILE *out;
+	int verbose; /* -v */ /* -o, or stderr */
 };
+
+/* Print a line for thread @tid, with the prefix and interleaving rules of syscall lines. */
+void trace_print_tid_line(pid_t tid, const char *text);
 
 /* Attach the tracing engine to thread @tid.  Returns 0 or -errno. */
 int trace_attach(pid_t tid, const struct trace_opts *opts);

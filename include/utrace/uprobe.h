@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * uprobes over libutrace: breakpoints keyed by file and offset, like mainline Linux.
+ *
+ * A probe is (file, offset) plus consumers.  It applies to every process uprobes watches
+ * (uprobe_watch()) that maps the file, now or later: exec, followed fork children, dlopen after
+ * registration (installed at the mmap's syscall exit, before the new code can run).  munmap and
+ * dlclose forget the mapping without writing to it.  Breakpoints are written through
+ * /proc/PID/mem (the kernel's private copy-on-write), original bytes come from the file, and
+ * other threads always see the breakpoint: the displaced instruction is emulated, run as a
+ * boosted copy in an out-of-line slot, or single-stepped there; never restore-step-reinsert.
+ *
+ * Handlers run in the tracer while the hitting thread is stopped, with the registers at the
+ * probe address (rip = probe address).  A handler may change registers; if it changes rip, the
+ * probed instruction is skipped and the thread goes on at the new rip (mainline's "unique"
+ * consumers).
+ *
+ * Every write into a tracee (breakpoint bytes, the XOL mapping, hijacked return addresses) is
+ * journaled per process and undone by uprobe_unwatch() and uprobe_cleanup_all().
+ */
+#ifndef UTRACE_UPROBE_H
+#define UTRACE_UPROBE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uprobe_hit {
+	pid_t pid, tid;
+	uint64_t vaddr;		       /* the probed address in this process */
+	struct user_regs_struct *regs; /* writable */
+	/* Return probes only: */
+	uint64_t func;	   /* address of the probed function */
+	uint64_t ret_addr; /* the real return address */
+};
+
+struct uprobe_consumer {
+	/* Entry hit.  Return 0; a non-zero return removes this consumer from the process (mainline
+	 * UPROBE_HANDLER_REMOVE is not supported: return values are reserved). */
+	int (*handler)(struct uprobe_consumer *self, struct uprobe_hit *hit);
+	/* Function return (uretprobe_register()). */
+	int (*ret_handler)(struct uprobe_consumer *self, struct uprobe_hit *hit);
+	void *data;
+	/* private */
+	struct uprobe_consumer *next;
+};
+
+/* How the probed instruction is executed; -v prints it per site. */
+enum uprobe_tier {
+	UPROBE_EMULATED,
+	UPROBE_BOOSTED,
+	UPROBE_STEPPED,
+	UPROBE_REFUSED,
+};
+
+/*
+ * Register a consumer for @path at file @offset.  Returns 0, or -ENOENT (no such file),
+ * -ENOEXEC (not ELF, or offset not in an executable segment / not decodable), -EOPNOTSUPP (an
+ * instruction that cannot be probed; uprobe_describe() says why), -EEXIST (the file already has
+ * an int3 there that is not ours), -EBUSY (this consumer is registered there already).
+ * Registration and unregistration are safe while threads keep hitting the site.
+ */
+int uprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc);
+int uretprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc);
+int uprobe_unregister(const char *path, uint64_t offset, struct uprobe_consumer *uc);
+int uretprobe_unregister(const char *path, uint64_t offset, struct uprobe_consumer *uc);
+
+/* The decision for a site: tier and a reason such as "emulated: push %rbp". */
+int uprobe_describe(const char *path, uint64_t offset, enum uprobe_tier *ret_tier, char *reason,
+		    size_t len);
+
+/*
+ * Watch process @pid (whose threads the tracer already traces: spawned or seized): attach the
+ * uprobes engine to its threads and install every registered probe that applies.  With
+ * @follow_forks, fork children are watched too; otherwise a fork child's copy of our bytes is
+ * cleaned before it runs.  For a spawned process, call this before letting it go.
+ */
+int uprobe_watch(pid_t pid, bool follow_forks);
+/* Undo everything in one process and stop watching it.  Threads must be stopped. */
+int uprobe_unwatch(pid_t pid);
+/* Undo everything in every watched process (before utrace_detach_all()).  Stops every thread. */
+int uprobe_cleanup_all(void);
+
+/* Counters, for -c and tests. */
+struct uprobe_stats {
+	unsigned long hits, emulated, boosted, stepped, returns, xol_maps;
+};
+void uprobe_get_stats(struct uprobe_stats *ret);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

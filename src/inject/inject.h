@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef INJECT_INJECT_H
+#define INJECT_INJECT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Run syscall @nr with @args in thread @tid, which the tracer holds in a ptrace-stop (inside a
+ * report, or held by UTRACE_STOP).  The thread's registers are restored afterwards, including
+ * the restart of a syscall the stop had interrupted.  *ret_value is the syscall's return value
+ * (negative errno on failure); the function returns 0 or -errno when the injection itself
+ * failed (no syscall instruction found, the thread died).
+ */
+int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value);
+
+/* Forget what is cached about process @pid (after exec). */
+void inj_forget(pid_t pid);
+
+#endif

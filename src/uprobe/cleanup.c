@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Leaving a process as we found it.  With every thread stopped:
+ *
+ *   - a thread in the middle of a step goes back to the probe address with its scratch
+ *     register restored (the instruction runs again, from the original bytes);
+ *   - a thread inside a boosted slot is moved out of it (x86_xol_boost_fixup);
+ *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
+ *     the SIGTRAP cancelled; a trap at the trampoline is completed;
+ *   - every stack slot still holding the trampoline gets its real return address back;
+ *   - every breakpoint byte still ours gets the file's byte back;
+ *   - the XOL area is unmapped by a remote munmap from a thread that is not at a syscall
+ *     entry (where the pending call would be lost).
+ *
+ * Afterwards no thread has rip in the XOL area, no stack holds a trampoline address, and the
+ * text is byte-identical to the file.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "inject/inject.h"
+#include "os/os.h"
+#include "uprobe/uprobe-priv.h"
+#include "util/log.h"
+
+static void clean_task(struct utask *t)
+{
+	struct uproc *p = t->proc;
+	struct user_regs_struct regs, before;
+	struct ubp *bp;
+
+	if (utrace_get_regs(t->tid, &regs) < 0)
+		return;
+	before = regs;
+	if (t->state == UT_STEP) {
+		if (t->active)
+			x86_xol_abort(&t->active->insn, &regs, &t->step);
+		t->state = UT_RUNNING;
+		t->active = NULL;
+	} else if (p->tramp && regs.rip == p->tramp + 1 && utrace_stop_signal(t->tid) == SIGTRAP) {
+		if (up_ret_trampoline(t, &regs) == 0)
+			utrace_set_stop_signal(t->tid, 0);
+	} else if (t->slot_bp && up_xol_contains(p, regs.rip)) {
+		uint64_t slot = p->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
+		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_bp->insn, slot), cell = 0;
+
+		if (cell_addr)
+			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
+		(void)x86_xol_boost_fixup(&t->slot_bp->insn, &regs, slot, cell);
+	} else if (utrace_stop_signal(t->tid) == SIGTRAP && (bp = up_bp_find(p, regs.rip - 1))) {
+		regs.rip = bp->vaddr;
+		utrace_set_stop_signal(t->tid, 0);
+	}
+	if (memcmp(&regs, &before, sizeof(regs)))
+		utrace_set_regs(t->tid, &regs);
+	up_ret_restore_stack(t, t->tid);
+	t->depth = 0;
+}
+
+static bool at_syscall_entry(pid_t tid)
+{
+	struct user_regs_struct regs;
+
+	if (utrace_get_regs(tid, &regs) < 0)
+		return true;
+	return (long)regs.orig_rax >= 0 && (long)regs.rax == -ENOSYS;
+}
+
+static void unmap_xol(struct uproc *p)
+{
+	uint64_t args[6] = {p->xol, XOL_PAGES * 4096, 0, 0, 0, 0};
+	struct utask *t;
+	long ret = -1;
+
+	for (t = p->tasks; t; t = t->next) {
+		if (at_syscall_entry(t->tid))
+			continue;
+		if (inj_syscall(t->tid, SYS_munmap, args, &ret) == 0 && ret == 0) {
+			p->xol = p->tramp = 0;
+			return;
+		}
+	}
+	pr_warn("pid %d: could not unmap the XOL area at 0x%lx", p->pid, (unsigned long)p->xol);
+}
+
+int uprobe_unwatch(pid_t pid)
+{
+	struct uproc *p = up_proc_find(pid);
+	struct utask *t;
+	struct ubp *bp;
+
+	if (!p)
+		return -ENOENT;
+	for (t = p->tasks; t; t = t->next)
+		clean_task(t);
+	for (bp = p->bps; bp; bp = bp->next) {
+		uint8_t now;
+
+		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
+			(void)mem_write(p->pid, bp->vaddr, bp->probe->bytes, 1);
+	}
+	if (p->xol)
+		unmap_xol(p);
+	for (t = p->tasks; t; t = t->next)
+		if (t->engine)
+			utrace_control(t->tid, t->engine, UTRACE_DETACH);
+	up_proc_free(p);
+	return 0;
+}
+
+int uprobe_cleanup_all(void)
+{
+	utrace_stop_all();
+	while (up_proc_all())
+		uprobe_unwatch(up_proc_all()->pid);
+	return 0;
+}

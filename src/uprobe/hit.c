@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The uprobes engine: what happens when a thread traps, clones, execs, maps memory or dies.
+ *
+ * A hit is a SIGTRAP with si_code SI_KERNEL whose rip-1 is one of our breakpoints.  rip goes
+ * back to the probe address, the consumers run in registration order, return probes hijack
+ * the return address, and then the displaced instruction continues on the tier chosen when the
+ * breakpoint was installed:
+ *
+ *   emulated  x86_emulate() on the registers: one stop per hit;
+ *   boosted   rip = the thread's XOL slot, whose copy jumps back by itself: one stop per hit;
+ *   stepped   rip = the slot, UTRACE_SINGLESTEP, and x86_xol_post_step() at the TRAP_TRACE
+ *             SIGTRAP that follows: two stops per hit.
+ *
+ * The SIGTRAP is ours and is consumed (UTRACE_SIGNAL_IGN), so engines attached after us never
+ * see it.  A trap at an int3 that is not ours goes to the program.  A trap at an address whose
+ * probe was removed meanwhile (the byte is no longer an int3) restarts the instruction.
+ *
+ * While a thread steps, other signals are held and re-sent after the step: delivering them
+ * would run a handler with rip inside the slot.  A fault raised by the stepped copy itself is
+ * delivered with rip back at the probe address (x86_xol_abort), so the handler sees the
+ * original instruction; a signal that catches a thread inside a boosted slot moves it out of
+ * the slot first (x86_xol_boost_fixup).  QUIESCE is on so that report_quiesce(0) re-asserts
+ * the step if another engine asks for a report in between (utrace's last-round rule).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "os/os.h"
+#include "uprobe/uprobe-priv.h"
+#include "util/log.h"
+
+struct uprobe_stats up_stats;
+
+void uprobe_get_stats(struct uprobe_stats *ret)
+{
+	*ret = up_stats;
+}
+
+int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	long n = mem_read((pid_t)(intptr_t)ctx, addr, buf, len);
+
+	return n == (long)len ? 0 : -EFAULT;
+}
+
+int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
+{
+	long n = mem_write((pid_t)(intptr_t)ctx, addr, buf, len);
+
+	return n == (long)len ? 0 : -EFAULT;
+}
+
+static struct x86_mem thread_mem(pid_t tid)
+{
+	struct x86_mem m = {up_mem_read, up_mem_write, (void *)(intptr_t)tid};
+
+	return m;
+}
+
+static uint32_t pass_on(uint32_t action)
+{
+	return (action & ~UTRACE_RESUME_MASK) | UTRACE_RESUME;
+}
+
+static void run_consumers(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
+{
+	struct uprobe_consumer *uc, *next;
+	struct uprobe_hit hit = {
+		.pid = t->proc->pid,
+		.tid = t->tid,
+		.vaddr = bp->vaddr,
+		.regs = regs,
+	};
+
+	for (uc = bp->probe->consumers; uc; uc = next) {
+		next = uc->next;
+		if (uc->handler)
+			uc->handler(uc, &hit);
+	}
+}
+
+/* Continue the displaced instruction on its tier.  Returns the resume action. */
+static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
+{
+	struct x86_mem mem = thread_mem(t->tid);
+	uint64_t slot;
+	int r;
+
+	if (bp->insn.cls == X86_EMULATE) {
+		r = x86_emulate(&bp->insn, regs, &mem);
+		if (r >= 0) {
+			up_stats.emulated++;
+			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+		}
+	}
+	r = up_xol_slot(t, bp, &slot);
+	if (r == -EBUSY) {
+		/* Every slot is taken: hold the thread and retry the hit when one is free. */
+		pr_info("tid %d: XOL slots exhausted; waiting", t->tid);
+		regs->rip = bp->vaddr;
+		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+	}
+	if (r < 0) {
+		pr_warn("tid %d: probe at 0x%lx: no XOL slot (%s); killing the thread", t->tid,
+			(unsigned long)bp->vaddr, strerror(-r));
+		return UTRACE_SIGNAL_TERM | UTRACE_RESUME;
+	}
+	if (bp->insn.cls == X86_BOOST) {
+		up_stats.boosted++;
+		regs->rip = slot;
+		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+	}
+	up_stats.stepped++;
+	x86_xol_pre_step(&bp->insn, regs, slot, &t->step);
+	t->state = UT_STEP;
+	t->active = bp;
+	return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
+}
+
+static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
+{
+	uint64_t addr = regs->rip - 1;
+	struct ubp *bp = up_bp_find(t->proc, addr);
+	uint8_t now;
+
+	if (!bp) {
+		if (up_recently_removed(t->proc, addr) && mem_read(t->tid, addr, &now, 1) == 1 &&
+		    !x86_is_int3(now)) {
+			regs->rip = addr; /* removed while this trap was on its way */
+			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+		}
+		return 0;
+	}
+	up_stats.hits++;
+	regs->rip = addr;
+	run_consumers(t, bp, regs);
+	if (regs->rip != addr)
+		return UTRACE_SIGNAL_IGN | UTRACE_RESUME; /* a handler moved rip: skip the insn */
+	bp = up_bp_find(t->proc, addr);
+	if (!bp)
+		return UTRACE_SIGNAL_IGN | UTRACE_RESUME; /* unregistered by its handler: rerun */
+	if (bp->probe->ret_consumers)
+		up_ret_hijack(t, bp, regs);
+	return continue_insn(t, bp, regs);
+}
+
+static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs)
+{
+	struct x86_mem mem = thread_mem(t->tid);
+	uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
+	struct ubp *bp = t->active;
+	int r, i;
+
+	t->state = UT_RUNNING;
+	t->active = NULL;
+	if (bp)
+		r = x86_xol_post_step(&bp->insn, regs, slot, &t->step, &mem);
+	else
+		r = 0;
+	for (i = 0; i < t->nheld; i++)
+		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, t->held[i]);
+	t->nheld = 0;
+	if (r < 0) {
+		pr_warn("tid %d: cannot fix the return address after a step; SIGSEGV", t->tid);
+		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, SIGSEGV);
+	}
+	return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+}
+
+static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
+			  struct user_regs_struct *regs, siginfo_t *info,
+			  const struct utrace_sigaction *orig_ka,
+			  struct utrace_sigaction *return_ka)
+{
+	struct utask *t = engine->data;
+	uint32_t r;
+
+	if (!t)
+		return pass_on(action);
+	if (utrace_signal_action(action) == UTRACE_SIGNAL_REPORT || !orig_ka)
+		return t->state == UT_STEP ? (action & ~UTRACE_RESUME_MASK) | UTRACE_SINGLESTEP
+					   : pass_on(action);
+	if (info->si_signo == SIGTRAP && t->state == UT_STEP && info->si_code == TRAP_TRACE)
+		return finish_step(t, regs);
+	if (info->si_signo == SIGTRAP && info->si_code == SI_KERNEL) {
+		if (t->proc->tramp && regs->rip - 1 == t->proc->tramp) {
+			up_stats.returns++;
+			if (up_ret_trampoline(t, regs) == 0)
+				return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+			return UTRACE_SIGNAL_DELIVER | UTRACE_RESUME; /* no instance: like SIGILL */
+		}
+		r = on_breakpoint(t, regs);
+		if (r)
+			return r;
+		return pass_on(action);
+	}
+	if (t->state == UT_STEP) {
+		bool fault = info->si_signo == SIGSEGV || info->si_signo == SIGBUS ||
+			     info->si_signo == SIGFPE || info->si_signo == SIGILL;
+
+		if (fault && up_xol_contains(t->proc, regs->rip)) {
+			/* The copy faulted: deliver with rip at the original instruction. */
+			if (t->active)
+				x86_xol_abort(&t->active->insn, regs, &t->step);
+			t->state = UT_RUNNING;
+			t->active = NULL;
+			return pass_on(action);
+		}
+		if (t->nheld < (int)(sizeof(t->held) / sizeof(t->held[0])))
+			t->held[t->nheld++] = info->si_signo;
+		return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
+	}
+	if (t->slot > 0 && t->slot_bp && up_xol_contains(t->proc, regs->rip)) {
+		uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
+		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_bp->insn, slot), cell = 0;
+
+		if (cell_addr)
+			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
+		(void)x86_xol_boost_fixup(&t->slot_bp->insn, regs, slot, cell);
+	}
+	return pass_on(action);
+}
+
+static uint32_t up_quiesce(uint32_t action, struct utrace_engine *engine, unsigned long event)
+{
+	struct utask *t = engine->data;
+
+	if (t && t->state == UT_STEP && event == 0)
+		return UTRACE_SINGLESTEP;
+	return UTRACE_RESUME;
+}
+
+static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned long flags,
+			 pid_t child)
+{
+	struct utask *t = engine->data, *ct;
+	struct uproc *cp;
+
+	if (!t)
+		return UTRACE_RESUME;
+	if (flags & (CLONE_THREAD | CLONE_VM)) {
+		/* Same memory: the new thread shares every breakpoint. */
+		up_attach_task(t->proc, child);
+		return UTRACE_RESUME;
+	}
+	if (t->proc->follow) {
+		/* The child has our breakpoints, XOL area and return frames, at the same addresses. */
+		cp = up_proc_new(child, true);
+		if (!cp)
+			return UTRACE_RESUME;
+		up_attach_task(cp, child);
+		ct = up_task_find(cp, child);
+		cp->xol = t->proc->xol;
+		cp->tramp = t->proc->tramp;
+		up_copy_bps(cp, t->proc);
+		if (ct) {
+			memcpy(ct->ret, t->ret, sizeof(t->ret));
+			ct->depth = t->depth;
+		}
+		return UTRACE_RESUME;
+	}
+	/* Not followed: clean our bytes out of the child before it runs. */
+	{
+		struct ubp *bp;
+
+		for (bp = t->proc->bps; bp; bp = bp->next)
+			(void)mem_write(child, bp->vaddr, bp->probe->bytes, 1);
+		up_ret_restore_stack(t, child);
+	}
+	return UTRACE_RESUME;
+}
+
+static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const char *filename,
+			struct user_regs_struct *regs)
+{
+	struct utask *t = engine->data;
+	struct uproc *p;
+
+	if (!t)
+		return UTRACE_RESUME;
+	p = t->proc;
+	/* A new image: the old breakpoints, XOL area and return frames are gone with it. */
+	up_forget_all(p);
+	memset(p->slot_owner, 0, sizeof(p->slot_owner));
+	p->xol = p->tramp = 0;
+	t->tid = utrace_engine_tid(engine);
+	for (t = p->tasks; t; t = t->next) {
+		t->slot = -1;
+		t->slot_bp = NULL;
+		t->depth = 0;
+		t->state = UT_RUNNING;
+		t->active = NULL;
+	}
+	p->pid = utrace_engine_tid(engine);
+	up_install_all(p, p->pid);
+	return UTRACE_RESUME;
+}
+
+static uint32_t up_syscall_exit(uint32_t action, struct utrace_engine *engine,
+				struct user_regs_struct *regs)
+{
+	struct utask *t = engine->data;
+	long ret = (long)regs->rax;
+
+	if (!t || (ret < 0 && ret > -4096))
+		return UTRACE_RESUME;
+	switch (regs->orig_rax) {
+	case SYS_mmap:
+	case SYS_mprotect:
+		if (!(regs->rdx & PROT_EXEC))
+			break;
+		/* fall through */
+	case SYS_munmap:
+	case SYS_mremap:
+		up_install_all(t->proc, t->tid);
+		break;
+	default:
+		break;
+	}
+	return UTRACE_RESUME;
+}
+
+static uint32_t up_death(struct utrace_engine *engine, bool group_dead, int signal)
+{
+	struct utask *t = engine->data;
+	struct uproc *p;
+
+	if (!t)
+		return UTRACE_DETACH;
+	p = t->proc;
+	up_task_remove(p, t);
+	if (!p->tasks)
+		up_proc_free(p);
+	return UTRACE_DETACH;
+}
+
+const struct utrace_engine_ops up_engine_ops = {
+	.report_signal = up_signal,
+	.report_quiesce = up_quiesce,
+	.report_clone = up_clone,
+	.report_exec = up_exec,
+	.report_syscall_exit = up_syscall_exit,
+	.report_death = up_death,
+};

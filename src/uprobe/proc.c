@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Watched processes and their breakpoints.
+ *
+ * A breakpoint is installed where a probed file is mapped executable: the address comes from
+ * /proc/PID/maps (device, inode and file offset of the mapping), the int3 goes in through
+ * /proc/PID/mem, which makes the kernel's private copy of the page, as mainline does with
+ * FOLL_FORCE.  One byte is written, so threads that keep running see either the old or the new
+ * instruction, never a torn one.  Before writing, the byte in memory must still be the file's:
+ * an int3 that is not ours is refused.  Removal writes the saved byte back, and only if our
+ * int3 is still there.  A mapping that went away (munmap, dlclose, exec) is forgotten without
+ * writing anything.
+ *
+ * Every thread of a watched process carries the uprobes engine, attached before any other
+ * engine of the tool so that our SIGTRAPs are consumed before anyone else sees them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+#include "os/os.h"
+#include "sym/sym.h"
+#include "uprobe/uprobe-priv.h"
+#include "util/log.h"
+
+static struct uproc *procs;
+
+struct uproc *up_proc_all(void)
+{
+	return procs;
+}
+
+bool up_recently_removed(const struct uproc *p, uint64_t vaddr)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16 && i < p->nremoved; i++)
+		if (p->removed[i] == vaddr)
+			return true;
+	return false;
+}
+
+void up_copy_bps(struct uproc *to, const struct uproc *from)
+{
+	const struct ubp *bp;
+
+	for (bp = from->bps; bp; bp = bp->next) {
+		struct ubp *copy = malloc(sizeof(*copy));
+
+		if (!copy)
+			return;
+		*copy = *bp;
+		copy->next = to->bps;
+		to->bps = copy;
+	}
+}
+
+struct uproc *up_proc_find(pid_t pid)
+{
+	struct uproc *p;
+
+	for (p = procs; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+struct uproc *up_proc_new(pid_t pid, bool follow)
+{
+	struct uproc *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->follow = follow;
+	p->next = procs;
+	procs = p;
+	return p;
+}
+
+void up_forget_all(struct uproc *p)
+{
+	struct ubp *bp, *next;
+
+	for (bp = p->bps; bp; bp = next) {
+		next = bp->next;
+		free(bp);
+	}
+	p->bps = NULL;
+}
+
+void up_proc_free(struct uproc *p)
+{
+	struct uproc **link;
+
+	if (!p)
+		return;
+	for (link = &procs; *link; link = &(*link)->next) {
+		if (*link == p) {
+			*link = p->next;
+			break;
+		}
+	}
+	while (p->tasks)
+		up_task_remove(p, p->tasks);
+	up_forget_all(p);
+	free(p);
+}
+
+struct utask *up_task_find(struct uproc *p, pid_t tid)
+{
+	struct utask *t;
+
+	for (t = p->tasks; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+struct utask *up_task_add(struct uproc *p, pid_t tid)
+{
+	struct utask *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->proc = p;
+	t->slot = -1;
+	t->next = p->tasks;
+	p->tasks = t;
+	return t;
+}
+
+void up_task_remove(struct uproc *p, struct utask *t)
+{
+	struct utask **link;
+
+	for (link = &p->tasks; *link; link = &(*link)->next) {
+		if (*link == t) {
+			*link = t->next;
+			break;
+		}
+	}
+	up_xol_release(t);
+	if (t->engine) {
+		t->engine->data = NULL;
+		utrace_engine_put(t->engine);
+	}
+	free(t);
+}
+
+struct ubp *up_bp_find(struct uproc *p, uint64_t vaddr)
+{
+	struct ubp *bp;
+
+	for (bp = p->bps; bp; bp = bp->next)
+		if (bp->vaddr == vaddr)
+			return bp;
+	return NULL;
+}
+
+static bool mapping_is(const struct sym_mapping *m, const struct uprobe *probe)
+{
+	return m->perms[2] == 'x' && m->inode == probe->ino &&
+	       makedev(m->dev_major, m->dev_minor) == probe->dev && probe->offset >= m->offset &&
+	       probe->offset < m->offset + (m->end - m->start);
+}
+
+static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
+{
+	uint8_t now, int3 = X86_INT3;
+	struct ubp *bp;
+	long n;
+
+	if (up_bp_find(p, vaddr))
+		return 0;
+	n = mem_read(p->pid, vaddr, &now, 1);
+	if (n != 1)
+		return n < 0 ? (int)n : -EFAULT;
+	if (now != probe->bytes[0]) {
+		pr_warn("pid %d: probe %s:0x%lx: %s at 0x%lx, not ours: refused", p->pid,
+			probe->path, (unsigned long)probe->offset,
+			x86_is_int3(now) ? "an int3 is already" : "different code is",
+			(unsigned long)vaddr);
+		return -EEXIST;
+	}
+	bp = calloc(1, sizeof(*bp));
+	if (!bp)
+		return -ENOMEM;
+	bp->probe = probe;
+	bp->vaddr = vaddr;
+	if (x86_analyze(probe->bytes, probe->nbytes, vaddr, &bp->insn) < 0 ||
+	    bp->insn.cls == X86_REFUSE) {
+		free(bp);
+		return -EOPNOTSUPP;
+	}
+	n = mem_write(p->pid, vaddr, &int3, 1);
+	if (n != 1) {
+		free(bp);
+		return n < 0 ? (int)n : -EFAULT;
+	}
+	bp->next = p->bps;
+	p->bps = bp;
+	pr_debug("pid %d: probe %s:0x%lx installed at 0x%lx (%s)", p->pid, probe->path,
+		 (unsigned long)probe->offset, (unsigned long)vaddr, bp->insn.reason);
+	return 1;
+}
+
+static int install_in_maps(struct uproc *p, struct uprobe *probe, const struct sym_maps *maps)
+{
+	size_t i;
+	int n = 0, r;
+
+	for (i = 0; i < maps->count; i++) {
+		const struct sym_mapping *m = &maps->v[i];
+
+		if (!mapping_is(m, probe))
+			continue;
+		r = install_at(p, probe, m->start + (probe->offset - m->offset));
+		if (r > 0)
+			n++;
+	}
+	return n;
+}
+
+int up_install_probe(struct uproc *p, struct uprobe *probe)
+{
+	struct sym_maps *maps;
+	int n;
+
+	if (sym_maps_read(p->pid, &maps) < 0)
+		return -ESRCH;
+	n = install_in_maps(p, probe, maps);
+	sym_maps_free(maps);
+	return n;
+}
+
+/*
+ * Bring the process in line with its maps: breakpoints for probed files mapped now, and
+ * forget breakpoints whose mapping is gone.
+ */
+int up_install_all(struct uproc *p, pid_t tid)
+{
+	struct ubp *bp, **link;
+	struct sym_maps *maps;
+	struct uprobe *probe;
+	int n = 0;
+
+	if (sym_maps_read(p->pid, &maps) < 0)
+		return -ESRCH;
+	for (link = &p->bps; (bp = *link);) {
+		const struct sym_mapping *m = sym_maps_find_addr(maps, bp->vaddr);
+
+		if (m && mapping_is(m, bp->probe) &&
+		    m->start + (bp->probe->offset - m->offset) == bp->vaddr) {
+			link = &bp->next;
+			continue;
+		}
+		*link = bp->next;
+		free(bp);
+	}
+	for (probe = up_probes(); probe; probe = probe->next)
+		n += install_in_maps(p, probe, maps);
+	sym_maps_free(maps);
+	return n;
+}
+
+void up_remove_probe(struct uproc *p, struct uprobe *probe)
+{
+	struct ubp *bp, **link;
+	struct utask *t;
+	int i;
+
+	for (link = &p->bps; (bp = *link);) {
+		uint8_t now;
+
+		if (bp->probe != probe) {
+			link = &bp->next;
+			continue;
+		}
+		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
+			(void)mem_write(p->pid, bp->vaddr, probe->bytes, 1);
+		p->removed[p->nremoved++ % 16] = bp->vaddr;
+		for (t = p->tasks; t; t = t->next) {
+			if (t->active == bp)
+				t->active = NULL; /* the step finishes with the instruction copy */
+			if (t->slot_bp == bp)
+				t->slot_bp = NULL;
+		}
+		*link = bp->next;
+		free(bp);
+	}
+	for (t = p->tasks; t; t = t->next)
+		for (i = 0; i < t->depth; i++)
+			if (t->ret[i].probe == probe)
+				t->ret[i].probe = NULL;
+}
+
+int up_attach_task(struct uproc *p, pid_t tid)
+{
+	static uint64_t syscalls[UTRACE_NR_SYSCALLS / 64];
+	struct utask *t = up_task_find(p, tid);
+	int r;
+
+	if (t)
+		return 0;
+	t = up_task_add(p, tid);
+	if (!t)
+		return -ENOMEM;
+	t->engine = utrace_attach(
+		tid, UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE | UTRACE_ATTACH_MATCH_OPS,
+		&up_engine_ops, t);
+	if (!t->engine) {
+		r = -errno;
+		up_task_remove(p, t);
+		return r;
+	}
+	syscalls[SYS_mmap / 64] |= 1ULL << (SYS_mmap % 64);
+	syscalls[SYS_mprotect / 64] |= 1ULL << (SYS_mprotect % 64);
+	syscalls[SYS_munmap / 64] |= 1ULL << (SYS_munmap % 64);
+	syscalls[SYS_mremap / 64] |= 1ULL << (SYS_mremap % 64);
+	utrace_set_syscalls(tid, t->engine, syscalls);
+	r = utrace_set_events(tid, t->engine,
+			      UTRACE_EVENT(QUIESCE) | UTRACE_EVENT_SIGNAL_ALL |
+				      UTRACE_EVENT(CLONE) | UTRACE_EVENT(EXEC) |
+				      UTRACE_EVENT(DEATH) | UTRACE_EVENT(SYSCALL_EXIT));
+	return r == -EINPROGRESS ? 0 : r;
+}
+
+int uprobe_watch(pid_t pid, bool follow_forks)
+{
+	pid_t *tids = NULL;
+	int n = 0, i, r;
+	struct uproc *p = up_proc_find(pid);
+
+	if (p)
+		return -EBUSY;
+	r = utrace_seize_process(pid, &tids, &n);
+	if (r < 0)
+		return r;
+	p = up_proc_new(pid, follow_forks);
+	if (!p) {
+		free(tids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		r = up_attach_task(p, tids[i]);
+		if (r < 0 && r != -ESRCH)
+			break;
+		r = 0;
+	}
+	free(tids);
+	/* A command we spawned still runs our code until its execve: install at the exec. */
+	if (r == 0 && !utrace_pre_exec(pid))
+		up_install_all(p, pid);
+	return r;
+}

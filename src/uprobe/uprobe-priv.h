@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef UPROBE_PRIV_H
+#define UPROBE_PRIV_H
+
+#include <sys/types.h>
+
+#include "arch/x86_64/x86.h"
+#include "utrace/uprobe.h"
+#include "utrace/utrace.h"
+
+#define URET_MAX_DEPTH 64 /* mainline MAX_URETPROBE_DEPTH */
+#define XOL_PAGES      16
+#define XOL_SLOTS      (XOL_PAGES * 4096 / X86_SLOT_SIZE)
+
+/* A registered site: (file, offset) and its consumers.  Shared by every process. */
+struct uprobe {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	uint64_t offset;
+	uint8_t bytes[X86_MAX_INSN]; /* from the file */
+	size_t nbytes;
+	struct x86_insn insn; /* analysed at vaddr 0: the class is what -v shows */
+	struct uprobe_consumer *consumers;
+	struct uprobe_consumer *ret_consumers;
+	struct uprobe *next;
+};
+
+/* A breakpoint installed in one process. */
+struct ubp {
+	struct uprobe *probe;
+	uint64_t vaddr;
+	struct x86_insn insn; /* analysed at vaddr */
+	struct ubp *next;
+};
+
+struct uret_instance {
+	struct uprobe *probe; /* NULL once unregistered: the return still redirects */
+	uint64_t func;
+	uint64_t ret_addr; /* the real one */
+	uint64_t slot;	   /* stack address holding the hijacked return address */
+	bool chained;	   /* slot already held the trampoline: shares the one below */
+};
+
+enum utask_state {
+	UT_RUNNING,
+	UT_STEP,
+};
+
+/* One traced thread, as uprobes sees it. */
+struct utask {
+	pid_t tid;
+	struct uproc *proc;
+	struct utrace_engine *engine;
+	enum utask_state state;
+	struct ubp *active; /* being stepped */
+	struct x86_step step;
+	int slot;	     /* XOL slot owned by this thread, -1 if none */
+	struct ubp *slot_bp; /* whose code the slot holds */
+	struct uret_instance ret[URET_MAX_DEPTH];
+	int depth;
+	int held[8]; /* signals that arrived during a step */
+	int nheld;
+	struct utask *next;
+};
+
+/* One watched process. */
+struct uproc {
+	pid_t pid;
+	bool follow;
+	struct ubp *bps;
+	struct utask *tasks;
+	uint64_t xol; /* base of the XOL area, 0 until the first hit needs it */
+	pid_t slot_owner[XOL_SLOTS];
+	uint64_t tramp;	      /* uretprobe trampoline: an int3 at the start of the XOL area */
+	uint64_t removed[16]; /* breakpoints removed lately: a trap there restarts */
+	unsigned int nremoved;
+	struct uproc *next;
+};
+
+/* registry.c */
+struct uprobe *up_probes(void);
+struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset);
+
+/* proc.c */
+struct uproc *up_proc_find(pid_t pid);
+struct uproc *up_proc_all(void);
+struct uproc *up_proc_new(pid_t pid, bool follow);
+void up_proc_free(struct uproc *p);
+struct utask *up_task_find(struct uproc *p, pid_t tid);
+struct utask *up_task_add(struct uproc *p, pid_t tid);
+void up_task_remove(struct uproc *p, struct utask *t);
+struct ubp *up_bp_find(struct uproc *p, uint64_t vaddr);
+int up_install_all(struct uproc *p, pid_t tid);
+int up_install_probe(struct uproc *p, struct uprobe *probe);
+void up_remove_probe(struct uproc *p, struct uprobe *probe);
+void up_forget_all(struct uproc *p);
+void up_copy_bps(struct uproc *to, const struct uproc *from);
+bool up_recently_removed(const struct uproc *p, uint64_t vaddr);
+int up_attach_task(struct uproc *p, pid_t tid);
+
+/* xol.c */
+int up_xol_ensure(struct uproc *p, pid_t tid);
+int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
+void up_xol_release(struct utask *t);
+bool up_xol_contains(const struct uproc *p, uint64_t addr);
+
+/* hit.c */
+extern const struct utrace_engine_ops up_engine_ops;
+extern struct uprobe_stats up_stats;
+int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
+int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
+
+/* uretprobe.c */
+void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs);
+int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs);
+void up_ret_restore_stack(struct utask *t, pid_t mem_pid);
+
+#endif

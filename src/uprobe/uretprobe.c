@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Return probes: the return address is hijacked at function entry and replaced with the
+ * trampoline, an int3 in slot 0 of the XOL area.  Each thread keeps a stack of instances
+ * (function, real return address, and the stack slot that was rewritten), at most
+ * URET_MAX_DEPTH deep as in mainline; deeper calls are not hijacked.
+ *
+ * Several return probes on one function share one hijack (they are consumers of one probe).
+ * A function entered with the trampoline already in its return slot (a tail call from another
+ * probed function) does not hijack again: its instance is chained to the one below and both
+ * handlers run at the one return, the latest first.  Instances whose stack slot lies below the
+ * current stack pointer belong to frames that were left by longjmp or an exception; they are
+ * dropped at every entry and every return, without handlers.  A trap at the trampoline with no
+ * instance left is delivered to the program as mainline's SIGILL would be.
+ *
+ * Unregistering a return probe leaves pending instances redirecting, without handlers.  Before
+ * detach (and in a fork child we do not follow) every pending slot still holding the
+ * trampoline gets its real return address back.
+ */
+#include <errno.h>
+
+#include "os/os.h"
+#include "uprobe/uprobe-priv.h"
+#include "util/log.h"
+
+static void drop_below(struct utask *t, uint64_t sp)
+{
+	while (t->depth > 0 && t->ret[t->depth - 1].slot < sp)
+		t->depth--;
+}
+
+void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
+{
+	struct uret_instance *inst;
+	uint64_t sp = regs->rsp, ret;
+	uint64_t tramp;
+
+	if (up_xol_ensure(t->proc, t->tid) < 0)
+		return;
+	tramp = t->proc->tramp;
+	drop_below(t, sp);
+	if (mem_read(t->tid, sp, &ret, sizeof(ret)) != sizeof(ret))
+		return;
+	if (t->depth > 0 && t->ret[t->depth - 1].slot == sp && ret != tramp)
+		t->depth--; /* the slot was reused: that frame is gone */
+	if (t->depth >= URET_MAX_DEPTH) {
+		pr_debug("tid %d: return probe depth %d reached; not hijacking", t->tid,
+			 URET_MAX_DEPTH);
+		return;
+	}
+	inst = &t->ret[t->depth];
+	inst->probe = bp->probe;
+	inst->func = bp->vaddr;
+	inst->slot = sp;
+	inst->chained = ret == tramp;
+	if (inst->chained) {
+		if (t->depth == 0)
+			return;
+		inst->ret_addr = t->ret[t->depth - 1].ret_addr;
+	} else {
+		inst->ret_addr = ret;
+		if (mem_write(t->tid, sp, &tramp, sizeof(tramp)) != sizeof(tramp))
+			return;
+	}
+	t->depth++;
+}
+
+static void run_ret_consumers(struct utask *t, const struct uret_instance *inst,
+			      struct user_regs_struct *regs)
+{
+	struct uprobe_consumer *uc, *next;
+	struct uprobe_hit hit = {
+		.pid = t->proc->pid,
+		.tid = t->tid,
+		.vaddr = inst->func,
+		.regs = regs,
+		.func = inst->func,
+		.ret_addr = inst->ret_addr,
+	};
+
+	if (!inst->probe)
+		return;
+	for (uc = inst->probe->ret_consumers; uc; uc = next) {
+		next = uc->next;
+		if (uc->ret_handler)
+			uc->ret_handler(uc, &hit);
+	}
+}
+
+int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
+{
+	struct uret_instance inst;
+	uint64_t slot = regs->rsp - 8;
+
+	drop_below(t, slot);
+	if (t->depth == 0) {
+		pr_warn("tid %d: return through the trampoline with no instance", t->tid);
+		return -ENOENT;
+	}
+	do {
+		inst = t->ret[--t->depth];
+		regs->rip = inst.ret_addr;
+		run_ret_consumers(t, &inst, regs);
+	} while (inst.chained && t->depth > 0);
+	regs->rip = inst.ret_addr;
+	return 0;
+}
+
+void up_ret_restore_stack(struct utask *t, pid_t mem_pid)
+{
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < t->depth; i++) {
+		const struct uret_instance *inst = &t->ret[i];
+
+		if (inst->chained)
+			continue;
+		if (mem_read(mem_pid, inst->slot, &now, sizeof(now)) == sizeof(now) &&
+		    now == t->proc->tramp)
+			(void)mem_write(mem_pid, inst->slot, &inst->ret_addr,
+					sizeof(inst->ret_addr));
+	}
+}

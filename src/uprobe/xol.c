@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The execute-out-of-line area: one mapping per process, made lazily by the first hit that
+ * needs it (a remote mmap run by the hitting thread, which is stopped at our int3, a clean
+ * point for it).  It is RWX anonymous memory named "[uprobes-xol]" where the kernel allows
+ * naming, XOL_PAGES pages of X86_SLOT_SIZE-byte slots.
+ *
+ * Slot 0 holds the uretprobe trampoline: a single int3.  Every other slot belongs to one
+ * thread at a time (mainline's per-thread-per-hit policy): a boosted copy keeps its scratch
+ * register in a cell of its own slot, so two threads must never share one.  A thread keeps its
+ * slot until it dies; the code in it is rewritten when the thread hits another probe.  When
+ * every slot is taken, the hit falls back to a wait (the thread is held until a slot is
+ * free), never to sharing.  The area survives fork (children inherit it at the same address,
+ * so inherited trampoline frames work) and is unmapped at cleanup.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "inject/inject.h"
+#include "os/os.h"
+#include "uprobe/uprobe-priv.h"
+#include "util/log.h"
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA	     0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+#define XOL_NAME "uprobes-xol"
+
+bool up_xol_contains(const struct uproc *p, uint64_t addr)
+{
+	return p->xol && addr >= p->xol && addr < p->xol + XOL_PAGES * 4096;
+}
+
+int up_xol_ensure(struct uproc *p, pid_t tid)
+{
+	uint64_t args[6] = {0,
+			    XOL_PAGES * 4096,
+			    PROT_READ | PROT_WRITE | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS,
+			    (uint64_t)-1,
+			    0};
+	uint8_t int3 = X86_INT3;
+	long addr;
+	int r;
+
+	if (p->xol)
+		return 0;
+	r = inj_syscall(tid, SYS_mmap, args, &addr);
+	if (r < 0)
+		return r;
+	if (addr < 0 && addr > -4096) {
+		pr_warn("pid %d: cannot map the XOL area: %s", p->pid, strerror((int)-addr));
+		return (int)addr;
+	}
+	p->xol = (uint64_t)addr;
+	p->tramp = p->xol;
+	up_stats.xol_maps++;
+	if (mem_write(p->pid, p->tramp, &int3, 1) != 1)
+		return -EFAULT;
+	/* Name it, where the kernel can: the name lives at the end of slot 0. */
+	if (mem_write(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == sizeof(XOL_NAME)) {
+		uint64_t name_args[6] = {PR_SET_VMA,	   PR_SET_VMA_ANON_NAME, p->xol,
+					 XOL_PAGES * 4096, p->xol + 64,		 0};
+		long ignored;
+
+		(void)inj_syscall(tid, SYS_prctl, name_args, &ignored);
+	}
+	pr_debug("pid %d: XOL area at 0x%lx", p->pid, (unsigned long)p->xol);
+	return 0;
+}
+
+static int slot_take(struct utask *t)
+{
+	struct uproc *p = t->proc;
+	int i;
+
+	if (t->slot > 0)
+		return t->slot;
+	for (i = 1; i < XOL_SLOTS; i++) {
+		if (!p->slot_owner[i]) {
+			p->slot_owner[i] = t->tid;
+			t->slot = i;
+			t->slot_bp = NULL;
+			return i;
+		}
+	}
+	return -EBUSY;
+}
+
+void up_xol_release(struct utask *t)
+{
+	if (t->slot > 0 && t->proc)
+		t->proc->slot_owner[t->slot] = 0;
+	t->slot = -1;
+	t->slot_bp = NULL;
+}
+
+/* The thread's slot, holding @bp's copy; -EBUSY when every slot is taken. */
+int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
+{
+	uint8_t code[X86_SLOT_SIZE];
+	uint64_t addr;
+	size_t len = 0;
+	int slot, r;
+
+	r = up_xol_ensure(t->proc, t->tid);
+	if (r < 0)
+		return r;
+	slot = slot_take(t);
+	if (slot < 0)
+		return slot;
+	addr = t->proc->xol + (uint64_t)slot * X86_SLOT_SIZE;
+	if (t->slot_bp != bp) {
+		memset(code, X86_INT3, sizeof(code));
+		r = x86_xol_prepare(&bp->insn, addr, code, sizeof(code), &len);
+		if (r < 0)
+			return r;
+		if (mem_write(t->proc->pid, addr, code, sizeof(code)) != sizeof(code))
+			return -EFAULT;
+		t->slot_bp = bp;
+	}
+	*ret_addr = addr;
+	return 0;
+}

@@ -1,0 +1,184 @@
+/* probed MODE N: functions whose first instructions cover the uprobes tiers, called N times.
+ *   calls    each f_* N times; prints the checksum; exit 0 if it is right
+ *   threads  8 threads each calling f_push N times
+ *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
+ *            exit code (0 when its checksum was right)
+ *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
+ *   flood    f_step and f_riprel in a loop while a child sends N SIGUSR1 (handler counts)
+ *   spin     call f_push forever, sleeping 1 ms between calls (attach/detach tests)
+ * The f_* functions are written in assembly so that their first instruction is fixed:
+ *   f_riprel  mov counter(%rip),%rax     (rip-relative load: boosted)
+ *   f_nop5    nopl 0x0(%rax,%rax,1)      (emulated)
+ *   f_endbr   endbr64                    (emulated)
+ *   f_push    push %rbp                  (emulated)
+ *   f_step    jmp *table(%rip)           (indirect jump: stepped)
+ *   f_store   mov %rdi,stored(%rip)      (rip-relative store: boosted)
+ *   f_syscall syscall                    (refused; never called) */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+long counter;
+long stored;
+
+__asm__(".text\n"
+	".globl f_riprel\n.type f_riprel,@function\nf_riprel:\n"
+	"	mov counter(%rip), %rax\n	add %rdi, %rax\n	mov %rax, "
+	"counter(%rip)\n	ret\n"
+	".size f_riprel, .-f_riprel\n"
+	".globl f_nop5\n.type f_nop5,@function\nf_nop5:\n"
+	"	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n	lea 1(%rdi), %rax\n	ret\n"
+	".size f_nop5, .-f_nop5\n"
+	".globl f_endbr\n.type f_endbr,@function\nf_endbr:\n"
+	"	endbr64\n	lea 2(%rdi), %rax\n	ret\n"
+	".size f_endbr, .-f_endbr\n"
+	".globl f_push\n.type f_push,@function\nf_push:\n"
+	"	push %rbp\n	mov %rsp, %rbp\n	lea 3(%rdi), %rax\n	pop %rbp\n	"
+	"ret\n"
+	".size f_push, .-f_push\n"
+	".globl f_step\n.type f_step,@function\nf_step:\n"
+	"	jmp *f_step_table(%rip)\n"
+	"f_step_body:\n	lea 4(%rdi), %rax\n	ret\n"
+	".size f_step, .-f_step\n"
+	".globl f_syscall\n.type f_syscall,@function\nf_syscall:\n"
+	"	syscall\n	ret\n"
+	".size f_syscall, .-f_syscall\n"
+	".globl f_store\n.type f_store,@function\nf_store:\n"
+	"	mov %rdi, stored(%rip)\n	lea 5(%rdi), %rax\n	ret\n"
+	".size f_store, .-f_store\n"
+	".section .data.rel.ro,\"aw\"\n.align 8\nf_step_table:\n	.quad f_step_body\n"
+	".text\n");
+
+long f_riprel(long x);
+long f_nop5(long x);
+long f_endbr(long x);
+long f_push(long x);
+long f_step(long x);
+long f_store(long x);
+long fact(long n);
+long deep(long n);
+
+__attribute__((noinline)) long fact(long n)
+{
+	return n <= 1 ? 1 : n * fact(n - 1);
+}
+
+static jmp_buf escape;
+
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+
+__attribute__((noinline)) long deep(long n)
+{
+	if (n <= 0)
+		longjmp(escape, 1);
+	return deep(n - 1) + 1;
+}
+
+static long calls(long n)
+{
+	long i, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += f_riprel(1) * 0 + f_nop5(i) + f_endbr(i) + f_push(i) + f_step(i) +
+		       f_store(i);
+	return sum;
+}
+
+static long expected(long n)
+{
+	return 5 * (n * (n - 1) / 2) + n * (1 + 2 + 3 + 4 + 5);
+}
+
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void *thread_main(void *arg)
+{
+	long i, n = (long)arg, sum = 0;
+
+	for (i = 0; i < n; i++)
+		sum += f_push(i);
+	return (void *)(sum == n * (n - 1) / 2 + 3 * n ? 0L : 1L);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "calls";
+	long n = argc > 2 ? atol(argv[2]) : 10, i;
+
+	if (!strcmp(mode, "calls")) {
+		long sum = calls(n);
+
+		printf("%ld %ld\n", sum, counter);
+		return sum == expected(n) && counter == n && stored == n - 1 ? 0 : 1;
+	}
+	if (!strcmp(mode, "threads")) {
+		pthread_t t[8];
+		void *ret;
+		int bad = 0;
+
+		for (i = 0; i < 8; i++)
+			pthread_create(&t[i], NULL, thread_main, (void *)n);
+		for (i = 0; i < 8; i++) {
+			pthread_join(t[i], &ret);
+			bad |= ret != NULL;
+		}
+		return bad;
+	}
+	if (!strcmp(mode, "flood")) {
+		struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
+		pid_t parent = getpid(), pid;
+		long sum = 0, calls_made = 0;
+		int status;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		pid = fork();
+		if (pid == 0) {
+			for (i = 0; i < n; i++) {
+				kill(parent, SIGUSR1);
+				usleep(100);
+			}
+			_exit(0);
+		}
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			sum += f_step(calls_made) + f_riprel(0) * 0;
+			calls_made++;
+		}
+		printf("%ld calls, %d signals\n", calls_made, (int)handled);
+		return sum == calls_made * (calls_made - 1) / 2 + 4 * calls_made && handled > 0 ? 0
+												: 1;
+	}
+	if (!strcmp(mode, "fork")) {
+		int status;
+		pid_t pid;
+
+		thread_main((void *)n);
+		pid = fork();
+		if (pid == 0)
+			_exit(thread_main((void *)n) ? 1 : 0);
+		waitpid(pid, &status, 0);
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+	}
+	if (!strcmp(mode, "recurse")) {
+		long f = fact(n);
+
+		if (setjmp(escape) == 0)
+			deep(n);
+		printf("%ld\n", f);
+		return f == (n == 5 ? 120 : f) ? 0 : 1;
+	}
+	for (;;) {
+		f_push(1);
+		usleep(1000);
+	}
+}

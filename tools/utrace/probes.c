@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * `utrace -U SPEC`: function probes, ltrace style, on top of uprobes.
+ *
+ * SPEC is FUNC, FUNC%return, LIB:FUNC, PATH:0xOFFSET, or a glob over function names ('str*').
+ * FUNC without a library names a function of the traced program itself; LIB is a path or a
+ * library name (libc, libc.so.6) found where the dynamic linker would find it.  Each match
+ * becomes a uprobe (entry) or a uretprobe (%return) whose handler prints
+ *
+ *   [pid N] FUNC(0x1, 0x2, 0x3, 0x4, 0x5, 0x6)     the six argument registers
+ *   [pid N] FUNC = 0x2a                            rax at the return
+ *
+ * With -c the hits are counted per function instead, with the time from entry to return when
+ * both are probed, in ltrace -c's table.  -v prints the decision for every site (emulated,
+ * boosted, stepped, or refused and why).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "probes.h"
+#include "sym/sym.h"
+#include "trace.h"
+#include "utrace/uprobe.h"
+#include "util/strbuf.h"
+
+struct site {
+	char *name;
+	char *path;
+	uint64_t offset;
+	bool ret;
+	struct uprobe_consumer uc;
+	unsigned long hits;
+	uint64_t ns;
+	struct site *next;
+};
+
+/* Entry times per thread and depth, for -c with return probes. */
+struct pending {
+	pid_t tid;
+	struct site *site;
+	struct timespec start;
+};
+
+static struct site *sites;
+static const struct trace_opts *popts;
+static struct pending stack[4096];
+static int nstack;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct site *site_for(struct site *entry_or_ret, bool ret)
+{
+	struct site *s;
+
+	for (s = sites; s; s = s->next)
+		if (s->ret == ret && s->offset == entry_or_ret->offset &&
+		    !strcmp(s->path, entry_or_ret->path))
+			return s;
+	return NULL;
+}
+
+static int on_entry(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct site *s = uc->data;
+	const struct user_regs_struct *r = hit->regs;
+	char line[512];
+
+	s->hits++;
+	if (site_for(s, true) && nstack < (int)(sizeof(stack) / sizeof(stack[0]))) {
+		stack[nstack].tid = hit->tid;
+		stack[nstack].site = s;
+		clock_gettime(CLOCK_MONOTONIC, &stack[nstack].start);
+		nstack++;
+	}
+	if (popts->count && !popts->count_too)
+		return 0;
+	snprintf(line, sizeof(line), "%s(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx)", s->name,
+		 r->rdi, r->rsi, r->rdx, r->rcx, r->r8, r->r9);
+	trace_print_tid_line(hit->tid, line);
+	return 0;
+}
+
+static int on_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct site *s = uc->data, *entry = site_for(s, false);
+	char line[512];
+	int i;
+
+	s->hits++;
+	for (i = nstack - 1; entry && i >= 0; i--) {
+		if (stack[i].tid == hit->tid && stack[i].site == entry) {
+			uint64_t start = (uint64_t)stack[i].start.tv_sec * 1000000000ULL +
+					 (uint64_t)stack[i].start.tv_nsec;
+
+			entry->ns += now_ns() - start;
+			memmove(&stack[i], &stack[i + 1],
+				(size_t)(nstack - i - 1) * sizeof(stack[0]));
+			nstack--;
+			break;
+		}
+	}
+	if (popts->count && !popts->count_too)
+		return 0;
+	snprintf(line, sizeof(line), "%s = %#llx", s->name, hit->regs->rax);
+	trace_print_tid_line(hit->tid, line);
+	return 0;
+}
+
+static int add_site(const char *name, const char *path, uint64_t offset, bool ret)
+{
+	struct site *s = calloc(1, sizeof(*s));
+	char reason[128];
+	enum uprobe_tier tier;
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	s->name = strdup(name);
+	s->path = strdup(path);
+	s->offset = offset;
+	s->ret = ret;
+	s->uc.data = s;
+	s->uc.handler = on_entry;
+	s->uc.ret_handler = on_return;
+	if (popts->verbose && uprobe_describe(path, offset, &tier, reason, sizeof(reason)) == 0)
+		fprintf(stderr, "utrace: probe %s%s (%s:0x%" PRIx64 "): %s\n", name,
+			ret ? "%return" : "", path, offset, reason);
+	r = ret ? uretprobe_register(path, offset, &s->uc) : uprobe_register(path, offset, &s->uc);
+	if (r < 0) {
+		if (r == -EOPNOTSUPP &&
+		    uprobe_describe(path, offset, &tier, reason, sizeof(reason)) == 0)
+			fprintf(stderr, "utrace: probe %s (%s:0x%" PRIx64 "): %s\n", name, path,
+				offset, reason);
+		else
+			fprintf(stderr, "utrace: probe %s (%s:0x%" PRIx64 "): %s\n", name, path,
+				offset, strerror(-r));
+		free(s->name);
+		free(s->path);
+		free(s);
+		return r;
+	}
+	s->next = sites;
+	sites = s;
+	return 0;
+}
+
+struct glob_ctx {
+	const struct sym_file *f;
+	bool ret;
+	int added, failed;
+};
+
+static int add_symbol(const struct sym_symbol *sym, void *data)
+{
+	struct glob_ctx *g = data;
+	uint64_t off;
+
+	if (sym_vaddr_to_offset(g->f, sym->addr, SYM_NEED_EXEC, &off) < 0)
+		return 0;
+	if (add_site(sym->name, sym_file_path(g->f), off, g->ret) == 0)
+		g->added++;
+	else
+		g->failed++;
+	return 0;
+}
+
+static bool is_glob(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+int probes_add(const char *spec_text, const char *exe, const struct trace_opts *opts)
+{
+	char *spec = strdup(spec_text), *colon, *pct, *lib = NULL, *func = spec, *path = NULL;
+	struct glob_ctx g = {0};
+	struct sym_file *f = NULL;
+	int r = 0, err = 0;
+	bool ret = false;
+
+	popts = opts;
+	pct = strstr(spec, "%return");
+	if (pct && !pct[7]) {
+		*pct = '\0';
+		ret = true;
+	}
+	colon = strrchr(spec, ':');
+	if (colon) {
+		*colon = '\0';
+		lib = spec;
+		func = colon + 1;
+	}
+	if (lib && strchr(lib, '/'))
+		path = strdup(lib);
+	else if (lib && sym_find_library(lib, NULL, &path) < 0) {
+		fprintf(stderr, "utrace: -U %s: library '%s' not found\n", spec_text, lib);
+		r = -ENOENT;
+		goto out;
+	} else if (!lib) {
+		path = strdup(exe);
+	}
+	f = sym_file_open(path, &err);
+	if (!f) {
+		fprintf(stderr, "utrace: -U %s: cannot read %s: %s\n", spec_text, path,
+			strerror(-err));
+		r = err ? err : -ENOEXEC;
+		goto out;
+	}
+	if (!strncmp(func, "0x", 2)) {
+		char *end;
+		uint64_t off = strtoull(func, &end, 16);
+
+		r = *end ? -EINVAL : add_site(spec_text, path, off, ret);
+		if (*end)
+			fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, func);
+		goto out;
+	}
+	g.f = f;
+	g.ret = ret;
+	if (is_glob(func)) {
+		r = sym_glob(f, func, add_symbol, &g);
+	} else {
+		const struct sym_symbol *sym;
+
+		r = sym_lookup(f, func, &sym);
+		if (r == 0)
+			add_symbol(sym, &g);
+	}
+	if (r < 0 || (!g.added && !g.failed)) {
+		struct strbuf why = {0};
+
+		sym_explain(f, func, r < 0 ? r : -ENOENT, &why);
+		fprintf(stderr, "utrace: -U %s: %s\n", spec_text,
+			why.len ? sb_str(&why) : "no such function");
+		sb_release(&why);
+		r = -ENOENT;
+		goto out;
+	}
+	r = g.added ? 0 : -EOPNOTSUPP;
+out:
+	sym_file_free(f);
+	free(path);
+	free(spec);
+	return r;
+}
+
+static int by_hits(const void *a, const void *b)
+{
+	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
+
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return x->hits < y->hits ? 1 : x->hits > y->hits ? -1 : 0;
+}
+
+void probes_summary(FILE *out)
+{
+	struct site *s, **v;
+	uint64_t total_ns = 0;
+	unsigned long total_calls = 0;
+	int n = 0, i;
+
+	for (s = sites; s; s = s->next)
+		if (!s->ret)
+			n++;
+	if (!n)
+		return;
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return;
+	n = 0;
+	for (s = sites; s; s = s->next) {
+		if (s->ret)
+			continue;
+		v[n++] = s;
+		total_ns += s->ns;
+		total_calls += s->hits;
+	}
+	qsort(v, (size_t)n, sizeof(*v), by_hits);
+	fprintf(out, "%% time     seconds  usecs/call     calls function\n");
+	fprintf(out, "------ ----------- ----------- --------- --------------------\n");
+	for (i = 0; i < n; i++)
+		fprintf(out, "%6.2f %11.6f %11lu %9lu %s\n",
+			total_ns ? 100.0 * (double)v[i]->ns / (double)total_ns : 0.0,
+			(double)v[i]->ns / 1e9,
+			v[i]->hits ? (unsigned long)(v[i]->ns / 1000 / v[i]->hits) : 0UL,
+			v[i]->hits, v[i]->name);
+	fprintf(out, "------ ----------- ----------- --------- --------------------\n");
+	fprintf(out, "100.00 %11.6f %11s %9lu total\n", (double)total_ns / 1e9, "", total_calls);
+	free(v);
+}
+
+bool probes_any(void)
+{
+	return sites != NULL;
+}
