@@ -179,6 +179,11 @@ pid_t utrace_engine_tid(const struct utrace_engine *engine);
  * report_death, where the kernel API passes only the exit signal; -ESRCH before.
  */
 int utrace_engine_exit_status(const struct utrace_engine *engine);
+/*
+ * Extension: inside report_death of a group leader that did not exit but was replaced by an
+ * execve in another thread of its group, that thread's former tid; 0 otherwise.
+ */
+pid_t utrace_engine_superseder(const struct utrace_engine *engine);
 
 /*
  * Replace the engine's event mask.  Returns 0, -ESRCH (detached or reaped), -EALREADY (changing

@@ -68,7 +68,8 @@ struct eng_thread {
 	bool exit_reported;
 	bool death_reported;
 	bool dead;
-	int wait_status; /* once dead */
+	int wait_status;   /* once dead */
+	pid_t superseder; /* a leader replaced by an exec in this thread of its group */
 	bool queued;	 /* on the deferred-work list */
 
 	long sc_nr; /* syscall in progress, from the entry stop */

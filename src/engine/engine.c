@@ -435,6 +435,13 @@ int utrace_engine_exit_status(const struct utrace_engine *engine)
 	return e->thread && e->thread->dead ? e->thread->wait_status : -ESRCH;
 }
 
+pid_t utrace_engine_superseder(const struct utrace_engine *engine)
+{
+	const struct eng_engine *e = (const struct eng_engine *)engine;
+
+	return e->thread ? e->thread->superseder : 0;
+}
+
 int utrace_set_events(pid_t pid, struct utrace_engine *engine, unsigned long events)
 {
 	struct eng_engine *e = (struct eng_engine *)engine;

@@ -131,11 +131,17 @@ static struct eng_thread *handle_exec_rename(pid_t tid)
 	if (!execer)
 		return leader;
 	if (leader && leader != execer) {
+		leader->superseder = (pid_t)former;
 		eng_report_death(leader, 0);
 		eng_thread_free(leader);
 	}
 	eng_thread_rename(execer, tid);
 	return execer;
+}
+
+static bool is_execve(long nr)
+{
+	return nr == SYS_execve || nr == SYS_execveat;
 }
 
 static void handle_syscall(struct eng_thread *th, bool seccomp)
@@ -154,7 +160,7 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 		th->sc_awaiting_seccomp = false;
 		th->sc_awaiting_exit = false;
 		th->stop = ENG_STOP_SYSCALL_EXIT;
-		if (th->sc_nr >= 0)
+		if (th->sc_nr >= 0 && (!th->pre_exec || is_execve(th->sc_nr)))
 			eng_report_syscall_exit(th);
 		th->sc_nr = -1;
 		eng_proceed(th);
@@ -172,13 +178,12 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 	th->sc_nr = (long)(seccomp ? info.seccomp.nr : info.entry.nr);
 	for (i = 0; i < 6; i++)
 		th->sc_args[i] = seccomp ? info.seccomp.args[i] : info.entry.args[i];
-	if (th->pre_exec) {
-		if (th->sc_nr != SYS_execve && th->sc_nr != SYS_execveat) {
-			th->sc_want_exit = false;
-			eng_proceed(th);
-			return;
-		}
-		th->pre_exec = false;
+	/* Before the command's execve succeeds, only execve itself is the command's. */
+	if (th->pre_exec && !is_execve(th->sc_nr)) {
+		th->sc_nr = -1;
+		th->sc_want_exit = false;
+		eng_proceed(th);
+		return;
 	}
 	th->sc_want_exit = false;
 	for (i = 0; i < th->nengines; i++)

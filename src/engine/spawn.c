@@ -11,8 +11,9 @@
  * never stop, which is what makes filtered tracing cheap.  Without a syscall set (every
  * syscall wanted) no filter is installed and PTRACE_SYSCALL is used.
  *
- * Until its execve the child runs our code; its syscalls are not reported (pre_exec), except
- * the execve itself, as strace shows it.
+ * Until its execve succeeds the child runs our code; its syscalls are not reported (pre_exec),
+ * except execve itself, as strace shows it.  If execve fails, the child says why on stderr and
+ * exits 1, unreported.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,8 +104,8 @@ static void __attribute__((noreturn)) child_main(int fd, const char *path, char 
 	if (spec.use_filter)
 		child_install_filter(&spec);
 	execv(path, argv);
-	fprintf(stderr, "utrace: exec %s: %s\n", path, strerror(errno));
-	_exit(127);
+	fprintf(stderr, "utrace: exec: %s\n", strerror(errno));
+	_exit(1);
 }
 
 int utrace_spawn(char *const argv[], pid_t *ret_pid)

@@ -131,7 +131,8 @@ const char *ast_string_decode(struct arena *a, const char *raw, size_t n, size_t
 			if (c >= '0' && c <= '7') {
 				int v = c - '0', k = 1;
 
-				while (k < 3 && i + 1 < n && raw[i + 1] >= '0' && raw[i + 1] <= '7') {
+				while (k < 3 && i + 1 < n && raw[i + 1] >= '0' &&
+				       raw[i + 1] <= '7') {
 					v = v * 8 + (raw[++i] - '0');
 					k++;
 				}

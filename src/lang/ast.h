@@ -22,33 +22,33 @@ enum ast_type {
 	AST_TYPE_STATS,
 };
 
-#define AST_EXPR_LIST(X)                                                                           \
-	X(NUMBER)   /* num */                                                                      \
-	X(STRING)   /* str */                                                                      \
-	X(SYMBOL)   /* sym: a local, global or array name */                                       \
-	X(BINARY)   /* bin: * / % + - << >> >>> & ^ | */                                           \
-	X(LOGICAL)  /* bin: && || */                                                               \
-	X(COMPARE)  /* bin: < > <= >= == != */                                                     \
-	X(CONCAT)   /* bin: . */                                                                   \
-	X(REGEX)    /* bin: =~ !~, right is a STRING */                                            \
-	X(ASSIGN)   /* bin: = <<< += -= *= /= %= <<= >>= &= ^= |= .= */                            \
-	X(UNARY)    /* un: + - ! ~ */                                                              \
-	X(PREINC)   /* un: ++x --x */                                                              \
-	X(POSTINC)  /* un: x++ x-- */                                                              \
-	X(TERNARY)  /* tern */                                                                     \
-	X(INDEX)    /* index: base[k1, k2]; a NULL key is '*' */                                   \
-	X(IN)	    /* in: [k1, k2] in base; index is an INDEX node */                             \
-	X(CALL)	    /* call: f(a, b) */                                                            \
-	X(PRINT)    /* print: printf and its family */                                             \
-	X(STAT)	    /* stat: @count(x) ... @variance(x, n) */                                      \
-	X(HIST)	    /* hist: @hist_linear(x, lo, hi, step), @hist_log(x) */                        \
-	X(TARGET)   /* target: $var with components */                                            \
-	X(CAST)	    /* target: @cast(ptr, "type" [, "module"]) with components */                  \
-	X(ATVAR)    /* target: @var("name[@file]" [, "module"]) with components */                \
-	X(AUTOCAST) /* target: (expr)->member, components on any expression */                     \
-	X(DEFINED)  /* op: @defined(expr) */                                                       \
-	X(ENTRY)    /* op: @entry(expr) */                                                         \
-	X(PERF)	    /* op: @perf("name"), operand a STRING */                                      \
+#define AST_EXPR_LIST(X)                                                           \
+	X(NUMBER)   /* num */                                                      \
+	X(STRING)   /* str */                                                      \
+	X(SYMBOL)   /* sym: a local, global or array name */                       \
+	X(BINARY)   /* bin: * / % + - << >> >>> & ^ | */                           \
+	X(LOGICAL)  /* bin: && || */                                               \
+	X(COMPARE)  /* bin: < > <= >= == != */                                     \
+	X(CONCAT)   /* bin: . */                                                   \
+	X(REGEX)    /* bin: =~ !~, right is a STRING */                            \
+	X(ASSIGN)   /* bin: = <<< += -= *= /= %= <<= >>= &= ^= |= .= */            \
+	X(UNARY)    /* un: + - ! ~ */                                              \
+	X(PREINC)   /* un: ++x --x */                                              \
+	X(POSTINC)  /* un: x++ x-- */                                              \
+	X(TERNARY)  /* tern */                                                     \
+	X(INDEX)    /* index: base[k1, k2]; a NULL key is '*' */                   \
+	X(IN)	    /* in: [k1, k2] in base; index is an INDEX node */             \
+	X(CALL)	    /* call: f(a, b) */                                            \
+	X(PRINT)    /* print: printf and its family */                             \
+	X(STAT)	    /* stat: @count(x) ... @variance(x, n) */                      \
+	X(HIST)	    /* hist: @hist_linear(x, lo, hi, step), @hist_log(x) */        \
+	X(TARGET)   /* target: $var with components */                             \
+	X(CAST)	    /* target: @cast(ptr, "type" [, "module"]) with components */  \
+	X(ATVAR)    /* target: @var("name[@file]" [, "module"]) with components */ \
+	X(AUTOCAST) /* target: (expr)->member, components on any expression */     \
+	X(DEFINED)  /* op: @defined(expr) */                                       \
+	X(ENTRY)    /* op: @entry(expr) */                                         \
+	X(PERF)	    /* op: @perf("name"), operand a STRING */                      \
 	X(EMBEDDED) /* embedded: %{ code %} as an expression (guru) */
 
 enum ast_expr_kind {
@@ -180,19 +180,19 @@ struct ast_expr {
 	};
 };
 
-#define AST_STMT_LIST(X)                                                                           \
-	X(BLOCK)                                                                                   \
-	X(EXPR)                                                                                    \
-	X(NULL)                                                                                    \
-	X(IF)                                                                                      \
-	X(WHILE)                                                                                   \
-	X(FOR)                                                                                     \
-	X(FOREACH)                                                                                 \
-	X(BREAK)                                                                                   \
-	X(CONTINUE)                                                                                \
-	X(NEXT)                                                                                    \
-	X(RETURN)                                                                                  \
-	X(DELETE)                                                                                  \
+#define AST_STMT_LIST(X) \
+	X(BLOCK)         \
+	X(EXPR)          \
+	X(NULL)          \
+	X(IF)            \
+	X(WHILE)         \
+	X(FOR)           \
+	X(FOREACH)       \
+	X(BREAK)         \
+	X(CONTINUE)      \
+	X(NEXT)          \
+	X(RETURN)        \
+	X(DELETE)        \
 	X(TRY)
 
 enum ast_stmt_kind {
@@ -230,14 +230,14 @@ struct ast_stmt {
 			struct ast_expr *base;	 /* SYMBOL or HIST */
 			struct ast_expr **slice; /* a[k, *]: NULL entries are '*' */
 			unsigned nslice;
-			int sort_dir;	  /* -1, 0, +1 */
+			int sort_dir;	   /* -1, 0, +1 */
 			unsigned sort_col; /* 0: the value, 1..nkeys: a key */
 			enum ast_stat_op sort_aggr;
 			struct ast_expr *limit;
 			struct ast_stmt *body;
 		} foreach;
 		struct {
-			struct ast_stmt *body;	     /* BLOCK */
+			struct ast_stmt *body;	    /* BLOCK */
 			struct ast_expr *catch_var; /* SYMBOL or NULL */
 			struct ast_stmt *handler;   /* BLOCK */
 		} try_;
@@ -294,8 +294,8 @@ struct ast_function {
 	struct ast_param *params;
 	unsigned nparams;
 	int64_t priority;
-	struct ast_stmt *body;	 /* BLOCK, or NULL for embedded code */
-	const char *embedded;	 /* the %{ %} body */
+	struct ast_stmt *body; /* BLOCK, or NULL for embedded code */
+	const char *embedded;  /* the %{ %} body */
 	const struct token *etok;
 };
 

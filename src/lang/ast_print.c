@@ -236,9 +236,10 @@ void ast_print_expr(const struct ast_expr *e, struct strbuf *out)
 	case AST_E_DEFINED:
 	case AST_E_ENTRY:
 	case AST_E_PERF:
-		sb_printf(out, "%s(", e->kind == AST_E_DEFINED ? "@defined"
-				      : e->kind == AST_E_ENTRY ? "@entry"
-								 : "@perf");
+		sb_printf(out, "%s(",
+			  e->kind == AST_E_DEFINED ? "@defined"
+			  : e->kind == AST_E_ENTRY ? "@entry"
+						   : "@perf");
 		ast_print_expr(e->op.operand, out);
 		sb_putc(out, ')');
 		break;

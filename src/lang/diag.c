@@ -46,7 +46,9 @@ static void render_detail(struct diag *d, enum diag_mark mark, const struct toke
 		diag_describe_token(t, &sb);
 		sb_putc(&sb, '\n');
 		diag_render_source(t, align, &sb);
-		for (const struct token *c = t->chain; c; c = c->chain) {
+		unsigned n = 0;
+
+		for (const struct token *c = t->chain; c && n < 10; c = c->chain, n++) {
 			sb_printf(&sb, "\tin expansion of macro: ");
 			diag_describe_token(c, &sb);
 			sb_putc(&sb, '\n');

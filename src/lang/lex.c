@@ -192,8 +192,8 @@ static const struct token *make(struct lexer *lx, struct token *t, enum tok kind
 	return t;
 }
 
-static const struct token *junk(struct lexer *lx, struct token *t, enum tok_junk why,
-				const char *s, size_t n)
+static const struct token *junk(struct lexer *lx, struct token *t, enum tok_junk why, const char *s,
+				size_t n)
 {
 	t->junk = why;
 	return make(lx, t, TOK_JUNK, s, n);
@@ -364,7 +364,8 @@ again:
 			}
 			if (c == '%' && peekc(lx, 0) == '}') {
 				getc_(lx);
-				return make(lx, t, TOK_EMBEDDED, lx->buf + start, lx->pos - 2 - start);
+				return make(lx, t, TOK_EMBEDDED, lx->buf + start,
+					    lx->pos - 2 - start);
 			}
 		}
 	}

@@ -52,6 +52,7 @@ struct parser {
 	jmp_buf *recover;
 	jmp_buf *top;
 	const struct token *error_tok;
+	unsigned depth;
 	struct ast_file *file;
 	struct ast_vec globals, probes, aliases, functions, embeds;
 };
@@ -127,6 +128,19 @@ error(struct parser *p, enum diag_mark mark, const struct token *t, const char *
 
 /* "expected ..." about the token we are looking at. */
 #define expected(p, ...) error((p), DIAG_SAW, peek(p), __VA_ARGS__)
+
+/*
+ * Nesting of expressions and statements is bounded, so that a hostile script cannot overflow
+ * the stack of the recursive descent.  Recovery points restore the depth they started at.
+ */
+#define PARSE_MAX_DEPTH 200
+
+static void enter(struct parser *p)
+{
+	if (++p->depth > PARSE_MAX_DEPTH)
+		error(p, DIAG_SAW, peek(p), "nesting too deep (more than %u levels)",
+		      PARSE_MAX_DEPTH);
+}
 
 static const struct token *next(struct parser *p)
 {
@@ -296,6 +310,9 @@ static const char *check_format(const char *s)
 	return NULL;
 }
 
+/* Marks a member of the printf family, as sprint has no other flag. */
+#define PRINT_FAMILY 0x100
+
 /* The printf family: print_char, [s]print[f], [s]print[d][ln]; 0 for other names. */
 static unsigned print_flags(const char *n)
 {
@@ -323,7 +340,7 @@ static unsigned print_flags(const char *n)
 			n += 2;
 		}
 	}
-	return *n ? 0 : flags | 0x100;
+	return *n ? 0 : flags | PRINT_FAMILY;
 }
 
 /* hist_op: "@hist_linear" "(" expr "," number "," number "," number ")" | "@hist_log" "(" expr ")" */
@@ -347,8 +364,7 @@ static struct ast_expr *parse_hist_op(struct parser *p, const struct token *t)
 }
 
 /* hist_op_or_bare_name: hist_op | IDENT | ATWORD; the name token, *ret_hist set for a hist_op */
-static const struct token *parse_hist_op_or_bare_name(struct parser *p,
-						      struct ast_expr **ret_hist)
+static const struct token *parse_hist_op_or_bare_name(struct parser *p, struct ast_expr **ret_hist)
 {
 	const struct token *t = next(p);
 
@@ -400,8 +416,9 @@ static struct ast_expr *parse_stat_op(struct parser *p, const struct token *t)
 		const char *name;
 		enum ast_stat_op op;
 	} ops[] = {
-		{"@avg", AST_STAT_AVG}, {"@variance", AST_STAT_VARIANCE}, {"@count", AST_STAT_COUNT},
-		{"@sum", AST_STAT_SUM}, {"@min", AST_STAT_MIN},		  {"@max", AST_STAT_MAX},
+		{"@avg", AST_STAT_AVG},	    {"@variance", AST_STAT_VARIANCE},
+		{"@count", AST_STAT_COUNT}, {"@sum", AST_STAT_SUM},
+		{"@min", AST_STAT_MIN},	    {"@max", AST_STAT_MAX},
 	};
 	struct ast_expr *e = NULL;
 
@@ -416,7 +433,8 @@ static struct ast_expr *parse_stat_op(struct parser *p, const struct token *t)
 	e->stat.operand = parse_expression(p);
 	while (expect_either(p, TOK_RPAREN, TOK_COMMA) == TOK_COMMA) {
 		if (e->stat.op != AST_STAT_VARIANCE || e->stat.has_param)
-			error(p, DIAG_AT, p->toks[p->pos - 1], "not more than %u parameter%s allowed",
+			error(p, DIAG_AT, p->toks[p->pos - 1],
+			      "not more than %u parameter%s allowed",
 			      e->stat.op == AST_STAT_VARIANCE ? 2u : 1u,
 			      e->stat.op == AST_STAT_VARIANCE ? "s" : "");
 		e->stat.has_param = true;
@@ -437,7 +455,7 @@ static struct ast_expr *parse_print(struct parser *p, const struct token *t, uns
 	int min_args = 0;
 
 	e->print.name = t->text;
-	e->print.flags = flags & 0xff;
+	e->print.flags = flags & ~(unsigned)PRINT_FAMILY;
 	expect(p, TOK_LPAREN);
 	if (!(flags & (AST_PRINT_FORMAT | AST_PRINT_DELIM | AST_PRINT_CHAR)) &&
 	    (peek_atword(p, "@hist_linear") || peek_atword(p, "@hist_log"))) {
@@ -794,9 +812,11 @@ static struct ast_expr *parse_unary(struct parser *p)
 	    t->kind != TOK_TILDE)
 		return parse_crement(p);
 	next(p);
+	enter(p);
 	e = ast_expr_new(p->a, AST_E_UNARY, t);
 	e->un.op = t->kind;
 	e->un.operand = parse_unary(p);
+	p->depth--;
 	return e;
 }
 
@@ -991,16 +1011,22 @@ static bool is_assign_op(enum tok k)
 /* expr: ternary [ ("=" | "<<<" | "+=" | "-=" | "*=" | "/=" | "%=" | "<<=" | ">>=" | "&=" | "^=" | "|=" | ".=") expr ] */
 static struct ast_expr *parse_expression(struct parser *p)
 {
-	struct ast_expr *left = parse_ternary(p), *e;
-	const struct token *t = peek(p);
+	struct ast_expr *left, *e;
+	const struct token *t;
 
-	if (!is_assign_op(t->kind))
+	enter(p);
+	left = parse_ternary(p);
+	t = peek(p);
+	if (!is_assign_op(t->kind)) {
+		p->depth--;
 		return left;
+	}
 	next(p);
 	e = ast_expr_new(p->a, AST_E_ASSIGN, t);
 	e->bin.op = t->kind;
 	e->bin.left = left;
 	e->bin.right = parse_expression(p);
+	p->depth--;
 	return e;
 }
 
@@ -1157,8 +1183,8 @@ static struct ast_stmt *parse_foreach_loop(struct parser *p)
 				break;
 			expected(p, "expected ',' or ']'");
 		}
-		s->foreach.slice = (struct ast_expr **)ast_vec_finish(p->a, &slice,
-								      &s->foreach.nslice);
+		s->foreach.slice =
+			(struct ast_expr **)ast_vec_finish(p->a, &slice, &s->foreach.nslice);
 	}
 	t = peek(p);
 	if (t->kind == TOK_ATWORD) {
@@ -1214,11 +1240,23 @@ static struct ast_stmt *parse_try_block(struct parser *p)
 	return s;
 }
 
+static struct ast_stmt *parse_statement_body(struct parser *p);
+
 /*
  * statement: ";" | stmt_block | try_block | if_statement | for_loop | foreach_loop | while_loop
  *          | ( "return" [ expr ] | "delete" expr | "break" | "continue" | "next" | expr ) [ ";" ]
  */
 static struct ast_stmt *parse_statement(struct parser *p)
+{
+	struct ast_stmt *s;
+
+	enter(p);
+	s = parse_statement_body(p);
+	p->depth--;
+	return s;
+}
+
+static struct ast_stmt *parse_statement_body(struct parser *p)
 {
 	const struct token *t = peek(p);
 	struct ast_stmt *s;
@@ -1336,11 +1374,13 @@ static struct ast_stmt *parse_block_statement(struct parser *p)
 {
 	jmp_buf jb, *saved = p->recover;
 	const size_t start = p->pos;
+	const unsigned depth = p->depth;
 	struct ast_stmt *s;
 
 	p->recover = &jb;
 	if (setjmp(jb)) {
 		p->recover = saved;
+		p->depth = depth;
 		skip_statement(p, start);
 		return NULL;
 	}
@@ -1727,6 +1767,7 @@ static void parse_toplevel(struct parser *p)
 	while (!peek_is(p, TOK_EOF)) {
 		start = p->pos;
 		p->recover = &jb;
+		p->depth = 0;
 		parse_declaration(p);
 	}
 }

@@ -40,7 +40,13 @@ struct pp_macro {
 	struct pp_macro *next;
 };
 
+/* Macros may expand macros, up to this depth: a recursive macro is an error, not a hang. */
+#define PP_MAX_DEPTH 100
+/* And expand to at most this many tokens in all, as nested macros can grow exponentially. */
+#define PP_MAX_EXPANDED 1000000u
+
 struct pp_activation {
+	unsigned depth;
 	const struct token *tok;
 	struct pp_macro *macro;
 	unsigned cursor;
@@ -146,6 +152,14 @@ static const struct token *next_raw(struct pp *pp)
 		return lex_next(pp->lx);
 	if (act->cursor >= act->macro->nbody)
 		return NULL;
+	if (++pp->expanded > PP_MAX_EXPANDED) {
+		pp_error(pp, act->tok, "macro expansion too large (more than %u tokens)",
+			 PP_MAX_EXPANDED);
+		pp->act = NULL;
+		pp->expanded = 0;
+		pp->no_expansion = true;
+		return lex_next(pp->lx);
+	}
 	t = arena_memdup(pp->arena, act->macro->body[act->cursor++], sizeof(*t));
 	t->chain = act->tok;
 	return t;
@@ -160,9 +174,9 @@ static struct pp_macro *find(struct pp_macro *list, const char *name)
 }
 
 static const char *const atwords[] = {
-	"cast", "defined", "probewrite", "entry", "perf", "var", "avg", "count", "sum", "min",
-	"max", "hist_linear", "hist_log", "const", "variance", "kregister", "uregister", "kderef",
-	"uderef", NULL,
+	"cast",	    "defined",	 "probewrite", "entry",	 "perf",	"var",	    "avg",
+	"count",    "sum",	 "min",	       "max",	 "hist_linear", "hist_log", "const",
+	"variance", "kregister", "uregister",  "kderef", "uderef",	NULL,
 };
 
 /* Tokens of a definition's body up to its closing %), nested %( %) included. */
@@ -340,8 +354,8 @@ static bool invoke(struct pp *pp, const struct token *t, struct pp_macro *m)
 			return false;
 		}
 		if (u->kind == TOK_COMMA && i + 1 == m->nparams) {
-			pp_error(pp, u, "too many parameters for macro '@%s' (expected %u)", m->name,
-				 m->nparams);
+			pp_error(pp, u, "too many parameters for macro '@%s' (expected %u)",
+				 m->name, m->nparams);
 			return false;
 		}
 		if (u->kind == TOK_RPAREN && i + 1 != m->nparams) {
@@ -352,6 +366,13 @@ static bool invoke(struct pp *pp, const struct token *t, struct pp_macro *m)
 	}
 expand:
 	act->up = pp->act;
+	act->depth = cur ? cur->depth + 1 : 1;
+	if (act->depth > PP_MAX_DEPTH) {
+		pp_error(pp, t, "macro '@%s' expanded more than %u levels deep (recursive?)",
+			 m->name, PP_MAX_DEPTH);
+		pp->act = NULL;
+		return false;
+	}
 	pp->act = act;
 	return true;
 }
@@ -368,7 +389,7 @@ static const struct token *scan1(struct pp *pp, bool skipping)
 			pp->act = pp->act->up;
 			continue;
 		}
-		if (skipping || t->kind != TOK_ATWORD)
+		if (skipping || t->kind != TOK_ATWORD || pp->no_expansion)
 			return t;
 		if (is_atword(t, "define")) {
 			define(pp, t);
@@ -467,7 +488,7 @@ static bool eval_cond(struct pp *pp, const struct token *l, const struct token *
 
 	if (l->kind == TOK_IDENT && (!strcmp(ltext, "kernel_v") || !strcmp(ltext, "kernel_vr") ||
 				     !strcmp(ltext, "systemtap_v"))) {
-		const char *target = !strcmp(ltext, "kernel_v")    ? cfg->kernel_v
+		const char *target = !strcmp(ltext, "kernel_v")	   ? cfg->kernel_v
 				     : !strcmp(ltext, "kernel_vr") ? cfg->kernel_vr
 								   : cfg->compatible;
 		bool wild;
@@ -492,9 +513,8 @@ static bool eval_cond(struct pp *pp, const struct token *l, const struct token *
 			pp_error(pp, op, "expected comparison operator");
 		return res > 0;
 	}
-	if (l->kind == TOK_IDENT &&
-	    (!strcmp(ltext, "systemtap_privilege") || !strcmp(ltext, "arch") ||
-	     !strcmp(ltext, "runtime"))) {
+	if (l->kind == TOK_IDENT && (!strcmp(ltext, "systemtap_privilege") ||
+				     !strcmp(ltext, "arch") || !strcmp(ltext, "runtime"))) {
 		const char *target = !strcmp(ltext, "arch")	 ? cfg->arch
 				     : !strcmp(ltext, "runtime") ? cfg->runtime
 								 : cfg->privilege;

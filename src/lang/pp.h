@@ -40,6 +40,8 @@ struct pp {
 	unsigned nconds;
 	unsigned capconds;
 	bool defining_library;
+	unsigned expanded;
+	bool no_expansion;
 };
 
 void pp_init(struct pp *pp, struct arena *a, struct lexer *lx, struct diag_list *dl,

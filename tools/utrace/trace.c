@@ -265,8 +265,11 @@ static uint32_t on_clone(uint32_t action, struct utrace_engine *engine, unsigned
 {
 	if (!opts->follow)
 		return UTRACE_RESUME;
-	if (trace_attach(child, opts) == 0 && !opts->quiet)
+	/* As strace: said only when the trace itself goes to stderr. */
+	if (trace_attach(child, opts) == 0 && !opts->quiet && opts->out == stderr) {
+		flush_partial(NULL);
 		fprintf(stderr, "utrace: Process %d attached\n", child);
+	}
 	return UTRACE_RESUME;
 }
 
@@ -287,7 +290,23 @@ static uint32_t on_death(struct utrace_engine *engine, bool group_dead, int sign
 	struct strbuf sb = {0};
 
 	finish_noreturn(ts);
-	if (status >= 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
+	if (utrace_engine_superseder(engine) > 0) {
+		pid_t by = utrace_engine_superseder(engine);
+
+		if (partial && partial->tid == by && printing_lines()) {
+			sb_printf(&sb, "%s <pid changed to %d ...>", sb_str(&partial->line),
+				  ts->tid);
+			emit(&sb);
+			sb_reset(&sb);
+			partial->unfinished = true;
+			partial = NULL;
+		}
+		live--; /* the line is the last of a thread already gone */
+		sb_printf(&sb, "+++ superseded by execve in pid %d +++", by);
+		print_line(ts, sb_str(&sb));
+		sb_release(&sb);
+		live++;
+	} else if (status >= 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
 		fmt_exit_line(&sb, status);
 		print_line(ts, sb_str(&sb));
 		sb_release(&sb);
