@@ -5,6 +5,7 @@
  * hanging it (an alarm backs the deadlines up).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,14 @@ static void on_alarm(int sig)
 
 void harness_init(int argc, char **argv)
 {
+	int tap_fd = dup(1), null_fd = open("/dev/null", O_WRONLY);
+
+	/* TAP goes to the original stdout; tracees inherit /dev/null as theirs. */
+	if (tap_fd >= 0 && null_fd >= 0) {
+		dup2(null_fd, 1);
+		close(null_fd);
+		stdout = fdopen(tap_fd, "w");
+	}
 	if (argc > 1)
 		progs_dir = argv[1];
 	signal(SIGALRM, on_alarm);

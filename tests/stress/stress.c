@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sym/sym.h"
+#include "utrace/uprobe.h"
 
 struct tally {
 	int clones, deaths, signals, entries;
@@ -160,6 +162,55 @@ static void round_detach(int round)
 	free(tids);
 }
 
+static long uprobe_hits;
+
+static int count_hit(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	uprobe_hits++;
+	return 0;
+}
+
+static uint64_t offset_of(const char *path, const char *func)
+{
+	const struct sym_symbol *sym;
+	struct sym_file *f;
+	uint64_t off = 0;
+	int err;
+
+	f = sym_file_open(path, &err);
+	if (f && sym_lookup(f, func, &sym) == 0)
+		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
+	sym_file_free(f);
+	return off;
+}
+
+/* 8 threads x 100,000 hits, the probe registered and unregistered in a loop meanwhile. */
+static void uprobe_register_storm(void)
+{
+	static const struct utrace_engine_ops plain = {0};
+	struct uprobe_consumer uc = {.handler = count_hit};
+	const char *path = prog("probed");
+	uint64_t off = offset_of(path, "f_push");
+	pid_t pid = spawn("probed", "threads", "100000");
+	struct utrace_engine *e;
+	int status = -1, cycles = 0;
+
+	uprobe_watch(pid, false);
+	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &plain, NULL);
+	utrace_control(pid, e, UTRACE_RESUME);
+	utrace_engine_put(e);
+	while (utrace_child_status(pid, &status) < 0) {
+		uprobe_register(path, off, &uc);
+		run_for(30);
+		uprobe_unregister(path, off, &uc);
+		cycles++;
+	}
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && uprobe_hits > 100000 &&
+		       uprobe_hits <= 800000,
+	       "uprobe storm: %d register cycles, %ld hits, program correct (status %#x)", cycles,
+	       uprobe_hits, status);
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 2 ? atoi(argv[2]) : 10, i;
@@ -173,5 +224,6 @@ int main(int argc, char **argv)
 		round_signals(i);
 		round_detach(i);
 	}
+	uprobe_register_storm();
 	return tap_done();
 }

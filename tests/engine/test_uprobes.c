@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * uprobes on real programs (reference 6.B-6.G): exact hit counts on every tier, handlers that
+ * see rip at the probe and the arguments, return probes through recursion and longjmp, a probe
+ * registered and unregistered in a loop while 8 threads keep hitting it, a library probed before
+ * it is loaded and loaded twice, fork with and without following, refusals, and detach at random
+ * moments followed by a byte compare of the text against the file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "sym/sym.h"
+#include "utrace/uprobe.h"
+
+struct count {
+	struct uprobe_consumer uc;
+	long hits, rets;
+	long args[16];
+	long retvals[16];
+	uint64_t vaddr;
+	bool rip_ok;
+	pid_t pids[4];
+	int npids;
+};
+
+static int count_entry(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct count *c = uc->data;
+	int i;
+
+	if (c->hits < 16)
+		c->args[c->hits] = (long)hit->regs->rdi;
+	c->rip_ok = hit->regs->rip == hit->vaddr;
+	c->vaddr = hit->vaddr;
+	c->hits++;
+	for (i = 0; i < c->npids && c->pids[i] != hit->pid; i++)
+		;
+	if (i == c->npids && c->npids < 4)
+		c->pids[c->npids++] = hit->pid;
+	return 0;
+}
+
+static int count_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct count *c = uc->data;
+
+	if (c->rets < 16)
+		c->retvals[c->rets] = (long)hit->regs->rax;
+	c->rets++;
+	return 0;
+}
+
+static void count_init(struct count *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->uc.handler = count_entry;
+	c->uc.ret_handler = count_return;
+	c->uc.data = c;
+}
+
+/* File offset of @func in @path. */
+static uint64_t offset_of(const char *path, const char *func)
+{
+	const struct sym_symbol *sym;
+	struct sym_file *f;
+	uint64_t off = 0;
+	int err;
+
+	f = sym_file_open(path, &err);
+	if (!f)
+		return 0;
+	if (sym_lookup(f, func, &sym) == 0)
+		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
+	sym_file_free(f);
+	return off;
+}
+
+static const struct utrace_engine_ops plain_ops = {0};
+
+/* Start a program with uprobes watching it (and a plain engine holding nothing). */
+static pid_t start_watched(const char *name, const char *a1, const char *a2, bool follow)
+{
+	pid_t pid = spawn(name, a1, a2);
+	struct utrace_engine *e;
+
+	if (pid < 0)
+		return pid;
+	if (uprobe_watch(pid, follow) < 0)
+		printf("# uprobe_watch failed\n");
+	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &plain_ops, NULL);
+	utrace_control(pid, e, UTRACE_RESUME);
+	utrace_engine_put(e);
+	return pid;
+}
+
+static void test_tiers(void)
+{
+	static const char *funcs[] = {"f_riprel", "f_nop5", "f_endbr",
+				      "f_push",	  "f_step", "f_store"};
+	static const enum uprobe_tier tiers[] = {UPROBE_BOOSTED,  UPROBE_EMULATED, UPROBE_EMULATED,
+						 UPROBE_EMULATED, UPROBE_STEPPED,  UPROBE_BOOSTED};
+	struct count c[6];
+	const char *path = prog("probed");
+	char reason[128];
+	enum uprobe_tier tier;
+	int i, status;
+	pid_t pid;
+
+	for (i = 0; i < 6; i++) {
+		count_init(&c[i]);
+		tap_is(uprobe_register(path, offset_of(path, funcs[i]), &c[i].uc), 0, funcs[i]);
+		uprobe_describe(path, offset_of(path, funcs[i]), &tier, reason, sizeof(reason));
+		tap_ok(tier == tiers[i], "tier of %s: %s", funcs[i], reason);
+	}
+	pid = start_watched("probed", "calls", "1000", false);
+	status = run_to_exit(pid, 60000);
+	tap_is(WEXITSTATUS(status), 0, "tiers: program checksum right: every copy ran correctly");
+	for (i = 0; i < 6; i++)
+		tap_ok(c[i].hits == 1000 && c[i].rip_ok, "tiers: %s hit exactly 1000 times (%ld)",
+		       funcs[i], c[i].hits);
+	tap_is(c[3].args[7], 7, "tiers: handler sees the first argument in rdi");
+	for (i = 0; i < 6; i++)
+		uprobe_unregister(path, offset_of(path, funcs[i]), &c[i].uc);
+}
+
+static void test_refusals(void)
+{
+	struct count c;
+	const char *path = prog("probed");
+
+	count_init(&c);
+	tap_is(uprobe_register(path, offset_of(path, "f_syscall"), &c.uc), -EOPNOTSUPP,
+	       "refused: syscall instruction");
+	tap_is(uprobe_register("/nonexistent", 0, &c.uc), -ENOENT, "refused: missing file");
+	tap_is(uprobe_register(path, 0, &c.uc), -ENOEXEC, "refused: offset outside text");
+	tap_is(uprobe_register(path, offset_of(path, "f_push"), &c.uc), 0, "register f_push");
+	tap_is(uprobe_register(path, offset_of(path, "f_push"), &c.uc), -EBUSY,
+	       "refused: same consumer twice");
+	uprobe_unregister(path, offset_of(path, "f_push"), &c.uc);
+}
+
+static void test_returns(void)
+{
+	const char *path = prog("probed");
+	uint64_t fact = offset_of(path, "fact"), deep = offset_of(path, "deep");
+	struct count f, fr, d;
+	int status;
+	pid_t pid;
+
+	count_init(&f);
+	count_init(&fr);
+	count_init(&d);
+	uprobe_register(path, fact, &f.uc);
+	tap_is(uretprobe_register(path, fact, &f.uc), -EBUSY,
+	       "returns: one consumer cannot be both entry and return");
+	uretprobe_register(path, fact, &fr.uc);
+	uretprobe_register(path, deep, &d.uc);
+	pid = start_watched("probed", "recurse", "5", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "returns: program ran correctly");
+	tap_is(f.hits, 5, "returns: 5 entries of fact");
+	tap_ok(f.args[0] == 5 && f.args[4] == 1, "returns: entries 5..1");
+	tap_is(fr.rets, 5, "returns: 5 returns of fact");
+	tap_ok(fr.retvals[0] == 1 && fr.retvals[1] == 2 && fr.retvals[2] == 6 &&
+		       fr.retvals[3] == 24 && fr.retvals[4] == 120,
+	       "returns: return values 1 2 6 24 120 in order");
+	tap_is(d.rets, 0, "longjmp: no return reported for frames left by longjmp");
+	uprobe_unregister(path, fact, &f.uc);
+	uretprobe_unregister(path, fact, &fr.uc);
+	uretprobe_unregister(path, deep, &d.uc);
+
+	count_init(&f);
+	uretprobe_register(path, fact, &f.uc);
+	pid = start_watched("probed", "recurse", "100", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "depth: recursion of 100 under a return probe ran");
+	tap_is(f.rets, 64, "depth: returns reported for the 64 hijacked frames");
+	uretprobe_unregister(path, fact, &f.uc);
+}
+
+static void test_dlopen(void)
+{
+	const char *lib = prog("libprobed.so");
+	uint64_t off = offset_of(lib, "lib_func");
+	struct count c;
+	int status;
+	pid_t pid;
+
+	count_init(&c);
+	tap_is(uprobe_register(lib, off, &c.uc), 0, "dlopen: registered before the load");
+	pid = start_watched("dlopener", lib, "5", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "dlopen: loaded twice at different addresses, correct");
+	tap_is(c.hits, 10, "dlopen: 5 hits from each load");
+	uprobe_unregister(lib, off, &c.uc);
+}
+
+static void test_fork(void)
+{
+	const char *path = prog("probed");
+	uint64_t off = offset_of(path, "f_push");
+	struct count c;
+	int status;
+	pid_t pid;
+
+	count_init(&c);
+	uprobe_register(path, off, &c.uc);
+	pid = start_watched("probed", "fork", "100", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "fork: unfollowed child ran clean (no stray int3)");
+	tap_is(c.hits, 100, "fork: only the parent's hits without following");
+	count_init(&c);
+	uprobe_unregister(path, off, &c.uc);
+	uprobe_register(path, off, &c.uc);
+	pid = start_watched("probed", "fork", "100", true);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "fork: followed child ran correctly");
+	tap_is(c.hits, 200, "fork: parent and child hits when following");
+	tap_is(c.npids, 2, "fork: hits from two processes");
+	uprobe_unregister(path, off, &c.uc);
+}
+
+struct loop_arg {
+	const char *path;
+	uint64_t off;
+	struct count *c;
+	int cycles;
+};
+
+static void test_threads_register_loop(void)
+{
+	const char *path = prog("probed");
+	uint64_t off = offset_of(path, "f_push");
+	struct count c;
+	int status = -1, cycles = 0, done = 0;
+	pid_t pid;
+
+	count_init(&c);
+	uprobe_register(path, off, &c.uc);
+	pid = start_watched("probed", "threads", "20000", false);
+	status = run_to_exit(pid, 90000);
+	tap_is(WEXITSTATUS(status), 0, "threads: 8 threads ran correctly");
+	tap_is(c.hits, 160000, "threads: exactly 8 x 20000 hits");
+	uprobe_unregister(path, off, &c.uc);
+
+	count_init(&c);
+	pid = start_watched("probed", "threads", "20000", false);
+	while (!done) {
+		uprobe_register(path, off, &c.uc);
+		run_for(5);
+		uprobe_unregister(path, off, &c.uc);
+		run_for(2);
+		cycles++;
+		done = utrace_child_status(pid, &status) == 0;
+	}
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "register loop: no SIGTRAP death, program correct (%d cycles, status %#x)", cycles,
+	       status);
+	tap_ok(c.hits > 0 && c.hits <= 160000, "register loop: %ld hits counted, at most 160000",
+	       c.hits);
+}
+
+/* The text of the probed program in the process equals the file, byte for byte. */
+static bool text_matches_file(pid_t pid, const char *path)
+{
+	struct sym_maps *maps;
+	struct stat st;
+	bool ok = true, any = false;
+	size_t i;
+	int fd;
+
+	if (stat(path, &st) < 0 || sym_maps_read(pid, &maps) < 0)
+		return false;
+	fd = open(path, O_RDONLY);
+	for (i = 0; i < maps->count; i++) {
+		const struct sym_mapping *m = &maps->v[i];
+		size_t len = m->end - m->start;
+		char *mem, *file;
+		char memp[64];
+		int mfd;
+
+		if (m->perms[2] != 'x' || m->inode != st.st_ino)
+			continue;
+		mem = malloc(len);
+		file = calloc(1, len);
+		snprintf(memp, sizeof(memp), "/proc/%d/mem", pid);
+		mfd = open(memp, O_RDONLY);
+		if (pread(mfd, mem, len, (off_t)m->start) != (ssize_t)len)
+			ok = false;
+		(void)!pread(fd, file, len, (off_t)m->offset);
+		if (memcmp(mem, file, len))
+			ok = false;
+		any = true;
+		close(mfd);
+		free(mem);
+		free(file);
+	}
+	close(fd);
+	sym_maps_free(maps);
+	return ok && any;
+}
+
+static bool has_xol(pid_t pid)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, "uprobes-xol") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_detach_random(int rounds)
+{
+	const char *path = prog("probed");
+	uint64_t push = offset_of(path, "f_push"), step = offset_of(path, "f_step");
+	struct count c, s;
+	int i, clean = 0, status;
+
+	count_init(&c);
+	count_init(&s);
+	uprobe_register(path, push, &c.uc);
+	uretprobe_register(path, push, &c.uc);
+	uprobe_register(path, step, &s.uc);
+	for (i = 0; i < rounds; i++) {
+		pid_t pid = start_untraced("probed", "spin", false);
+		bool ok;
+
+		usleep(20000);
+		uprobe_watch(pid, false);
+		run_for(rand() % 200);
+		uprobe_cleanup_all();
+		utrace_detach_all();
+		ok = text_matches_file(pid, path) && !has_xol(pid) && proc_tracer(pid) == 0;
+		usleep(100000);
+		ok = ok && waitpid(pid, &status, WNOHANG) == 0;
+		clean += ok;
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	tap_ok(c.hits > 0, "detach: probes fired before the detaches (%ld hits)", c.hits);
+	tap_is(clean, rounds, "detach: text byte-identical, no XOL area, untraced and alive");
+	uprobe_unregister(path, push, &c.uc);
+	uretprobe_unregister(path, push, &c.uc);
+	uprobe_unregister(path, step, &s.uc);
+}
+
+int main(int argc, char **argv)
+{
+	harness_init(argc, argv);
+	alarm(280);
+	srand((unsigned)getpid());
+	test_tiers();
+	test_refusals();
+	test_returns();
+	test_dlopen();
+	test_fork();
+	test_threads_register_loop();
+	test_detach_random(10);
+	return tap_done();
+}
