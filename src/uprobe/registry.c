@@ -146,8 +146,8 @@ static int do_register(const char *path, uint64_t offset, struct uprobe_consumer
 		return -ENOMEM;
 	r = probe_analyse(path, offset, probe);
 	if (r < 0) {
-		pr_info("probe %s:0x%lx: %s", path, (unsigned long)offset,
-			probe->insn.reason[0] ? probe->insn.reason : "cannot be probed");
+		pr_debug("probe %s:0x%lx: %s", path, (unsigned long)offset,
+			 probe->insn.reason[0] ? probe->insn.reason : "cannot be probed");
 		free(probe);
 		return r;
 	}

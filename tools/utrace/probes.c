@@ -132,18 +132,17 @@ static int add_site(const char *name, const char *path, uint64_t offset, bool re
 	s->uc.data = s;
 	s->uc.handler = on_entry;
 	s->uc.ret_handler = on_return;
-	if (popts->verbose && uprobe_describe(path, offset, &tier, reason, sizeof(reason)) == 0)
+	r = uprobe_describe(path, offset, &tier, reason, sizeof(reason));
+	if (r < 0)
+		snprintf(reason, sizeof(reason), "%s", strerror(-r));
+	if (popts->verbose)
 		fprintf(stderr, "utrace: probe %s%s (%s:0x%" PRIx64 "): %s\n", name,
 			ret ? "%return" : "", path, offset, reason);
 	r = ret ? uretprobe_register(path, offset, &s->uc) : uprobe_register(path, offset, &s->uc);
 	if (r < 0) {
-		if (r == -EOPNOTSUPP &&
-		    uprobe_describe(path, offset, &tier, reason, sizeof(reason)) == 0)
+		if (!popts->verbose)
 			fprintf(stderr, "utrace: probe %s (%s:0x%" PRIx64 "): %s\n", name, path,
-				offset, reason);
-		else
-			fprintf(stderr, "utrace: probe %s (%s:0x%" PRIx64 "): %s\n", name, path,
-				offset, strerror(-r));
+				offset, r == -EOPNOTSUPP ? reason : strerror(-r));
 		free(s->name);
 		free(s->path);
 		free(s);

@@ -33,6 +33,7 @@ struct tstate {
 	bool unfinished; /* its entry half was printed with <unfinished ...> */
 	struct timespec start;
 	struct timespec stamp;
+	bool always_pid; /* function-probe lines always name their thread */
 };
 
 static const struct trace_opts *opts;
@@ -66,9 +67,15 @@ static void stamp(struct strbuf *sb, const struct timespec *ts)
 	sb_putc(sb, ' ');
 }
 
+/*
+ * strace's prefixes: into a file (-o) with -f, or with several tracees, every line starts with
+ * the pid; on stderr, "[pid N] " while more than one thread is traced.
+ */
 static void leader(struct strbuf *sb, const struct tstate *ts, const struct timespec *when)
 {
-	if (live > 1)
+	if (opts->out != stderr && (opts->follow || live > 1))
+		sb_printf(sb, "%-5d ", ts->tid);
+	else if (live > 1 || ts->always_pid)
 		sb_printf(sb, "[pid %5d] ", ts->tid);
 	stamp(sb, when);
 }
@@ -111,7 +118,7 @@ static void print_line(struct tstate *ts, const char *text)
 
 void trace_print_tid_line(pid_t tid, const char *text)
 {
-	struct tstate ts = {.tid = tid};
+	struct tstate ts = {.tid = tid, .always_pid = true};
 
 	print_line(&ts, text);
 }
