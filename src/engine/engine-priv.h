@@ -24,7 +24,15 @@ struct eng_proc {
 	bool spawned;	    /* started by utrace_spawn(): we are its parent */
 	bool filtered;	    /* carries our seccomp filter: ENOSYS without a tracer */
 	uint64_t filter[8]; /* the syscalls that filter traps */
+	bool sig_cached;    /* sig_ign/sig_cgt are current (see report.c, classify) */
+	uint64_t sig_ign, sig_cgt;
 };
+
+/* Whether every rt_sigaction of the process stops: its filter traps it. */
+static inline bool eng_proc_tracks_sigaction(const struct eng_proc *proc)
+{
+	return proc->filtered && (proc->filter[0] & (1ULL << 13 /* rt_sigaction */));
+}
 
 struct eng_engine {
 	struct utrace_engine pub;  /* first: the public part */
@@ -48,7 +56,8 @@ struct eng_thread {
 	int inject_sig;	    /* for signal-delivery stops: what to deliver on resume */
 	bool siginfo_dirty; /* an engine rewrote the siginfo: PTRACE_SETSIGINFO first */
 	siginfo_t siginfo;
-	int hold_sig; /* UTRACE_SIGNAL_HOLD: re-queued after resuming */
+	int hold_sig;  /* UTRACE_SIGNAL_HOLD: re-queued after resuming */
+	int status_fd; /* /proc/TID/status, opened at the first signal; -1 before */
 
 	struct user_regs_struct regs;
 	struct user_regs_struct regs_fetched; /* what the kernel has: changes are written back */
@@ -68,9 +77,9 @@ struct eng_thread {
 	bool exit_reported;
 	bool death_reported;
 	bool dead;
-	int wait_status;   /* once dead */
+	int wait_status;  /* once dead */
 	pid_t superseder; /* a leader replaced by an exec in this thread of its group */
-	bool queued;	 /* on the deferred-work list */
+	bool queued;	  /* on the deferred-work list */
 
 	long sc_nr; /* syscall in progress, from the entry stop */
 	uint64_t sc_args[6];

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/engine-priv.h"
 #include "util/log.h"
@@ -119,6 +120,7 @@ struct eng_thread *eng_thread_new(pid_t tid, struct eng_proc *proc)
 	th->tid = tid;
 	th->proc = proc;
 	th->spawn_fd = -1;
+	th->status_fd = -1;
 	th->pending = UTRACE_RESUME;
 	th->stop = ENG_RUNNING;
 	th->sc_nr = -1;
@@ -151,6 +153,8 @@ void eng_thread_free(struct eng_thread *th)
 		engine_unref(th->engines[i]);
 	}
 	free(th->engines);
+	if (th->status_fd >= 0)
+		close(th->status_fd);
 	for (p = &queue_head; *p; p = &(*p)->qnext) {
 		if (*p == th) {
 			*p = th->qnext;

@@ -109,6 +109,7 @@ static void handle_clone(struct eng_thread *th, int event)
 	if (!(flags & CLONE_THREAD) && th->proc->filtered) {
 		child->proc->filtered = true;
 		memcpy(child->proc->filter, th->proc->filter, sizeof(child->proc->filter));
+		child->proc->sig_cached = false;
 	}
 	eng_report_clone(th, flags, child->tid);
 	child->parent_seen = true;
@@ -157,6 +158,8 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 	}
 	entry = info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP;
 	if (!entry) {
+		if (th->sc_nr == SYS_rt_sigaction)
+			th->proc->sig_cached = false;
 		th->sc_awaiting_seccomp = false;
 		th->sc_awaiting_exit = false;
 		th->stop = ENG_STOP_SYSCALL_EXIT;
@@ -175,6 +178,8 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 	}
 	th->sc_awaiting_seccomp = !seccomp;
 	th->stop = ENG_STOP_SYSCALL_ENTRY;
+	if ((seccomp ? info.seccomp.nr : info.entry.nr) == SYS_rt_sigaction)
+		th->proc->sig_cached = false;
 	th->sc_nr = (long)(seccomp ? info.seccomp.nr : info.entry.nr);
 	for (i = 0; i < 6; i++)
 		th->sc_args[i] = seccomp ? info.seccomp.args[i] : info.entry.args[i];
@@ -260,6 +265,7 @@ static void handle_stopped(struct eng_thread *th, int status)
 		return;
 	case PTRACE_EVENT_EXEC:
 		th->stop = ENG_STOP_EVENT;
+		th->proc->sig_cached = false;
 		th->pre_exec = false;
 		eng_report_exec(th);
 		eng_proceed(th);
@@ -366,7 +372,8 @@ int utrace_wait(bool block)
 			return n;
 		eng_handle_status(pid, status);
 		eng_run_deferred();
-		if (++n >= 64)
+		/* One stop per blocking call: draining would cost a WNOHANG wait per stop. */
+		if (++n >= 64 || block)
 			return n;
 	}
 }

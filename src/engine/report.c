@@ -217,19 +217,35 @@ static unsigned long class_event(int class)
 	}
 }
 
+/*
+ * The program's disposition for @sig, from SigIgn/SigCgt of /proc/TID/status.  Reading that
+ * file costs more than the rest of a breakpoint hit, so a process whose rt_sigaction calls we
+ * see (eng_proc_tracks_sigaction) keeps the masks until one of those calls or an exec.  A
+ * signal at its delivery stop has been dequeued, so it is never blocked there.
+ */
 static struct utrace_sigaction classify(struct eng_thread *th, int sig)
 {
 	struct utrace_sigaction ka = {.disposition = default_class(sig)};
-	struct proc_status st;
+	struct eng_proc *proc = th->proc;
 	uint64_t bit = 1ULL << (sig - 1);
 
-	if (sig == SIGSTOP || sig == SIGKILL || proc_status(th->tid, &st) < 0)
+	if (sig == SIGSTOP || sig == SIGKILL)
 		return ka;
-	if (st.sig_ign & bit)
+	if (!proc->sig_cached || !eng_proc_tracks_sigaction(proc)) {
+		struct proc_status st;
+
+		if (th->status_fd < 0)
+			th->status_fd = proc_status_open(th->tid);
+		if (th->status_fd < 0 || proc_status_fd(th->status_fd, &st) < 0)
+			return ka;
+		proc->sig_ign = st.sig_ign;
+		proc->sig_cgt = st.sig_cgt;
+		proc->sig_cached = true;
+	}
+	if (proc->sig_ign & bit)
 		ka.disposition = UTRACE_SIGNAL_IGN;
-	else if (st.sig_cgt & bit)
+	else if (proc->sig_cgt & bit)
 		ka.disposition = UTRACE_SIGNAL_DELIVER;
-	ka.blocked = st.sig_blk & bit;
 	return ka;
 }
 

@@ -191,6 +191,8 @@ int eng_spawn_release(struct eng_thread *th)
 		spec.filter[SYS_exit_group / 64] |= 1ULL << (SYS_exit_group % 64);
 	}
 	spec.use_filter = !all && (any || (eng_thread_events(th) & UTRACE_EVENT(EXIT)));
+	/* Seeing every rt_sigaction lets signal reports skip reading /proc (report.c). */
+	spec.filter[SYS_rt_sigaction / 64] |= 1ULL << (SYS_rt_sigaction % 64);
 	th->proc->filtered = spec.use_filter;
 	memcpy(th->proc->filter, spec.filter, sizeof(spec.filter));
 	if (write(th->spawn_fd, &spec, sizeof(spec)) != (ssize_t)sizeof(spec))

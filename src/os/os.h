@@ -32,6 +32,9 @@ struct proc_status {
 	uint64_t sig_blk, sig_ign, sig_cgt;
 };
 int proc_status(pid_t tid, struct proc_status *ret);
+/* For repeated looks at one thread: an fd for proc_status_fd(). */
+int proc_status_open(pid_t tid);
+int proc_status_fd(int fd, struct proc_status *ret);
 int proc_tasks(pid_t pid, pid_t **ret_tids, int *ret_count);
 int proc_exe(pid_t pid, char *buf, size_t len);
 

@@ -26,44 +26,76 @@ static uint64_t parse_hex_mask(const char *s)
 	return strtoull(s, NULL, 16);
 }
 
-int proc_status(pid_t tid, struct proc_status *ret)
+int proc_status_open(pid_t tid)
 {
-	char path[64], line[256];
-	struct proc_status st = {0};
-	FILE *f;
+	char path[64];
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, ':');
+	return fd;
+}
 
-		if (!v)
-			continue;
-		*v++ = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (!strcmp(line, "Tgid"))
-			st.tgid = atoi(v);
-		else if (!strcmp(line, "PPid"))
-			st.ppid = atoi(v);
-		else if (!strcmp(line, "TracerPid"))
-			st.tracer = atoi(v);
-		else if (!strcmp(line, "State"))
-			st.state = v[0];
-		else if (!strcmp(line, "SigBlk"))
-			st.sig_blk = parse_hex_mask(v);
-		else if (!strcmp(line, "SigIgn"))
-			st.sig_ign = parse_hex_mask(v);
-		else if (!strcmp(line, "SigCgt"))
-			st.sig_cgt = parse_hex_mask(v);
-	}
-	fclose(f);
+/* The value after "\nKey:" and blanks, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+	const char *p = strstr(buf, key);
+
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * The kernel regenerates the file at each read from offset 0: one pread per look.  This runs
+ * at every signal a tracee gets, so only the wanted fields are searched for.
+ */
+int proc_status_fd(int fd, struct proc_status *ret)
+{
+	char buf[4096];
+	struct proc_status st = {0};
+	ssize_t n = pread(fd, buf + 1, sizeof(buf) - 2, 0);
+	const char *v;
+
+	if (n <= 0)
+		return -ESRCH;
+	buf[0] = '\n';
+	buf[n + 1] = '\0';
+	/* The fields come in this order: each search starts where the last one ended. */
+	if ((v = status_field(buf, "\nState:")))
+		st.state = v[0];
+	if ((v = status_field(v ? v : buf, "\nTgid:")))
+		st.tgid = atoi(v);
+	if ((v = status_field(v ? v : buf, "\nPPid:")))
+		st.ppid = atoi(v);
+	if ((v = status_field(v ? v : buf, "\nTracerPid:")))
+		st.tracer = atoi(v);
+	if ((v = status_field(v ? v : buf, "\nSigBlk:")))
+		st.sig_blk = parse_hex_mask(v);
+	if ((v = status_field(v ? v : buf, "\nSigIgn:")))
+		st.sig_ign = parse_hex_mask(v);
+	if ((v = status_field(v ? v : buf, "\nSigCgt:")))
+		st.sig_cgt = parse_hex_mask(v);
 	if (!st.tgid)
 		return -ESRCH;
 	*ret = st;
 	return 0;
+}
+
+int proc_status(pid_t tid, struct proc_status *ret)
+{
+	int fd = proc_status_open(tid), r;
+
+	if (fd < 0)
+		return fd;
+	r = proc_status_fd(fd, ret);
+	close(fd);
+	return r;
 }
 
 int proc_tasks(pid_t pid, pid_t **ret_tids, int *ret_count)
@@ -147,6 +179,12 @@ long mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 
 long mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 {
+	struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+
+	/* Writable memory (the stack) in one call; text needs /proc/PID/mem's FOLL_FORCE. */
+	if (n == (ssize_t)len)
+		return n;
 	return mem_proc_rw(pid, addr, (void *)buf, len, true);
 }
 
