@@ -130,6 +130,28 @@ static void test_tiers(void)
 		uprobe_unregister(path, offset_of(path, funcs[i]), &c[i].uc);
 }
 
+/* A fault raised by the displaced instruction reaches the program with rip at the probe. */
+static void test_faults(void)
+{
+	const char *path = prog("probed");
+	uint64_t load = offset_of(path, "f_load"), jmp = offset_of(path, "f_jmpmem");
+	struct count l, j;
+	int status;
+	pid_t pid;
+
+	count_init(&l);
+	count_init(&j);
+	uprobe_register(path, load, &l.uc);
+	uprobe_register(path, jmp, &j.uc);
+	pid = start_watched("probed", "fault", NULL, false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "fault: handlers fixed the page, results right");
+	tap_is(l.hits, 2, "fault: boosted load faulted in its slot and fired again after");
+	tap_is(j.hits, 2, "fault: stepped jump faulted in its slot and fired again after");
+	uprobe_unregister(path, load, &l.uc);
+	uprobe_unregister(path, jmp, &j.uc);
+}
+
 static void test_refusals(void)
 {
 	struct count c;
@@ -364,6 +386,7 @@ int main(int argc, char **argv)
 	srand((unsigned)getpid());
 	test_tiers();
 	test_refusals();
+	test_faults();
 	test_returns();
 	test_dlopen();
 	test_fork();

@@ -4,6 +4,7 @@
  *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
  *            exit code (0 when its checksum was right)
  *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
+ *   fault    f_load and f_jmpmem on a page that faults once; a SIGSEGV handler fixes it
  *   flood    f_step and f_riprel in a loop while a child sends N SIGUSR1 (handler counts)
  *   spin     call f_push forever, sleeping 1 ms between calls (attach/detach tests)
  * The f_* functions are written in assembly so that their first instruction is fixed:
@@ -13,6 +14,8 @@
  *   f_push    push %rbp                  (emulated)
  *   f_step    jmp *table(%rip)           (indirect jump: stepped)
  *   f_store   mov %rdi,stored(%rip)      (rip-relative store: boosted)
+ *   f_load    mov (%rdi),%rax            (boosted; faults in mode fault)
+ *   f_jmpmem  jmp *(%rdi)                (stepped; faults in mode fault)
  *   f_syscall syscall                    (refused; never called) */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +49,12 @@ __asm__(".text\n"
 	"	jmp *f_step_table(%rip)\n"
 	"f_step_body:\n	lea 4(%rdi), %rax\n	ret\n"
 	".size f_step, .-f_step\n"
+	".globl f_load\n.type f_load,@function\nf_load:\n"
+	"	mov (%rdi), %rax\n	ret\n"
+	".size f_load, .-f_load\n"
+	".globl f_jmpmem\n.type f_jmpmem,@function\nf_jmpmem:\n"
+	"	jmp *(%rdi)\n"
+	".size f_jmpmem, .-f_jmpmem\n"
 	".globl f_syscall\n.type f_syscall,@function\nf_syscall:\n"
 	"	syscall\n	ret\n"
 	".size f_syscall, .-f_syscall\n"
@@ -60,6 +70,8 @@ long f_endbr(long x);
 long f_push(long x);
 long f_step(long x);
 long f_store(long x);
+long f_load(long *p);
+long f_jmpmem(void *p);
 long fact(long n);
 long deep(long n);
 
@@ -102,6 +114,34 @@ static void on_usr1(int sig)
 	handled++;
 }
 
+static char *fault_page;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if ((char *)si->si_addr < fault_page || (char *)si->si_addr >= fault_page + 4096)
+		_exit(3);
+	mprotect(fault_page, 4096, PROT_READ | PROT_WRITE);
+	*(void **)fault_page = (void *)f_riprel; /* f_jmpmem lands there */
+	((long *)fault_page)[1] = 42;
+}
+
+/* A probed load and a probed indirect jump that fault once; the handler fixes the page. */
+static int fault_mode(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO};
+	long r1, r2;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	fault_page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r1 = f_load((long *)fault_page + 1);
+	mprotect(fault_page, 4096, PROT_NONE);
+	r2 = f_jmpmem(fault_page); /* jumps to f_riprel(rdi = fault_page): counter += it */
+	printf("%ld %ld\n", r1, r2);
+	return r1 == 42 && r2 == (long)fault_page ? 0 : 1;
+}
+
 static void *thread_main(void *arg)
 {
 	long i, n = (long)arg, sum = 0;
@@ -135,6 +175,8 @@ int main(int argc, char **argv)
 		}
 		return bad;
 	}
+	if (!strcmp(mode, "fault"))
+		return fault_mode();
 	if (!strcmp(mode, "flood")) {
 		struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
 		pid_t parent = getpid(), pid;
