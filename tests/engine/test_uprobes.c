@@ -249,12 +249,31 @@ static void test_fork(void)
 	uprobe_unregister(path, off, &c.uc);
 }
 
-struct loop_arg {
-	const char *path;
-	uint64_t off;
-	struct count *c;
-	int cycles;
-};
+/* A fork child returns through the trampoline frame it inherited. */
+static void test_fork_return(void)
+{
+	const char *path = prog("probed");
+	uint64_t off = offset_of(path, "f_forker");
+	struct count c;
+	int status;
+	pid_t pid;
+
+	count_init(&c);
+	uretprobe_register(path, off, &c.uc);
+	pid = start_watched("probed", "forkret", NULL, false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0,
+	       "fork return: unfollowed child returned through a fixed frame");
+	tap_is(c.rets, 1, "fork return: the parent's return reported");
+	count_init(&c);
+	pid = start_watched("probed", "forkret", NULL, true);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0,
+	       "fork return: followed child returned through the trampoline");
+	tap_is(c.rets, 2, "fork return: both returns reported");
+	tap_ok(c.retvals[0] == 77 || c.retvals[1] == 77, "fork return: the child's value 77 seen");
+	uretprobe_unregister(path, off, &c.uc);
+}
 
 static void test_threads_register_loop(void)
 {
@@ -390,6 +409,7 @@ int main(int argc, char **argv)
 	test_returns();
 	test_dlopen();
 	test_fork();
+	test_fork_return();
 	test_threads_register_loop();
 	test_detach_random(10);
 	return tap_done();

@@ -4,6 +4,7 @@
  *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
  *            exit code (0 when its checksum was right)
  *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
+ *   forkret  fork inside f_forker; the child returns 77 from it and exits 0
  *   fault    f_load and f_jmpmem on a page that faults once; a SIGSEGV handler fixes it
  *   flood    f_step and f_riprel in a loop while a child sends N SIGUSR1 (handler counts)
  *   spin     call f_push forever, sleeping 1 ms between calls (attach/detach tests)
@@ -73,11 +74,20 @@ long f_store(long x);
 long f_load(long *p);
 long f_jmpmem(void *p);
 long fact(long n);
+long f_forker(long x);
 long deep(long n);
 
 __attribute__((noinline)) long fact(long n)
 {
 	return n <= 1 ? 1 : n * fact(n - 1);
+}
+
+/* Forks inside a function with a return probe: both processes return through its frame. */
+__attribute__((noinline)) long f_forker(long x)
+{
+	pid_t pid = fork();
+
+	return pid == 0 ? x : pid;
 }
 
 static jmp_buf escape;
@@ -177,6 +187,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "fault"))
 		return fault_mode();
+	if (!strcmp(mode, "forkret")) {
+		long r = f_forker(77);
+		int status;
+
+		if (r == 77)
+			_exit(0);
+		if (r < 0 || waitpid((pid_t)r, &status, 0) != r)
+			return 1;
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+	}
 	if (!strcmp(mode, "flood")) {
 		struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_RESTART};
 		pid_t parent = getpid(), pid;
