@@ -164,6 +164,7 @@ static uint32_t on_syscall_entry(uint32_t action, struct utrace_engine *engine,
 		sb_reset(&ts->line);
 		leader(&ts->line, ts, &ts->stamp);
 		ctx = make_ctx(ts, 0);
+		ctx.sp = regs->rsp;
 		fmt_syscall_entry(&ts->line, &ctx, ts->nr, ts->args);
 		partial = ts;
 	}

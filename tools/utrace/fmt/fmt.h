@@ -26,6 +26,9 @@ struct fmt_ctx {
 	/* Width of text already written on the current line outside `out` (e.g. a "[pid N] " prefix
 	 * printed separately).  Text in `out` after its last newline is counted as well. */
 	int column;
+	/* The stack pointer at syscall entry, for rt_sigreturn's {mask=...} read from the signal
+	 * frame; 0 when unknown, and rt_sigreturn prints "rt_sigreturn()". */
+	uint64_t sp;
 };
 
 /* --- syscall lines (fmt_syscall.c) --------------------------------------------------------- */

@@ -230,3 +230,30 @@ void fmt_print_envc(struct fmt_call *c, uint64_t addr)
 	sb_printf(c->out, " /* %u var%s%s */", count, count == 1 ? "" : "s",
 		  unterminated ? ", unterminated" : "");
 }
+
+void fmt_print_hex_str(struct fmt_call *c, uint64_t addr, int64_t len)
+{
+	size_t limit = string_limit(c->ctx);
+	size_t size = len < 0 ? 0 : (uint64_t)len > limit ? limit : (size_t)len;
+	unsigned char *buf;
+
+	if (!addr) {
+		sb_printf(c->out, "NULL");
+		return;
+	}
+	buf = malloc(size + 1);
+	if (!buf)
+		abort();
+	if (fmt_read_all(c->ctx, addr, buf, size)) {
+		fmt_print_addr(c->out, addr);
+		free(buf);
+		return;
+	}
+	sb_putc(c->out, '"');
+	for (size_t i = 0; i < size; i++)
+		sb_printf(c->out, "\\x%02x", buf[i]);
+	sb_putc(c->out, '"');
+	if ((uint64_t)len > limit)
+		sb_printf(c->out, "...");
+	free(buf);
+}

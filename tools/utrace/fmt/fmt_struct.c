@@ -14,8 +14,7 @@
 
 #include "fmt_priv.h"
 
-/* Output arguments are worth reading only after success; otherwise show where they pointed. */
-static bool fetch(struct fmt_call *c, uint64_t addr, void *buf, size_t len)
+bool fmt_fetch(struct fmt_call *c, uint64_t addr, void *buf, size_t len)
 {
 	if (!addr || (c->exiting && c->failed) || fmt_read_all(c->ctx, addr, buf, len)) {
 		fmt_print_addr(c->out, addr);
@@ -29,7 +28,7 @@ static const struct fmt_xlat file_types[] = {
 	XLAT(S_IFDIR), XLAT(S_IFBLK),  XLAT(S_IFCHR), XLAT_END,
 };
 
-static void print_mode(struct strbuf *out, unsigned int mode)
+void fmt_print_mode(struct strbuf *out, unsigned int mode)
 {
 	const char *type = fmt_xlookup(file_types, mode & S_IFMT);
 
@@ -46,10 +45,10 @@ void fmt_print_stat(struct fmt_call *c, uint64_t addr)
 {
 	struct stat st;
 
-	if (!fetch(c, addr, &st, sizeof(st)))
+	if (!fmt_fetch(c, addr, &st, sizeof(st)))
 		return;
 	sb_printf(c->out, "{st_mode=");
-	print_mode(c->out, st.st_mode);
+	fmt_print_mode(c->out, st.st_mode);
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
 		sb_printf(c->out, ", st_rdev=makedev(%#x, %#x)", major(st.st_rdev),
 			  minor(st.st_rdev));
@@ -70,7 +69,7 @@ void fmt_print_sigaction(struct fmt_call *c, uint64_t addr)
 {
 	struct k_sigaction sa;
 
-	if (!fetch(c, addr, &sa, sizeof(sa)))
+	if (!fmt_fetch(c, addr, &sa, sizeof(sa)))
 		return;
 	sb_printf(c->out, "{sa_handler=");
 	if (sa.handler == 0)
@@ -98,7 +97,7 @@ void fmt_print_sigset_at(struct fmt_call *c, uint64_t addr, uint64_t size)
 		fmt_print_addr(c->out, addr);
 		return;
 	}
-	if (fetch(c, addr, &mask, sizeof(mask)))
+	if (fmt_fetch(c, addr, &mask, sizeof(mask)))
 		fmt_print_sigmask(c->out, &mask, sizeof(mask));
 }
 
@@ -106,7 +105,7 @@ void fmt_print_rusage(struct fmt_call *c, uint64_t addr)
 {
 	struct rusage ru;
 
-	if (!fetch(c, addr, &ru, sizeof(ru)))
+	if (!fmt_fetch(c, addr, &ru, sizeof(ru)))
 		return;
 	sb_printf(c->out,
 		  "{ru_utime={tv_sec=%" PRId64 ", tv_usec=%" PRId64 "}, ru_stime={tv_sec=%" PRId64
@@ -171,7 +170,7 @@ void fmt_print_status_at(struct fmt_call *c, uint64_t addr)
 		fmt_print_addr(c->out, addr);
 		return;
 	}
-	if (!fetch(c, addr, &status, sizeof(status)))
+	if (!fmt_fetch(c, addr, &status, sizeof(status)))
 		return;
 	sb_putc(c->out, '[');
 	fmt_wait_status(c->out, status);
@@ -182,7 +181,7 @@ void fmt_print_timespec(struct fmt_call *c, uint64_t addr)
 {
 	int64_t ts[2];
 
-	if (fetch(c, addr, ts, sizeof(ts)))
+	if (fmt_fetch(c, addr, ts, sizeof(ts)))
 		sb_printf(c->out, "{tv_sec=%" PRId64 ", tv_nsec=%" PRId64 "}", ts[0], ts[1]);
 }
 
@@ -190,6 +189,6 @@ void fmt_print_int_pair(struct fmt_call *c, uint64_t addr)
 {
 	int fds[2];
 
-	if (fetch(c, addr, fds, sizeof(fds)))
+	if (fmt_fetch(c, addr, fds, sizeof(fds)))
 		sb_printf(c->out, "[%d, %d]", fds[0], fds[1]);
 }

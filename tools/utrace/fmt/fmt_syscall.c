@@ -28,7 +28,8 @@
  */
 struct sysfmt {
 	const char *sig;
-	char ret; /* 'd' decimal (default), 'x' hex, 'o' octal */
+	char ret;	      /* 'd' decimal (default), 'x' hex, 'o' octal */
+	fmt_decode_fn decode; /* instead of sig */
 };
 
 static const struct sysfmt sysfmt[FMT_NR_SYSCALLS] = {
@@ -54,7 +55,10 @@ static const struct sysfmt sysfmt[FMT_NR_SYSCALLS] = {
 	[SYS_dup] = {"d"},
 	[SYS_dup2] = {"dd"},
 	[SYS_pause] = {""},
-	[SYS_nanosleep] = {"t|p"},
+	[SYS_nanosleep] = {.decode = fmt_sys_nanosleep},
+	[SYS_getitimer] = {.decode = fmt_sys_getitimer},
+	[SYS_alarm] = {"u"},
+	[SYS_setitimer] = {.decode = fmt_sys_setitimer},
 	[SYS_getpid] = {""},
 	[SYS_clone] = {NULL},
 	[SYS_fork] = {""},
@@ -105,6 +109,47 @@ static const struct sysfmt sysfmt[FMT_NR_SYSCALLS] = {
 	[SYS_set_tid_address] = {"p"},
 	[SYS_set_robust_list] = {"pu"},
 	[SYS_gettid] = {""},
+	[SYS_rt_sigreturn] = {.decode = fmt_sys_rt_sigreturn},
+	[SYS_clock_nanosleep] = {.decode = fmt_sys_clock_nanosleep},
+	[SYS_clock_gettime] = {.decode = fmt_sys_clock_gettime},
+	[SYS_clock_getres] = {.decode = fmt_sys_clock_gettime},
+	[SYS_gettimeofday] = {.decode = fmt_sys_gettimeofday},
+	[SYS_time] = {.decode = fmt_sys_time},
+	[SYS_futex] = {.decode = fmt_sys_futex},
+	[SYS_rseq] = {"xxxx"},
+	[SYS_poll] = {.decode = fmt_sys_poll},
+	[SYS_ppoll] = {.decode = fmt_sys_ppoll},
+	[SYS_select] = {.decode = fmt_sys_select},
+	[SYS_pselect6] = {.decode = fmt_sys_pselect6},
+	[SYS_epoll_create] = {"d"},
+	[SYS_epoll_create1] = {.decode = fmt_sys_epoll_create1},
+	[SYS_epoll_ctl] = {.decode = fmt_sys_epoll_ctl},
+	[SYS_epoll_wait] = {.decode = fmt_sys_epoll_wait},
+	[SYS_epoll_pwait] = {.decode = fmt_sys_epoll_pwait},
+	[SYS_socket] = {.decode = fmt_sys_socket},
+	[SYS_socketpair] = {.decode = fmt_sys_socketpair},
+	[SYS_bind] = {.decode = fmt_sys_bind},
+	[SYS_connect] = {.decode = fmt_sys_bind},
+	[SYS_listen] = {"dd"},
+	[SYS_accept] = {.decode = fmt_sys_accept},
+	[SYS_accept4] = {.decode = fmt_sys_accept4},
+	[SYS_getsockname] = {.decode = fmt_sys_accept},
+	[SYS_getpeername] = {.decode = fmt_sys_accept},
+	[SYS_sendto] = {.decode = fmt_sys_sendto},
+	[SYS_recvfrom] = {.decode = fmt_sys_recvfrom},
+	[SYS_shutdown] = {.decode = fmt_sys_shutdown},
+	[SYS_setsockopt] = {.decode = fmt_sys_setsockopt},
+	[SYS_getsockopt] = {.decode = fmt_sys_getsockopt},
+	[SYS_prlimit64] = {.decode = fmt_sys_prlimit64},
+	[SYS_getrandom] = {.decode = fmt_sys_getrandom},
+	[SYS_sched_getaffinity] = {.decode = fmt_sys_sched_getaffinity},
+	[SYS_arch_prctl] = {.decode = fmt_sys_arch_prctl},
+	[SYS_madvise] = {.decode = fmt_sys_madvise},
+	[SYS_ioctl] = {.decode = fmt_sys_ioctl},
+	[SYS_readv] = {.decode = fmt_sys_readv},
+	[SYS_writev] = {.decode = fmt_sys_writev},
+	[SYS_getdents64] = {.decode = fmt_sys_getdents64},
+	[SYS_statx] = {.decode = fmt_sys_statx},
 };
 
 static bool is_error(int64_t ret)
@@ -374,6 +419,8 @@ bool fmt_syscall_entry(struct strbuf *out, const struct fmt_ctx *ctx, long nr,
 		fcntl_entry(&c);
 		return false;
 	}
+	if (f && f->decode)
+		return f->decode(&c);
 	if (f && f->sig) {
 		i = print_args(&c, f->sig, 0, false);
 		if (f->sig[i] == '|' && f->sig[i + 1] && i > 0)
@@ -472,18 +519,30 @@ void fmt_syscall_result(struct strbuf *out, long nr, const uint64_t args[6], int
 void fmt_syscall_exit(struct strbuf *out, const struct fmt_ctx *ctx, long nr,
 		      const uint64_t args[6], int64_t ret)
 {
-	struct fmt_call c = {.out = out, .ctx = ctx, .args = args, .exiting = true, .ret = ret};
-	const char *sig = in_range(nr) ? sysfmt[nr].sig : NULL;
+	struct strbuf suffix = {0};
+	struct fmt_call c = {.out = out,
+			     .ctx = ctx,
+			     .args = args,
+			     .exiting = true,
+			     .ret = ret,
+			     .suffix = &suffix};
+	const struct sysfmt *f = in_range(nr) ? &sysfmt[nr] : NULL;
+	const char *sig = f ? f->sig : NULL;
 	const char *bar = sig ? strchr(sig, '|') : NULL;
 
 	c.failed = is_error(ret);
 	if (nr == SYS_clone)
 		clone_exit(&c);
+	else if (f && f->decode)
+		f->decode(&c);
 	else if (bar)
 		print_args(&c, bar + 1, (int)(bar - sig), false);
 	sb_putc(out, ')');
 	pad_result(out, ctx);
 	fmt_syscall_result(out, nr, args, ret);
+	if (!c.failed)
+		sb_append(out, sb_str(&suffix), suffix.len);
+	sb_release(&suffix);
 }
 
 void fmt_syscall_noreturn(struct strbuf *out, const struct fmt_ctx *ctx)

@@ -293,6 +293,14 @@ void fmt_print_mmap_flags(struct strbuf *out, uint64_t flags)
 		sb_printf(out, "|%" PRIu64 "<<MAP_HUGE_SHIFT", huge >> 26);
 }
 
+void fmt_print_dirfd(struct strbuf *out, uint64_t fd)
+{
+	if ((int)fd == AT_FDCWD)
+		sb_printf(out, "AT_FDCWD");
+	else
+		sb_printf(out, "%d", (int)fd);
+}
+
 void fmt_print_signal(struct strbuf *out, int sig)
 {
 	const char *name = fmt_signal_name(sig);
