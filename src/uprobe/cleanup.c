@@ -3,7 +3,8 @@
  * Leaving a process as we found it.  With every thread stopped:
  *
  *   - a thread in the middle of a step goes back to the probe address with its scratch
- *     register restored (the instruction runs again, from the original bytes);
+ *     register restored (the instruction runs again, from the original bytes), and the
+ *     signals held during the step are queued again;
  *   - a thread inside a boosted slot is moved out of it (x86_xol_boost_fixup);
  *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
  *     the SIGTRAP cancelled; a trap at the trampoline is completed;
@@ -39,6 +40,7 @@ static void clean_task(struct utask *t)
 			x86_xol_abort(&t->active->insn, &regs, &t->step);
 		t->state = UT_RUNNING;
 		t->active = NULL;
+		up_requeue_held(t, 0);
 	} else if (p->tramp && regs.rip == p->tramp + 1 && utrace_stop_signal(t->tid) == SIGTRAP) {
 		if (up_ret_trampoline(t, &regs) == 0)
 			utrace_set_stop_signal(t->tid, 0);

@@ -151,25 +151,44 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 	return continue_insn(t, bp, regs);
 }
 
-static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs)
+/* Queue held signals from @first on again, with their siginfo where the kernel allows it. */
+void up_requeue_held(struct utask *t, int first)
+{
+	int i;
+
+	for (i = first; i < t->nheld; i++) {
+		if (t->held[i].si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->proc->pid, t->tid,
+						       t->held[i].si_signo, &t->held[i]) < 0)
+			(void)syscall(SYS_tgkill, t->proc->pid, t->tid, t->held[i].si_signo);
+	}
+	t->nheld = 0;
+}
+
+/*
+ * The step trapped: fix the registers up, and hand over the signals held meanwhile.  The first
+ * one replaces our SIGTRAP at this very stop, with its own siginfo, so the program gets it
+ * exactly as sent; the others (rare: a step is one instruction) are queued again, with their
+ * siginfo where the kernel allows that from another process (si_code < 0), by tgkill otherwise.
+ */
+static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs, siginfo_t *info)
 {
 	struct x86_mem mem = thread_mem(t->tid);
 	uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
 	struct ubp *bp = t->active;
-	int r, i;
+	int r = 0;
 
 	t->state = UT_RUNNING;
 	t->active = NULL;
 	if (bp)
 		r = x86_xol_post_step(&bp->insn, regs, slot, &t->step, &mem);
-	else
-		r = 0;
-	for (i = 0; i < t->nheld; i++)
-		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, t->held[i]);
-	t->nheld = 0;
 	if (r < 0) {
 		pr_warn("tid %d: cannot fix the return address after a step; SIGSEGV", t->tid);
 		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, SIGSEGV);
+	}
+	if (t->nheld) {
+		*info = t->held[0];
+		up_requeue_held(t, 1);
+		return UTRACE_SIGNAL_DELIVER | UTRACE_RESUME;
 	}
 	return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 }
@@ -188,7 +207,7 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 		return t->state == UT_STEP ? (action & ~UTRACE_RESUME_MASK) | UTRACE_SINGLESTEP
 					   : pass_on(action);
 	if (info->si_signo == SIGTRAP && t->state == UT_STEP && info->si_code == TRAP_TRACE)
-		return finish_step(t, regs);
+		return finish_step(t, regs, info);
 	if (info->si_signo == SIGTRAP && info->si_code == SI_KERNEL) {
 		if (t->proc->tramp && regs->rip - 1 == t->proc->tramp) {
 			up_stats.returns++;
@@ -214,7 +233,10 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 			return pass_on(action);
 		}
 		if (t->nheld < (int)(sizeof(t->held) / sizeof(t->held[0])))
-			t->held[t->nheld++] = info->si_signo;
+			t->held[t->nheld++] = *info;
+		else
+			pr_warn("tid %d: more than %d signals during one step; one dropped", t->tid,
+				(int)(sizeof(t->held) / sizeof(t->held[0])));
 		return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 	}
 	if (t->slot > 0 && t->slot_bp && up_xol_contains(t->proc, regs->rip)) {

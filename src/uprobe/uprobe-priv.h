@@ -2,6 +2,7 @@
 #ifndef UPROBE_PRIV_H
 #define UPROBE_PRIV_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "arch/x86_64/x86.h"
@@ -59,7 +60,7 @@ struct utask {
 	struct ubp *slot_bp; /* whose code the slot holds */
 	struct uret_instance ret[URET_MAX_DEPTH];
 	int depth;
-	int held[8]; /* signals that arrived during a step */
+	siginfo_t held[16]; /* signals that arrived during a step */
 	int nheld;
 	struct utask *next;
 };
@@ -110,6 +111,7 @@ extern const struct utrace_engine_ops up_engine_ops;
 extern struct uprobe_stats up_stats;
 int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
 int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
+void up_requeue_held(struct utask *t, int first);
 
 /* uretprobe.c */
 void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs);

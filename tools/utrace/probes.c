@@ -141,8 +141,9 @@ static int add_site(const char *name, const char *path, uint64_t offset, bool re
 	r = ret ? uretprobe_register(path, offset, &s->uc) : uprobe_register(path, offset, &s->uc);
 	if (r < 0) {
 		if (!popts->verbose)
-			fprintf(stderr, "utrace: probe %s (%s:0x%" PRIx64 "): %s\n", name, path,
-				offset, r == -EOPNOTSUPP ? reason : strerror(-r));
+			fprintf(stderr, "utrace: probe %s%s (%s:0x%" PRIx64 "): %s\n", name,
+				ret ? "%return" : "", path, offset,
+				r == -EOPNOTSUPP ? reason : strerror(-r));
 		free(s->name);
 		free(s->path);
 		free(s);
