@@ -548,12 +548,9 @@ def test_flood_siginfo():
     r = utrace("-U", "mix_step", "--", prog("e2e_uprobe_mix"), "siginfo", 300)
     m = re.match(r"^signals (\d+) bad (\d+)\n$", r.out)
     T.check(m and int(m.group(1)) > 0, "signals were handled", r.out)
-    T.eq(r.rc, 0, "exit code 0: every siginfo intact (SI_USER from the sender)", r,
-         todo="signals held during a step are re-sent with tgkill: si_code SI_TKILL, "
-              "si_pid the tracer")
+    T.eq(r.rc, 0, "exit code 0: every siginfo intact (SI_USER from the sender)", r)
     tk = [l for l in r.lines if l.startswith("--- SIGUSR1") and "SI_TKILL" in l]
-    T.eq(len(tk), 0, "no SIGUSR1 shown as SI_TKILL in the trace", "\n".join(tk[:3]),
-         todo="same bug")
+    T.eq(len(tk), 0, "no SIGUSR1 shown as SI_TKILL in the trace", "\n".join(tk[:3]))
 
 
 # --------------------------------------------------------------------------------------------
