@@ -151,24 +151,51 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 	return continue_insn(t, bp, regs);
 }
 
-/* Queue held signals from @first on again, with their siginfo where the kernel allows it. */
+/*
+ * Queue held signals from @first on again.  rt_tgsigqueueinfo keeps a siginfo whose si_code
+ * is negative; the kernel refuses the others from another process, so those go by tgkill and
+ * their siginfo is put back when that copy reaches its delivery stop (restore_resent).
+ */
 void up_requeue_held(struct utask *t, int first)
 {
 	int i;
 
 	for (i = first; i < t->nheld; i++) {
-		if (t->held[i].si_code >= 0 || syscall(SYS_rt_tgsigqueueinfo, t->proc->pid, t->tid,
-						       t->held[i].si_signo, &t->held[i]) < 0)
-			(void)syscall(SYS_tgkill, t->proc->pid, t->tid, t->held[i].si_signo);
+		siginfo_t *si = &t->held[i];
+
+		if (si->si_code < 0 &&
+		    syscall(SYS_rt_tgsigqueueinfo, t->proc->pid, t->tid, si->si_signo, si) == 0)
+			continue;
+		if (t->nresend < (int)(sizeof(t->resend) / sizeof(t->resend[0])))
+			t->resend[t->nresend++] = *si;
+		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, si->si_signo);
 	}
 	t->nheld = 0;
+}
+
+/* A copy we re-sent with tgkill: give it its original siginfo back. */
+static bool restore_resent(struct utask *t, siginfo_t *info)
+{
+	int i;
+
+	if (!t->nresend || info->si_code != SI_TKILL || info->si_pid != getpid())
+		return false;
+	for (i = 0; i < t->nresend; i++) {
+		if (t->resend[i].si_signo != info->si_signo)
+			continue;
+		*info = t->resend[i];
+		memmove(&t->resend[i], &t->resend[i + 1],
+			(size_t)(t->nresend - i - 1) * sizeof(t->resend[0]));
+		t->nresend--;
+		return true;
+	}
+	return false;
 }
 
 /*
  * The step trapped: fix the registers up, and hand over the signals held meanwhile.  The first
  * one replaces our SIGTRAP at this very stop, with its own siginfo, so the program gets it
- * exactly as sent; the others (rare: a step is one instruction) are queued again, with their
- * siginfo where the kernel allows that from another process (si_code < 0), by tgkill otherwise.
+ * exactly as sent; the others (rare: a step is one instruction) are queued again.
  */
 static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs, siginfo_t *info)
 {
@@ -220,6 +247,8 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 			return r;
 		return pass_on(action);
 	}
+	if (t->state != UT_STEP && restore_resent(t, info))
+		return UTRACE_SIGNAL_DELIVER | UTRACE_RESUME;
 	if (t->state == UT_STEP) {
 		bool fault = info->si_signo == SIGSEGV || info->si_signo == SIGBUS ||
 			     info->si_signo == SIGFPE || info->si_signo == SIGILL;

@@ -62,6 +62,8 @@ struct utask {
 	int depth;
 	siginfo_t held[16]; /* signals that arrived during a step */
 	int nheld;
+	siginfo_t resend[16]; /* re-sent with tgkill: their siginfo is put back at delivery */
+	int nresend;
 	struct utask *next;
 };
 
