@@ -101,6 +101,9 @@ enum ast_print_flags {
 struct ast_expr {
 	enum ast_expr_kind kind;
 	const struct token *tok;
+	/* Filled by pass 2: the inferred type and what a SYMBOL, INDEX, CALL refers to. */
+	enum ast_type type;
+	void *ref;
 	union {
 		struct {
 			int64_t value;

@@ -39,6 +39,16 @@ static void render_detail(struct diag *d, enum diag_mark mark, const struct toke
 		} else {
 			sb_putc(&sb, '\n');
 		}
+	} else if (mark == DIAG_INLINE) {
+		if (t && t->kind != TOK_EOF) {
+			sb_append(&sb, ": ", 2);
+			diag_describe_token(t, &sb);
+			sb_putc(&sb, '\n');
+			diag_render_source(t, "        ", &sb);
+		} else {
+			sb_putc(&sb, '\n');
+		}
+		sb_putc(&sb, '\n');
 	} else if (!t || t->kind == TOK_EOF) {
 		sb_printf(&sb, "\tsaw: %s EOF\n", eof_file ? eof_file : "<input>");
 	} else {
@@ -75,6 +85,7 @@ void diag_add(struct diag_list *dl, enum diag_severity sev, const char *kind, en
 	va_end(ap);
 	d->severity = sev;
 	d->kind = kind;
+	d->inline_ = mark == DIAG_INLINE;
 	if (tok && tok->kind != TOK_EOF) {
 		d->line = tok->loc.line;
 		d->col = tok->loc.col;
@@ -183,6 +194,8 @@ void diag_render_one(const struct diag *d, struct strbuf *out)
 		sb_printf(out, "%s%s", d->msg, d->detail);
 	else if (d->severity == DIAG_WARNING)
 		sb_printf(out, "WARNING: %s%s", d->msg, d->detail);
+	else if (d->inline_)
+		sb_printf(out, "%s: %s%s", d->kind, d->msg, d->detail);
 	else
 		sb_printf(out, "%s: %s\n%s", d->kind, d->msg, d->detail);
 }

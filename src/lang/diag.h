@@ -22,6 +22,7 @@ enum diag_severity {
 enum diag_mark {
 	DIAG_AT,
 	DIAG_SAW,
+	DIAG_INLINE, /* pass 2's form: "msg: identifier 'x' at f:1:2", the source, a blank line */
 };
 
 /*
@@ -35,6 +36,7 @@ struct diag {
 	char *detail;
 	uint32_t line;
 	uint32_t col;
+	bool inline_;
 	struct diag *next;
 };
 

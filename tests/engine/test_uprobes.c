@@ -207,6 +207,65 @@ static void test_returns(void)
 	uretprobe_unregister(path, fact, &f.uc);
 }
 
+/* A tail call: the callee's return slot already holds the trampoline; both handlers run. */
+static void test_tail_call(void)
+{
+	const char *path = prog("probed");
+	uint64_t tail = offset_of(path, "f_tail"), push = offset_of(path, "f_push");
+	struct count t, p;
+	int status;
+	pid_t pid;
+
+	count_init(&t);
+	count_init(&p);
+	uretprobe_register(path, tail, &t.uc);
+	uretprobe_register(path, push, &p.uc);
+	pid = start_watched("probed", "tail", "10", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "tail call: results right");
+	tap_is(t.rets, 10, "tail call: the caller's return reported 10 times");
+	tap_is(p.rets, 10, "tail call: the tail-called function's return reported 10 times");
+	tap_ok(t.retvals[4] == 4 + 3 && p.retvals[4] == 4 + 3, "tail call: both see rax = 7");
+	uretprobe_unregister(path, tail, &t.uc);
+	uretprobe_unregister(path, push, &p.uc);
+}
+
+/* The program's own int3 is not ours: its SIGTRAP reaches its handler. */
+static void test_foreign_trap(void)
+{
+	const char *path = prog("probed");
+	uint64_t push = offset_of(path, "f_push");
+	struct count c;
+	int status;
+	pid_t pid;
+
+	count_init(&c);
+	uprobe_register(path, push, &c.uc);
+	pid = start_watched("probed", "selftrap", "20", false);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
+	tap_is(c.hits, 20, "foreign int3: our probe fired 20 times beside it");
+	uprobe_unregister(path, push, &c.uc);
+}
+
+/* exec chain: forker vfork+execs probed, which inherits nothing but gets the probe anew. */
+static void test_exec_chain(void)
+{
+	const char *path = prog("probed");
+	uint64_t push = offset_of(path, "f_push");
+	struct count c;
+	int status;
+	pid_t pid;
+
+	count_init(&c);
+	uprobe_register(path, push, &c.uc);
+	pid = start_watched("forker", "vfork", path, true);
+	status = run_to_exit(pid, 20000);
+	tap_is(WEXITSTATUS(status), 0, "exec chain: probed ran correctly after vfork+exec");
+	tap_is(c.hits, 10, "exec chain: probe installed in the exec'd image (10 hits)");
+	uprobe_unregister(path, push, &c.uc);
+}
+
 static void test_dlopen(void)
 {
 	const char *lib = prog("libprobed.so");
@@ -408,6 +467,9 @@ int main(int argc, char **argv)
 	test_faults();
 	test_returns();
 	test_dlopen();
+	test_tail_call();
+	test_foreign_trap();
+	test_exec_chain();
 	test_fork();
 	test_fork_return();
 	test_threads_register_loop();

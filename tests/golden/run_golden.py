@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 # One golden case of ustap: runs it in this directory and compares, byte for byte, its stdout
-# with CASE.p1 (exit 0 expected) or its stderr with CASE.err (exit 1 expected).
+# with CASE.p1 (exit 0 expected) or its stderr with CASE.err (exit 1 expected).  Cases that run
+# a script use CASE.out for stdout: alone it means exit 0 and an empty stderr; with CASE.err
+# both streams are compared and exit 1 is expected (a runtime error after some output).
 #
 # usage: run_golden.py USTAP CASE
 # CASE.args, when present, holds the command line (shell words; {} is CASE.stp); otherwise it
-# is "-p1 CASE.stp".  UPDATE_GOLDEN=1 rewrites the expected file from what ustap printed.
+# is "-p1 CASE.stp".  USTAP_RANDOM_SEED=1 is set so that randint() is reproducible.
+# UPDATE_GOLDEN=1 rewrites the expected files from what ustap printed.
 import os
 import shlex
 import subprocess
@@ -22,8 +25,14 @@ def main():
         args = [stp if w == "{}" else w for w in words]
     else:
         args = ["-p1", stp]
-    proc = subprocess.run([ustap] + args, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    env = dict(os.environ, USTAP_RANDOM_SEED="1")
+    proc = subprocess.run([ustap] + args, capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                          env=env)
     out, err = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+
+    if os.path.exists(case + ".out") or (os.environ.get("UPDATE_GOLDEN") and
+                                         case.startswith(("run_", "ex_"))):
+        return run_case(case, proc.returncode, out, err)
 
     if os.environ.get("UPDATE_GOLDEN"):
         keep, drop, text = (".p1", ".err", out) if proc.returncode == 0 else (".err", ".p1", err)
@@ -55,6 +64,42 @@ def main():
         ok = False
     if want_rc == 0 and other:
         print("unexpected stderr:\n" + other)
+        ok = False
+    return 0 if ok else 1
+
+
+def compare(name, want, got):
+    if want == got:
+        return True
+    import difflib
+    print("%s differs:" % name)
+    sys.stdout.writelines(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                               name, "ustap"))
+    return False
+
+
+def run_case(case, rc, out, err):
+    """A run case: CASE.out (stdout) and, for exit 1, CASE.err (stderr)."""
+    if os.environ.get("UPDATE_GOLDEN"):
+        with open(case + ".out", "w") as f:
+            f.write(out)
+        if rc != 0:
+            with open(case + ".err", "w") as f:
+                f.write(err)
+        elif os.path.exists(case + ".err"):
+            os.remove(case + ".err")
+        print("updated %s.out" % case)
+        return 0
+    with open(case + ".out") as f:
+        want_out = f.read()
+    want_err, want_rc = "", 0
+    if os.path.exists(case + ".err"):
+        with open(case + ".err") as f:
+            want_err = f.read()
+        want_rc = 1
+    ok = compare(case + ".out", want_out, out) & compare(case + ".err (stderr)", want_err, err)
+    if rc != want_rc:
+        print("exit status %d, want %d" % (rc, want_rc))
         ok = False
     return 0 if ok else 1
 

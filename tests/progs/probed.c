@@ -4,6 +4,8 @@
  *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
  *            exit code (0 when its checksum was right)
  *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
+ *   tail     f_tail (a tail call into f_push) N times
+ *   selftrap f_push then an int3 of the program's own, N times, with a SIGTRAP handler
  *   forkret  fork inside f_forker; the child returns 77 from it and exits 0
  *   fault    f_load and f_jmpmem on a page that faults once; a SIGSEGV handler fixes it
  *   flood    f_step and f_riprel in a loop while a child sends N SIGUSR1 (handler counts)
@@ -17,6 +19,7 @@
  *   f_store   mov %rdi,stored(%rip)      (rip-relative store: boosted)
  *   f_load    mov (%rdi),%rax            (boosted; faults in mode fault)
  *   f_jmpmem  jmp *(%rdi)                (stepped; faults in mode fault)
+ *   f_tail    jmp f_push                 (emulated; a tail call)
  *   f_syscall syscall                    (refused; never called) */
 #include <pthread.h>
 #include <setjmp.h>
@@ -56,6 +59,9 @@ __asm__(".text\n"
 	".globl f_jmpmem\n.type f_jmpmem,@function\nf_jmpmem:\n"
 	"	jmp *(%rdi)\n"
 	".size f_jmpmem, .-f_jmpmem\n"
+	".globl f_tail\n.type f_tail,@function\nf_tail:\n"
+	"	jmp f_push\n"
+	".size f_tail, .-f_tail\n"
 	".globl f_syscall\n.type f_syscall,@function\nf_syscall:\n"
 	"	syscall\n	ret\n"
 	".size f_syscall, .-f_syscall\n"
@@ -75,6 +81,7 @@ long f_load(long *p);
 long f_jmpmem(void *p);
 long fact(long n);
 long f_forker(long x);
+long f_tail(long x);
 long deep(long n);
 
 __attribute__((noinline)) long fact(long n)
@@ -187,6 +194,23 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "fault"))
 		return fault_mode();
+	if (!strcmp(mode, "tail")) {
+		long sum = 0;
+
+		for (i = 0; i < n; i++)
+			sum += f_tail(i);
+		return sum == n * (n - 1) / 2 + 3 * n ? 0 : 1;
+	}
+	if (!strcmp(mode, "selftrap")) {
+		struct sigaction sa = {.sa_handler = on_usr1};
+
+		sigaction(SIGTRAP, &sa, NULL);
+		for (i = 0; i < n; i++) {
+			f_push(i);
+			__asm__ volatile("int3");
+		}
+		return handled == n ? 0 : 1;
+	}
 	if (!strcmp(mode, "forkret")) {
 		long r = f_forker(77);
 		int status;

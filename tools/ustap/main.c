@@ -4,12 +4,16 @@
  *
  * This main reads the options, the script (a file, "-" for standard input, or -e TEXT, whose
  * name is "<input>" as in stap) and the script arguments ($1..$N), then runs the passes up to
- * -p N: 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  Only pass 1 exists so far: -p 1 prints
- * the parse tree as stap -p1 does; asking for more prints which pass is missing and exits 1.
- * Every diagnostic of the pass goes to stderr, then "Pass 1: parse failed.", exit 1.  Usage
- * errors follow getopt's words and stap's hint, exit 1.
+ * -p N: 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  -p 1 prints the parse tree as stap
+ * -p1 does, -p 2 the elaborated script (globals, functions, probes with their types), -p 3 the
+ * bytecode; -p 4 has nothing to load yet (no process probes) and prints nothing; without -p
+ * the script runs (run.c).  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ...
+ * failed." line, exit 1.  -D sets the limits (MAXACTION, MAXSTRINGLEN, MAXMAPENTRIES,
+ * MAXNESTING; other names are accepted and ignored, as stap passes them to the compiler).
+ * Usage errors follow getopt's words and stap's hint, exit 1.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,7 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang/codegen.h"
 #include "lang/parse.h"
+#include "lang/sema/sema.h"
+#include "lang/vm.h"
+#include "run.h"
 #include "util/strbuf.h"
 
 struct ustap_opts {
@@ -39,6 +47,9 @@ struct ustap_opts {
 	long timeout;
 	const char **args;
 	unsigned nargs;
+	const char *globals[64];
+	unsigned nglobals;
+	struct sema_limits limits;
 };
 
 enum {
@@ -137,6 +148,34 @@ static bool valid_assignment(const char *s)
 	return true;
 }
 
+/* -D NAME=VALUE for the limits we enforce; other names are ignored. */
+static int set_limit(struct sema_limits *l, const char *arg)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		long min;
+	} names[] = {
+		{"MAXACTION", offsetof(struct sema_limits, maxaction), 1},
+		{"MAXSTRINGLEN", offsetof(struct sema_limits, maxstringlen), 2},
+		{"MAXMAPENTRIES", offsetof(struct sema_limits, maxmapentries), 1},
+		{"MAXNESTING", offsetof(struct sema_limits, maxnesting), 0},
+	};
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long v;
+
+		if (strlen(names[i].name) != n || strncmp(arg, names[i].name, n))
+			continue;
+		if (!eq || !parse_long(eq + 1, &v) || v < names[i].min || v > 1000000000L)
+			return -1;
+		*(int64_t *)((char *)l + names[i].off) = v;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, or the exit status. */
 static int parse_options(int argc, char **argv, struct ustap_opts *o)
 {
@@ -145,6 +184,10 @@ static int parse_options(int argc, char **argv, struct ustap_opts *o)
 
 	opterr = 0;
 	o->last_pass = 5;
+	o->limits.maxaction = 1000;
+	o->limits.maxstringlen = 512;
+	o->limits.maxmapentries = 2048;
+	o->limits.maxnesting = 10;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -190,11 +233,18 @@ static int parse_options(int argc, char **argv, struct ustap_opts *o)
 			if (!valid_assignment(optarg))
 				return usage_error("invalid -G argument '%s' (expected VAR=VALUE)",
 						   optarg);
+			if (o->nglobals == sizeof(o->globals) / sizeof(o->globals[0]))
+				return usage_error("too many -G options%s", "");
+			o->globals[o->nglobals++] = optarg;
 			break;
 		case 'D':
 			if (!*optarg || *optarg == '=')
 				return usage_error(
 					"invalid -D argument '%s' (expected NAME[=VALUE])", optarg);
+			if (set_limit(&o->limits, optarg) < 0)
+				return usage_error("invalid -D argument '%s' (expected a positive "
+						   "number)",
+						   optarg);
 			break;
 		case 'T':
 			if (!parse_long(optarg, &o->timeout) || o->timeout <= 0)
@@ -316,6 +366,89 @@ static void print_diags(const struct diag_list *dl, bool suppress_warnings)
 	sb_release(&sb);
 }
 
+/* The result of -p N, to stdout or -o FILE; returns the exit status. */
+static int write_dump(const struct ustap_opts *o, const struct strbuf *dump)
+{
+	FILE *out = stdout;
+
+	if (o->output) {
+		out = fopen(o->output, "w");
+		if (!out) {
+			fprintf(stderr, "ustap: cannot open output file '%s': %s\n", o->output,
+				strerror(errno));
+			return 1;
+		}
+	}
+	fputs(sb_str(dump), out);
+	if (out != stdout)
+		return fclose(out) != 0;
+	return fflush(out) != 0;
+}
+
+/* Passes 2 to 5; returns the exit status. */
+static int later_passes(const struct ustap_opts *o, struct ast_file *file,
+			const struct timespec *t0)
+{
+	struct diag_list dl = {0};
+	struct sema_program *sp = NULL;
+	struct vm_program *prog = NULL;
+	struct strbuf dump = {0};
+	int rc = 1, err;
+
+	err = sema_elaborate(file, &o->limits, &dl, &sp);
+	print_diags(&dl, o->suppress_warnings);
+	diag_release(&dl);
+	if (err < 0) {
+		fprintf(stderr, "Pass 2: analysis failed.  [man error::pass2]\n");
+		goto out;
+	}
+	if (o->verbose)
+		fprintf(stderr,
+			"Pass 2: analyzed script: %u probes, %u functions, %u globals in "
+			"%.0freal ms.\n",
+			sp->nprobes, sp->nfuncs, sp->globals.n, ms_since(t0));
+	if (o->last_pass == 2) {
+		sema_print(sp, o->verbose, &dump);
+		rc = write_dump(o, &dump);
+		goto out;
+	}
+	err = codegen(sp, &dl, &prog);
+	print_diags(&dl, o->suppress_warnings);
+	diag_release(&dl);
+	if (err < 0) {
+		fprintf(stderr, "Pass 3: translation failed.  [man error::pass3]\n");
+		goto out;
+	}
+	if (o->verbose)
+		fprintf(stderr, "Pass 3: translated to bytecode in %.0freal ms.\n", ms_since(t0));
+	if (o->last_pass == 3) {
+		vm_program_dump(prog, &dump);
+		rc = write_dump(o, &dump);
+		goto out;
+	}
+	if (o->last_pass == 4) {
+		rc = 0;
+		goto out;
+	}
+	{
+		struct ustap_run_opts ro = {
+			.output = o->output,
+			.timeout = o->timeout,
+			.globals = o->globals,
+			.nglobals = o->nglobals,
+			.target = o->target_pid,
+			.verbose = o->verbose,
+			.suppress_warnings = o->suppress_warnings,
+		};
+
+		rc = ustap_run(prog, &ro);
+	}
+out:
+	vm_program_free(prog);
+	sb_release(&dump);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ustap_opts o = {0};
@@ -368,29 +501,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.last_pass == 1) {
-		FILE *out = stdout;
-
 		sb_append(&dump, "# parse tree dump\n", 18);
 		ast_print_file(file, &dump);
 		sb_putc(&dump, '\n');
-		if (o.output) {
-			out = fopen(o.output, "w");
-			if (!out) {
-				fprintf(stderr, "ustap: cannot open output file '%s': %s\n",
-					o.output, strerror(errno));
-				rc = 1;
-				goto out;
-			}
-		}
-		fputs(sb_str(&dump), out);
-		if (out != stdout && fclose(out) != 0)
-			rc = 1;
-		else if (fflush(out) != 0)
-			rc = 1;
+		rc = write_dump(&o, &dump);
 		goto out;
 	}
-	fprintf(stderr, "ustap: pass 2 is not implemented yet\n");
-	rc = 1;
+	rc = later_passes(&o, file, &t0);
 out:
 	ast_file_free(file);
 	diag_release(&dl);

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LANG_BYTECODE_H
+#define LANG_BYTECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+#include "lang/opcodes.h"
+#include "lang/rt/format.h"
+#include "lang/rt/map.h"
+#include "lang/rt/stat.h"
+#include "util/strbuf.h"
+
+/*
+ * The output of pass 3: a self-contained program the VM runs.  Everything is in one arena and
+ * refers to other parts by index, never by pointer into the tree, so a program can outlive the
+ * script's AST (and be copied to the agent later).
+ */
+struct vm_insn {
+	uint16_t op;
+	uint16_t a;
+	int32_t b;
+};
+
+/* A function or a probe handler. */
+struct vm_chunk {
+	const char *name;
+	struct vm_insn *code;
+	uint32_t *locs; /* per instruction: an index into vm_program.locs (0: none) */
+	uint32_t ncode;
+	uint16_t nparams;
+	uint16_t nlocals;     /* parameters included */
+	uint8_t *local_types; /* VM_T_LONG, VM_T_STR: how a local starts (0 or "") */
+	uint8_t ret_type;
+};
+
+/* A global: a scalar (long, string, aggregate) or a map. */
+struct vm_global {
+	const char *name;
+	uint8_t type; /* value type: VM_T_LONG, VM_T_STR, VM_T_STAT */
+	uint8_t nkeys;
+	uint8_t key_types[RT_MAP_MAX_KEYS];
+	bool wrap;
+	bool autoprint; /* written, never read: printed at the end */
+	bool has_init;
+	uint32_t maxentries;
+	int32_t shift; /* @variance's bit shift */
+	struct rt_hist hist;
+	int64_t init_long;
+	const char *init_str;
+	/* Filled by vm_layout: where it lives in the region. */
+	struct rt_map_layout layout;
+	uint64_t offset;
+};
+
+/* How an ITER starts a foreach. */
+struct vm_iter_desc {
+	uint8_t has_limit;
+	uint8_t nslice;	     /* slice keys on the stack (the non-'*' ones) */
+	uint32_t slice_mask; /* bit i set: key i is '*' or not sliced */
+	int8_t sort_dir;     /* -1, 0, +1 */
+	uint8_t sort_col;    /* 0: the value, k: key k */
+	uint8_t sort_aggr;   /* rt_stat_op for aggregate values (default @count) */
+};
+
+enum vm_probe_kind {
+	VM_PROBE_BEGIN,
+	VM_PROBE_END,
+	VM_PROBE_ERROR,
+	VM_PROBE_NEVER,
+	VM_PROBE_TIMER,
+};
+
+struct vm_probe {
+	enum vm_probe_kind kind;
+	const char *pp; /* "timer.ms(100)" */
+	int64_t priority;
+	uint64_t interval_ns;
+	uint64_t randomize_ns;
+	uint32_t handler; /* a chunk */
+};
+
+struct vm_limits {
+	int64_t maxaction;
+	int64_t maxstringlen;
+	int64_t maxmapentries;
+	int64_t maxnesting;
+};
+
+struct vm_program {
+	struct arena arena;
+	int64_t *longs;
+	uint32_t nlongs;
+	const char **strs;
+	uint32_t nstrs;
+	struct rt_format **formats;
+	uint32_t nformats;
+	void **regexes; /* regex_t, compiled by codegen, matched by the host */
+	const char **regex_src;
+	uint32_t nregexes;
+	const char **locs; /* "operator '/' at f.stp:1:2"; locs[0] is "" */
+	uint32_t nlocs;
+	struct vm_global *globals;
+	uint32_t nglobals;
+	struct vm_chunk *chunks; /* functions first, then probe handlers */
+	uint32_t nchunks;
+	uint32_t nfuncs;
+	struct vm_probe *probes;
+	uint32_t nprobes;
+	struct vm_iter_desc *iters;
+	uint32_t niters;
+	struct vm_limits limits;
+	uint64_t globals_bytes; /* filled by vm_layout */
+};
+
+/* Frees a program and its compiled regexes; accepts NULL. */
+void vm_program_free(struct vm_program *prog);
+/* stap -p3 for us: the constant pools, globals, then each chunk disassembled. */
+void vm_program_dump(const struct vm_program *prog, struct strbuf *out);
+const char *vm_opcode_name(enum vm_opcode op);
+
+#endif

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * resolve: names.  Globals come from the declarations, functions from the definitions; then
+ * every function and probe body is walked once, and each name is bound (ast_expr.ref) to a
+ * parameter or local of its scope, else a global, else a new local of the scope, which is how
+ * stap declares locals.  An indexed name must be a global array ("unresolved arity-N global
+ * array"); a call binds to a script function, else a built-in, with its arity checked
+ * ("unresolved function", "unresolved arity-N function").  Functions reachable from a probe
+ * are marked used (only those print at -p2).  Context variables ($var, @cast, @var, @entry,
+ * embedded C) need a traced process and are errors for now.
+ */
+#include <string.h>
+
+#include "lang/rt/builtins.h"
+#include "lang/sema/sema.h"
+
+struct resolver {
+	struct sema_program *p;
+	struct sema_scope_vars *locals;
+	struct sema_func *func; /* NULL in a probe */
+};
+
+static void expr(struct resolver *r, struct ast_expr *e);
+static void stmt(struct resolver *r, struct ast_stmt *s);
+
+static struct sema_func *find_func(struct sema_program *p, const char *name)
+{
+	for (unsigned i = 0; i < p->nfuncs; i++)
+		if (!strcmp(p->funcs[i]->name, name))
+			return p->funcs[i];
+	return NULL;
+}
+
+/* A scalar use of a name: a local, parameter or global, else a new local. */
+static void bind_symbol(struct resolver *r, struct ast_expr *e)
+{
+	struct sema_var *v = sema_scope_find(r->locals, e->sym.name);
+
+	if (!v)
+		v = sema_scope_find(&r->p->globals, e->sym.name);
+	if (!v)
+		v = sema_var_new(r->p, r->locals, e->sym.name, e->tok, SEMA_LOCAL);
+	e->ref = v;
+}
+
+/* A name used with an index or as a whole array: it must be a global. */
+static void bind_array(struct resolver *r, struct ast_expr *base, unsigned nkeys)
+{
+	struct sema_var *v;
+
+	if (base->kind == AST_E_HIST) {
+		sema_error(r->p, base->tok, "indexing a histogram is not supported yet");
+		return;
+	}
+	v = sema_scope_find(r->locals, base->sym.name);
+	if (!v)
+		v = sema_scope_find(&r->p->globals, base->sym.name);
+	if (!v || v->scope != SEMA_GLOBAL) {
+		sema_error(r->p, base->tok,
+			   "unresolved arity-%u global array %s, missing global declaration?",
+			   nkeys, base->sym.name);
+		return;
+	}
+	base->ref = v;
+}
+
+static void call(struct resolver *r, struct ast_expr *e)
+{
+	struct sema_func *f = find_func(r->p, e->call.name);
+	int b;
+
+	for (unsigned i = 0; i < e->call.nargs; i++)
+		expr(r, e->call.args[i]);
+	if (f) {
+		if (f->nparams != e->call.nargs) {
+			sema_error(r->p, e->tok, "unresolved arity-%u function", e->call.nargs);
+			return;
+		}
+		e->ref = f;
+		return;
+	}
+	b = rt_builtin_find(e->call.name);
+	if (b < 0) {
+		sema_error(r->p, e->tok, "unresolved function");
+		return;
+	}
+	if (strlen(rt_builtins[b].args) != e->call.nargs) {
+		sema_error(r->p, e->tok, "unresolved arity-%u function", e->call.nargs);
+		return;
+	}
+	/* Built-ins are told apart from script functions by the pointer's target. */
+	e->ref = (void *)&rt_builtins[b];
+}
+
+static void expr(struct resolver *r, struct ast_expr *e)
+{
+	if (!e)
+		return;
+	switch (e->kind) {
+	case AST_E_NUMBER:
+	case AST_E_STRING:
+		break;
+	case AST_E_SYMBOL:
+		bind_symbol(r, e);
+		break;
+	case AST_E_BINARY:
+	case AST_E_LOGICAL:
+	case AST_E_COMPARE:
+	case AST_E_CONCAT:
+	case AST_E_REGEX:
+	case AST_E_ASSIGN:
+		expr(r, e->bin.left);
+		expr(r, e->bin.right);
+		break;
+	case AST_E_UNARY:
+	case AST_E_PREINC:
+	case AST_E_POSTINC:
+		expr(r, e->un.operand);
+		break;
+	case AST_E_TERNARY:
+		expr(r, e->tern.cond);
+		expr(r, e->tern.then);
+		expr(r, e->tern.els);
+		break;
+	case AST_E_INDEX:
+		for (unsigned i = 0; i < e->index.nkeys; i++)
+			expr(r, e->index.keys[i]);
+		bind_array(r, e->index.base, e->index.nkeys);
+		e->ref = e->index.base->ref;
+		break;
+	case AST_E_IN:
+		expr(r, e->in.index);
+		e->ref = e->in.index->ref;
+		break;
+	case AST_E_CALL:
+		call(r, e);
+		break;
+	case AST_E_PRINT:
+		if (e->print.hist)
+			expr(r, e->print.hist);
+		for (unsigned i = 0; i < e->print.nargs; i++)
+			expr(r, e->print.args[i]);
+		break;
+	case AST_E_STAT:
+		expr(r, e->stat.operand);
+		break;
+	case AST_E_HIST:
+		expr(r, e->hist.operand);
+		break;
+	case AST_E_TARGET:
+	case AST_E_CAST:
+	case AST_E_ATVAR:
+	case AST_E_AUTOCAST:
+	case AST_E_ENTRY:
+		sema_error(r->p, e->tok,
+			   "unresolved target-symbol expression (context variables need a traced "
+			   "process, not supported yet)");
+		break;
+	case AST_E_DEFINED:
+	case AST_E_PERF:
+	case AST_E_EMBEDDED:
+		sema_error(r->p, e->tok, "not supported yet");
+		break;
+	}
+}
+
+static void local_symbol(struct resolver *r, struct ast_expr *e)
+{
+	struct sema_var *v = sema_scope_find(r->locals, e->sym.name);
+
+	if (!v && sema_scope_find(&r->p->globals, e->sym.name)) {
+		sema_error(r->p, e->tok, "foreach and catch variables must be local");
+		return;
+	}
+	if (!v)
+		v = sema_var_new(r->p, r->locals, e->sym.name, e->tok, SEMA_LOCAL);
+	e->ref = v;
+}
+
+static void stmt(struct resolver *r, struct ast_stmt *s)
+{
+	if (!s)
+		return;
+	switch (s->kind) {
+	case AST_S_BLOCK:
+		for (unsigned i = 0; i < s->block.n; i++)
+			stmt(r, s->block.stmts[i]);
+		break;
+	case AST_S_EXPR:
+	case AST_S_RETURN:
+		expr(r, s->expr.e);
+		break;
+	case AST_S_DELETE:
+		if (s->expr.e->kind == AST_E_SYMBOL) {
+			struct ast_expr *e = s->expr.e;
+
+			bind_symbol(r, e);
+		} else if (s->expr.e->kind == AST_E_INDEX) {
+			expr(r, s->expr.e);
+		} else {
+			sema_error(r->p, s->expr.e->tok, "delete of an expression is not allowed");
+		}
+		break;
+	case AST_S_NULL:
+	case AST_S_BREAK:
+	case AST_S_CONTINUE:
+	case AST_S_NEXT:
+		break;
+	case AST_S_IF:
+		expr(r, s->if_.cond);
+		stmt(r, s->if_.then);
+		stmt(r, s->if_.els);
+		break;
+	case AST_S_WHILE:
+	case AST_S_FOR:
+		stmt(r, s->loop.init);
+		expr(r, s->loop.cond);
+		stmt(r, s->loop.incr);
+		stmt(r, s->loop.body);
+		break;
+	case AST_S_FOREACH:
+		if (s->foreach.base->kind == AST_E_HIST) {
+			sema_error(r->p, s->foreach.base->tok,
+				   "foreach over a histogram is not supported yet");
+			break;
+		}
+		for (unsigned i = 0; i < s->foreach.nslice; i++)
+			expr(r, s->foreach.slice[i]);
+		if (s->foreach.nslice && s->foreach.nslice != s->foreach.nkeys)
+			sema_error(r->p, s->tok, "array slice does not match the number of keys");
+		bind_array(r, s->foreach.base, s->foreach.nkeys);
+		for (unsigned i = 0; i < s->foreach.nkeys; i++)
+			local_symbol(r, s->foreach.keys[i]);
+		if (s->foreach.value)
+			local_symbol(r, s->foreach.value);
+		expr(r, s->foreach.limit);
+		stmt(r, s->foreach.body);
+		break;
+	case AST_S_TRY:
+		stmt(r, s->try_.body);
+		if (s->try_.catch_var)
+			local_symbol(r, s->try_.catch_var);
+		stmt(r, s->try_.handler);
+		break;
+	}
+}
+
+/* Marks f and everything it calls as used. */
+static void mark_used(struct sema_program *p, struct ast_stmt *s);
+
+static void mark_expr(struct sema_program *p, struct ast_expr *e);
+
+static void mark_func(struct sema_program *p, struct sema_func *f)
+{
+	if (f->used)
+		return;
+	f->used = true;
+	mark_used(p, f->fn->body);
+}
+
+static void mark_exprs(struct sema_program *p, struct ast_expr **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		mark_expr(p, v[i]);
+}
+
+static void mark_expr(struct sema_program *p, struct ast_expr *e)
+{
+	if (!e)
+		return;
+	switch (e->kind) {
+	case AST_E_BINARY:
+	case AST_E_LOGICAL:
+	case AST_E_COMPARE:
+	case AST_E_CONCAT:
+	case AST_E_REGEX:
+	case AST_E_ASSIGN:
+		mark_expr(p, e->bin.left);
+		mark_expr(p, e->bin.right);
+		break;
+	case AST_E_UNARY:
+	case AST_E_PREINC:
+	case AST_E_POSTINC:
+		mark_expr(p, e->un.operand);
+		break;
+	case AST_E_TERNARY:
+		mark_expr(p, e->tern.cond);
+		mark_expr(p, e->tern.then);
+		mark_expr(p, e->tern.els);
+		break;
+	case AST_E_INDEX:
+		mark_exprs(p, e->index.keys, e->index.nkeys);
+		break;
+	case AST_E_IN:
+		mark_expr(p, e->in.index);
+		break;
+	case AST_E_CALL:
+		mark_exprs(p, e->call.args, e->call.nargs);
+		for (unsigned i = 0; i < p->nfuncs; i++)
+			if (e->ref == p->funcs[i])
+				mark_func(p, p->funcs[i]);
+		break;
+	case AST_E_PRINT:
+		mark_expr(p, e->print.hist);
+		mark_exprs(p, e->print.args, e->print.nargs);
+		break;
+	case AST_E_STAT:
+		mark_expr(p, e->stat.operand);
+		break;
+	case AST_E_HIST:
+		mark_expr(p, e->hist.operand);
+		break;
+	default:
+		break;
+	}
+}
+
+static void mark_used(struct sema_program *p, struct ast_stmt *s)
+{
+	if (!s)
+		return;
+	switch (s->kind) {
+	case AST_S_BLOCK:
+		for (unsigned i = 0; i < s->block.n; i++)
+			mark_used(p, s->block.stmts[i]);
+		break;
+	case AST_S_EXPR:
+	case AST_S_RETURN:
+	case AST_S_DELETE:
+		mark_expr(p, s->expr.e);
+		break;
+	case AST_S_IF:
+		mark_expr(p, s->if_.cond);
+		mark_used(p, s->if_.then);
+		mark_used(p, s->if_.els);
+		break;
+	case AST_S_WHILE:
+	case AST_S_FOR:
+		mark_used(p, s->loop.init);
+		mark_expr(p, s->loop.cond);
+		mark_used(p, s->loop.incr);
+		mark_used(p, s->loop.body);
+		break;
+	case AST_S_FOREACH:
+		mark_exprs(p, s->foreach.slice, s->foreach.nslice);
+		mark_expr(p, s->foreach.limit);
+		mark_used(p, s->foreach.body);
+		break;
+	case AST_S_TRY:
+		mark_used(p, s->try_.body);
+		mark_used(p, s->try_.handler);
+		break;
+	default:
+		break;
+	}
+}
+
+static void declare_globals(struct sema_program *p)
+{
+	const struct ast_file *f = p->file;
+
+	for (unsigned i = 0; i < f->nglobals; i++) {
+		const struct ast_global *g = f->globals[i];
+		struct sema_var *v;
+
+		if (sema_scope_find(&p->globals, g->name)) {
+			sema_error(p, g->tok, "duplicate global variable declaration");
+			continue;
+		}
+		v = sema_var_new(p, &p->globals, g->name, g->tok, SEMA_GLOBAL);
+		v->decl = g;
+		v->wrap = g->wrap;
+		v->maxsize = g->maxsize;
+		if (g->maxsize || g->wrap)
+			v->nkeys = -1;
+		if (g->init) {
+			v->nkeys = 0;
+			v->type = g->init->kind == AST_E_STRING ? AST_TYPE_STRING : AST_TYPE_LONG;
+			v->type_tok = g->init->tok;
+		}
+	}
+}
+
+static void declare_functions(struct sema_program *p)
+{
+	const struct ast_file *f = p->file;
+
+	p->funcs = arena_alloc(p->arena, (f->nfunctions + 1) * sizeof(*p->funcs));
+	for (unsigned i = 0; i < f->nfunctions; i++) {
+		const struct ast_function *fn = f->functions[i];
+		struct sema_func *sf;
+
+		if (find_func(p, fn->name)) {
+			sema_error(p, fn->tok,
+				   "function '%s' defined twice (overloads are not "
+				   "supported yet)",
+				   fn->name);
+			continue;
+		}
+		if (!fn->body) {
+			sema_error(p, fn->tok, "embedded-C functions are not supported yet");
+			continue;
+		}
+		sf = arena_new(p->arena, struct sema_func);
+		sf->fn = fn;
+		sf->name = fn->name;
+		sf->ret = fn->type;
+		if (fn->type != AST_TYPE_UNKNOWN)
+			sf->ret_tok = fn->tok;
+		sf->nparams = fn->nparams;
+		for (unsigned j = 0; j < fn->nparams; j++) {
+			struct sema_var *v = sema_var_new(p, &sf->locals, fn->params[j].name,
+							  fn->params[j].tok, SEMA_PARAM);
+
+			v->type = fn->params[j].type;
+			if (v->type != AST_TYPE_UNKNOWN)
+				v->type_tok = fn->params[j].tok;
+		}
+		sf->index = p->nfuncs;
+		p->funcs[p->nfuncs++] = sf;
+	}
+}
+
+unsigned sema_resolve(struct sema_program *p)
+{
+	unsigned errors = p->dl->errors;
+	struct resolver r = {.p = p};
+
+	for (unsigned i = 0; i < p->file->nembeds; i++)
+		sema_error(p, p->file->embeds[i]->tok, "embedded code is not supported yet");
+	declare_globals(p);
+	declare_functions(p);
+	for (unsigned i = 0; i < p->nfuncs; i++) {
+		r.func = p->funcs[i];
+		r.locals = &p->funcs[i]->locals;
+		stmt(&r, p->funcs[i]->fn->body);
+	}
+	r.func = NULL;
+	for (unsigned i = 0; i < p->nprobes; i++) {
+		r.locals = &p->probes[i]->locals;
+		stmt(&r, p->probes[i]->body);
+	}
+	if (p->dl->errors == errors)
+		for (unsigned i = 0; i < p->nprobes; i++)
+			mark_used(p, p->probes[i]->body);
+	return p->dl->errors - errors;
+}

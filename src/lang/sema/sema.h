@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LANG_SEMA_SEMA_H
+#define LANG_SEMA_SEMA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/ast.h"
+#include "lang/diag.h"
+
+/*
+ * Pass 2, elaboration: the parse tree plus what it means.  Every SYMBOL, INDEX, IN and CALL of
+ * the tree points (ast_expr.ref) at a struct sema_var or struct sema_func, every expression has
+ * its type (ast_expr.type), and every probe point is resolved to a struct sema_point.  The
+ * passes run in order over one struct sema_program: resolve.c (names, arity), probes.c (probe
+ * points), types.c (types), usage.c (reads, writes, foreach rules).
+ */
+
+#define SEMA_MAX_KEYS 9
+
+enum sema_scope {
+	SEMA_GLOBAL,
+	SEMA_LOCAL,
+	SEMA_PARAM,
+};
+
+enum sema_hist {
+	SEMA_HIST_NONE,
+	SEMA_HIST_LOG,
+	SEMA_HIST_LINEAR,
+};
+
+struct sema_var {
+	const char *name;
+	const struct token *tok; /* declaration or first use */
+	enum sema_scope scope;
+	enum ast_type type;
+	const struct token *type_tok; /* where the type was first inferred */
+	int nkeys;		      /* -1: not known yet; 0: a scalar */
+	enum ast_type keys[SEMA_MAX_KEYS];
+	const struct token *keys_tok;
+	unsigned index; /* globals: in program; locals: slot in the frame */
+	bool read, written;
+	bool reported; /* a type error named it already */
+	/* Globals only. */
+	const struct ast_global *decl;
+	bool wrap;
+	int64_t maxsize;
+	enum sema_hist hist;
+	int64_t hist_lo, hist_hi, hist_step;
+	const struct token *hist_tok;
+	int64_t variance_shift;
+};
+
+enum sema_point_kind {
+	SEMA_PP_BEGIN,
+	SEMA_PP_END,
+	SEMA_PP_ERROR,
+	SEMA_PP_NEVER,
+	SEMA_PP_TIMER,
+};
+
+/* One resolved probe point of a probe; a probe with two points has two. */
+struct sema_point {
+	enum sema_point_kind kind;
+	const struct ast_probe_point *pp;
+	const char *text; /* the point as written, "timer.ms(100)" */
+	int64_t priority; /* begin(N), end(N), error(N) */
+	uint64_t interval_ns;
+	uint64_t randomize_ns;
+};
+
+struct sema_scope_vars {
+	struct sema_var **v;
+	unsigned n;
+	unsigned cap;
+};
+
+struct sema_probe {
+	const struct ast_probe *probe;
+	struct ast_stmt *body; /* with the condition and alias prologues folded in */
+	struct sema_point *points;
+	unsigned npoints;
+	struct sema_scope_vars locals;
+	unsigned index;
+};
+
+struct sema_func {
+	const struct ast_function *fn;
+	const char *name;
+	enum ast_type ret; /* AST_TYPE_UNKNOWN: returns nothing */
+	const struct token *ret_tok;
+	bool returns_value;
+	struct sema_scope_vars locals; /* the parameters first */
+	unsigned nparams;
+	bool used;
+	unsigned index;
+};
+
+struct sema_limits {
+	int64_t maxaction;
+	int64_t maxstringlen;
+	int64_t maxmapentries;
+	int64_t maxnesting;
+};
+
+struct sema_program {
+	struct ast_file *file;
+	struct arena *arena;
+	struct diag_list *dl;
+	struct sema_scope_vars globals;
+	struct sema_func **funcs;
+	unsigned nfuncs;
+	struct sema_probe **probes;
+	unsigned nprobes;
+	struct sema_limits limits;
+};
+
+/* The marker of a type in stap's words: "long", "string", "stats", "unknown". */
+const char *sema_type_name(enum ast_type t);
+
+/*
+ * Pass 2 over f (which the program borrows): every diagnostic goes to dl, in stap's format,
+ * the errors of the whole pass together.  Returns 0, or -EINVAL when the script has semantic
+ * errors (*ret untouched).  The program lives in f's arena.
+ */
+int sema_elaborate(struct ast_file *f, const struct sema_limits *limits, struct diag_list *dl,
+		   struct sema_program **ret);
+
+/* The passes, in the order sema_elaborate runs them; each returns the number of errors. */
+unsigned sema_resolve(struct sema_program *p);
+unsigned sema_probes(struct sema_program *p);
+unsigned sema_types(struct sema_program *p);
+unsigned sema_usage(struct sema_program *p);
+
+/*
+ * stap -p2: globals with their types, functions, then the resolved probes with their locals;
+ * with verbose > 1 the bodies too.
+ */
+void sema_print(const struct sema_program *p, int verbose, struct strbuf *out);
+/* Whether a global takes part in the program (used somewhere, so it has a shape). */
+bool sema_global_live(const struct sema_var *v);
+
+/* The built-in a resolved CALL binds to, or -1 for a script function. */
+int sema_call_builtin(const struct ast_expr *call);
+
+/* Helpers shared by the passes. */
+void sema_error(struct sema_program *p, const struct token *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct sema_var *sema_var_new(struct sema_program *p, struct sema_scope_vars *scope,
+			      const char *name, const struct token *tok, enum sema_scope kind);
+struct sema_var *sema_scope_find(const struct sema_scope_vars *scope, const char *name);
+
+#endif

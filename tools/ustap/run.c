@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * run: pass 5 for scripts that need no traced process, and the VM's host on the tracer side.
+ *
+ * A session is: begin probes in priority order (stable), then an event loop over poll() on one
+ * timerfd per timer probe, a timerfd for -T and a signalfd for SIGINT, SIGTERM and SIGHUP
+ * (blocked, so a signal never interrupts a handler), until a handler calls exit(), the time
+ * limit passes or a signal comes; then the end probes and stap's printing of globals written
+ * but never read.  A runtime error that no try block catches prints "ERROR: MSG near WHERE",
+ * ends the session at once, runs the error probes instead of the end probes, and makes the
+ * exit status 1 with stap's "Number of errors" warning.  abort() ends the session with no end
+ * probes.  A timer that fell behind fires once, not once per missed period, as stap's timers.
+ *
+ * The host ops: output goes to stdout or -o FILE through stdio (flushed after each handler),
+ * warnings and errors to stderr, clocks are clock_gettime, regexes are POSIX regexec on the
+ * patterns codegen compiled, and randomness is seeded from getrandom (or from
+ * USTAP_RANDOM_SEED, so that tests of randint() are reproducible).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <regex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lang/vm.h"
+#include "run.h"
+
+struct session {
+	const struct vm_program *prog;
+	const struct ustap_run_opts *opts;
+	FILE *out;
+	struct vm vm;
+	bool exit_requested;
+	bool aborted;
+	unsigned errors;
+	char execname[64];
+	struct vm_hit_ctx ctx;
+};
+
+static void host_output(void *data, const char *buf, size_t len)
+{
+	struct session *s = data;
+
+	fwrite(buf, 1, len, s->out);
+}
+
+static void host_warn(void *data, const char *msg)
+{
+	struct session *s = data;
+
+	fflush(s->out);
+	if (!s->opts->suppress_warnings)
+		fprintf(stderr, "WARNING: %s\n", msg);
+}
+
+static int64_t host_clock(void *data, bool monotonic)
+{
+	struct timespec ts;
+
+	(void)data;
+	clock_gettime(monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void host_control(void *data, enum vm_control what)
+{
+	struct session *s = data;
+
+	if (what == VM_CTL_ABORT)
+		s->aborted = true;
+	s->exit_requested = true;
+}
+
+static void host_error(void *data, const char *msg, const char *where)
+{
+	struct session *s = data;
+
+	fflush(s->out);
+	s->errors++;
+	if (where && *where)
+		fprintf(stderr, "ERROR: %s near %s\n", msg, where);
+	else
+		fprintf(stderr, "ERROR: %s\n", msg);
+}
+
+static int host_regex(void *data, const void *re, const char *str, struct vm_submatch *m,
+		      unsigned nm)
+{
+	regmatch_t rm[VM_MAX_SUBMATCH];
+	int r;
+
+	(void)data;
+	if (!re)
+		return -EINVAL;
+	if (nm > VM_MAX_SUBMATCH)
+		nm = VM_MAX_SUBMATCH;
+	r = regexec(re, str, nm, rm, 0);
+	if (r == REG_NOMATCH)
+		return 0;
+	if (r)
+		return -EINVAL;
+	for (unsigned i = 0; i < nm; i++) {
+		m[i].so = (int32_t)rm[i].rm_so;
+		m[i].eo = (int32_t)rm[i].rm_eo;
+	}
+	return 1;
+}
+
+static uint64_t host_random(void *data)
+{
+	const char *seed = getenv("USTAP_RANDOM_SEED");
+	uint64_t v = 0;
+
+	(void)data;
+	/* For reproducible tests: a fixed seed makes randint() deterministic. */
+	if (seed && *seed)
+		return strtoull(seed, NULL, 0) * 0x9e3779b97f4a7c15ull + 1;
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = (uint64_t)host_clock(NULL, true) ^ (uint64_t)getpid() << 32;
+	return v;
+}
+
+static const struct vm_host host = {
+	.output = host_output,
+	.warn = host_warn,
+	.clock_ns = host_clock,
+	.control = host_control,
+	.error = host_error,
+	.regex_match = host_regex,
+	.random = host_random,
+};
+
+/* Runs one probe's handler; false when the session must end now (error or abort). */
+static bool fire(struct session *s, const struct vm_probe *p)
+{
+	int r;
+
+	s->ctx.probe = p;
+	s->ctx.cpu = sched_getcpu();
+	s->ctx.interruptible = p->kind != VM_PROBE_TIMER;
+	r = vm_run(&s->vm, &s->prog->chunks[p->handler], &s->ctx);
+	fflush(s->out);
+	return r == 0 && !s->aborted;
+}
+
+static int by_priority(const void *a, const void *b)
+{
+	const struct vm_probe *x = *(const struct vm_probe *const *)a;
+	const struct vm_probe *y = *(const struct vm_probe *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* Runs every probe of kind in priority order; false as fire(). */
+static bool fire_all(struct session *s, enum vm_probe_kind kind)
+{
+	const struct vm_probe **v = calloc(s->prog->nprobes + 1, sizeof(*v));
+	unsigned n = 0;
+	bool ok = true;
+
+	if (!v)
+		return false;
+	for (uint32_t i = 0; i < s->prog->nprobes; i++)
+		if (s->prog->probes[i].kind == kind)
+			v[n++] = &s->prog->probes[i];
+	qsort(v, n, sizeof(*v), by_priority);
+	for (unsigned i = 0; i < n && ok; i++)
+		ok = fire(s, v[i]);
+	free(v);
+	return ok;
+}
+
+static uint64_t jitter(const struct vm_probe *p)
+{
+	uint64_t ns = p->interval_ns;
+
+	if (p->randomize_ns) {
+		uint64_t r = host_random(NULL) % (2 * p->randomize_ns + 1);
+
+		ns = ns + r > p->randomize_ns ? ns + r - p->randomize_ns : 1;
+	}
+	return ns;
+}
+
+static int arm(int fd, uint64_t ns, bool repeat)
+{
+	struct itimerspec its = {0};
+
+	its.it_value.tv_sec = (time_t)(ns / 1000000000);
+	its.it_value.tv_nsec = (long)(ns % 1000000000);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	if (repeat)
+		its.it_interval = its.it_value;
+	return timerfd_settime(fd, 0, &its, NULL);
+}
+
+/* The event loop between begin and end; false when the session must end now. */
+static bool loop(struct session *s, int sigfd)
+{
+	const struct vm_program *prog = s->prog;
+	struct pollfd *fds = calloc(prog->nprobes + 2, sizeof(*fds));
+	const struct vm_probe **owner = calloc(prog->nprobes + 2, sizeof(*owner));
+	unsigned n = 0;
+	bool ok = true, done = false;
+
+	if (!fds || !owner) {
+		free(fds);
+		free(owner);
+		return false;
+	}
+	fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+	if (s->opts->timeout > 0) {
+		int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+		if (fd >= 0 && arm(fd, (uint64_t)s->opts->timeout * 1000000000ull, false) == 0)
+			fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	unsigned first_timer = n;
+
+	for (uint32_t i = 0; i < prog->nprobes; i++) {
+		const struct vm_probe *p = &prog->probes[i];
+		int fd;
+
+		if (p->kind != VM_PROBE_TIMER)
+			continue;
+		fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (fd < 0 || arm(fd, jitter(p), !p->randomize_ns) < 0) {
+			fprintf(stderr, "ustap: cannot start timer %s: %s\n", p->pp,
+				strerror(errno));
+			ok = false;
+			done = true;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		owner[n] = p;
+		fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	while (!done && !s->exit_requested) {
+		if (poll(fds, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[0].revents)
+			break;
+		if (first_timer > 1 && fds[1].revents)
+			break;
+		for (unsigned i = first_timer; i < n && !s->exit_requested; i++) {
+			uint64_t expirations;
+
+			if (!fds[i].revents)
+				continue;
+			if (read(fds[i].fd, &expirations, sizeof(expirations)) < 0)
+				continue;
+			if (owner[i]->randomize_ns)
+				arm(fds[i].fd, jitter(owner[i]), false);
+			if (!fire(s, owner[i])) {
+				ok = false;
+				done = true;
+				break;
+			}
+		}
+	}
+	for (unsigned i = 1; i < n; i++)
+		close(fds[i].fd);
+	free(fds);
+	free(owner);
+	return ok;
+}
+
+static void read_execname(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	snprintf(buf, size, "ustap");
+	if (f) {
+		if (fgets(buf, (int)size, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static int set_globals(struct session *s)
+{
+	for (unsigned i = 0; i < s->opts->nglobals; i++) {
+		char name[256];
+		const char *arg = s->opts->globals[i], *eq = strchr(arg, '=');
+		int r;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+		r = vm_set_global(&s->vm, name, eq + 1);
+		if (r == -ENOENT) {
+			fprintf(stderr, "ustap: -G %s: no scalar global '%s' in the script\n", arg,
+				name);
+			return -1;
+		}
+		if (r < 0) {
+			fprintf(stderr, "ustap: -G %s: '%s' is not a number\n", arg, eq + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	size_t size = vm_region_size(prog);
+	void *region = MAP_FAILED;
+	sigset_t mask, old;
+	int sigfd = -1, status = 1;
+
+	if (!s)
+		return 1;
+	s->prog = prog;
+	s->opts = o;
+	s->out = stdout;
+	if (o->output) {
+		s->out = fopen(o->output, "w");
+		if (!s->out) {
+			fprintf(stderr, "ustap: cannot open output file '%s': %s\n", o->output,
+				strerror(errno));
+			goto out;
+		}
+	}
+	region = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (region == MAP_FAILED || vm_init(&s->vm, prog, region, size, &host, s) < 0) {
+		fprintf(stderr, "ustap: cannot map %zu bytes for the script's data\n", size);
+		goto out;
+	}
+	if (set_globals(s) < 0)
+		goto out;
+	read_execname(s->execname, sizeof(s->execname));
+	s->ctx.pid = getpid();
+	s->ctx.tid = gettid();
+	s->ctx.ppid = getppid();
+	s->ctx.uid = getuid();
+	s->ctx.target = o->target;
+	s->ctx.execname = s->execname;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		fprintf(stderr, "ustap: signalfd: %s\n", strerror(errno));
+		goto out_mask;
+	}
+	if (fire_all(s, VM_PROBE_BEGIN) && !s->exit_requested)
+		loop(s, sigfd);
+	if (s->errors)
+		fire_all(s, VM_PROBE_ERROR);
+	else if (!s->aborted && fire_all(s, VM_PROBE_END) && !s->aborted)
+		vm_autoprint(&s->vm);
+	fflush(s->out);
+	status = s->errors ? 1 : 0;
+	if (s->errors) {
+		fprintf(stderr, "WARNING: Number of errors: %u, skipped probes: 0\n", s->errors);
+		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
+	}
+	close(sigfd);
+out_mask:
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	if (s->out && s->out != stdout && fclose(s->out) != 0)
+		status = 1;
+	if (region != MAP_FAILED)
+		munmap(region, size);
+	free(s);
+	return status;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef USTAP_RUN_H
+#define USTAP_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/bytecode.h"
+
+struct ustap_run_opts {
+	const char *output;	    /* -o FILE, NULL: stdout */
+	long timeout;		    /* -T SECS, 0: none */
+	const char *const *globals; /* -G VAR=VALUE */
+	unsigned nglobals;
+	int64_t target; /* -x PID */
+	int verbose;
+	bool suppress_warnings;
+};
+
+/*
+ * Pass 5 without a traced process: runs the begin probes, then timer probes until exit(),
+ * -T, or SIGINT/SIGTERM/SIGHUP, then the end probes (or the error probes after a runtime
+ * error) and prints the globals stap prints at the end.  Returns the exit status: 0, or 1
+ * after a runtime error.
+ */
+int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o);
+
+#endif
