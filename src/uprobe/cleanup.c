@@ -36,21 +36,19 @@ static void clean_task(struct utask *t)
 		return;
 	before = regs;
 	if (t->state == UT_STEP) {
-		if (t->active)
-			x86_xol_abort(&t->active->insn, &regs, &t->step);
+		x86_xol_abort(&t->step_insn, &regs, &t->step);
 		t->state = UT_RUNNING;
-		t->active = NULL;
 		up_requeue_held(t, 0);
 	} else if (p->tramp && regs.rip == p->tramp + 1 && utrace_stop_signal(t->tid) == SIGTRAP) {
 		if (up_ret_trampoline(t, &regs) == 0)
 			utrace_set_stop_signal(t->tid, 0);
-	} else if (t->slot_bp && up_xol_contains(p, regs.rip)) {
+	} else if (t->slot_valid && up_xol_contains(p, regs.rip)) {
 		uint64_t slot = p->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_bp->insn, slot), cell = 0;
+		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
 
 		if (cell_addr)
 			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_bp->insn, &regs, slot, cell);
+		(void)x86_xol_boost_fixup(&t->slot_insn, &regs, slot, cell);
 	} else if (utrace_stop_signal(t->tid) == SIGTRAP && (bp = up_bp_find(p, regs.rip - 1))) {
 		regs.rip = bp->vaddr;
 		utrace_set_stop_signal(t->tid, 0);

@@ -120,7 +120,7 @@ static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_
 	up_stats.stepped++;
 	x86_xol_pre_step(&bp->insn, regs, slot, &t->step);
 	t->state = UT_STEP;
-	t->active = bp;
+	t->step_insn = bp->insn;
 	return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 }
 
@@ -201,13 +201,10 @@ static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs, sigi
 {
 	struct x86_mem mem = thread_mem(t->tid);
 	uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-	struct ubp *bp = t->active;
 	int r = 0;
 
 	t->state = UT_RUNNING;
-	t->active = NULL;
-	if (bp)
-		r = x86_xol_post_step(&bp->insn, regs, slot, &t->step, &mem);
+	r = x86_xol_post_step(&t->step_insn, regs, slot, &t->step, &mem);
 	if (r < 0) {
 		pr_warn("tid %d: cannot fix the return address after a step; SIGSEGV", t->tid);
 		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, SIGSEGV);
@@ -255,10 +252,8 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 
 		if (fault && up_xol_contains(t->proc, regs->rip)) {
 			/* The copy faulted: deliver with rip at the original instruction. */
-			if (t->active)
-				x86_xol_abort(&t->active->insn, regs, &t->step);
+			x86_xol_abort(&t->step_insn, regs, &t->step);
 			t->state = UT_RUNNING;
-			t->active = NULL;
 			return pass_on(action);
 		}
 		if (t->nheld < (int)(sizeof(t->held) / sizeof(t->held[0])))
@@ -268,13 +263,13 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 				(int)(sizeof(t->held) / sizeof(t->held[0])));
 		return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 	}
-	if (t->slot > 0 && t->slot_bp && up_xol_contains(t->proc, regs->rip)) {
+	if (t->slot > 0 && t->slot_valid && up_xol_contains(t->proc, regs->rip)) {
 		uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_bp->insn, slot), cell = 0;
+		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
 
 		if (cell_addr)
 			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_bp->insn, regs, slot, cell);
+		(void)x86_xol_boost_fixup(&t->slot_insn, regs, slot, cell);
 	}
 	return pass_on(action);
 }
@@ -344,10 +339,9 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 	t->tid = utrace_engine_tid(engine);
 	for (t = p->tasks; t; t = t->next) {
 		t->slot = -1;
-		t->slot_bp = NULL;
+		t->slot_valid = false;
 		t->depth = 0;
 		t->state = UT_RUNNING;
-		t->active = NULL;
 	}
 	p->pid = utrace_engine_tid(engine);
 	up_install_all(p, p->pid);

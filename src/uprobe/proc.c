@@ -192,7 +192,7 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 		return -ENOMEM;
 	bp->probe = probe;
 	bp->vaddr = vaddr;
-	if (x86_analyze(probe->bytes, probe->nbytes, vaddr, &bp->insn) < 0 ||
+	if (up_analyse(probe->bytes, probe->nbytes, vaddr, &bp->insn) < 0 ||
 	    bp->insn.cls == X86_REFUSE) {
 		free(bp);
 		return -EOPNOTSUPP;
@@ -284,12 +284,6 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
 			(void)mem_write(p->pid, bp->vaddr, probe->bytes, 1);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;
-		for (t = p->tasks; t; t = t->next) {
-			if (t->active == bp)
-				t->active = NULL; /* the step finishes with the instruction copy */
-			if (t->slot_bp == bp)
-				t->slot_bp = NULL;
-		}
 		*link = bp->next;
 		free(bp);
 	}

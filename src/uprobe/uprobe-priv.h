@@ -54,10 +54,11 @@ struct utask {
 	struct uproc *proc;
 	struct utrace_engine *engine;
 	enum utask_state state;
-	struct ubp *active; /* being stepped */
+	struct x86_insn step_insn; /* the instruction being stepped (a copy: its bp may go) */
 	struct x86_step step;
-	int slot;	     /* XOL slot owned by this thread, -1 if none */
-	struct ubp *slot_bp; /* whose code the slot holds */
+	int slot;		   /* XOL slot owned by this thread, -1 if none */
+	struct x86_insn slot_insn; /* what the slot holds, when slot_valid */
+	bool slot_valid;
 	struct uret_instance ret[URET_MAX_DEPTH];
 	int depth;
 	siginfo_t held[16]; /* signals that arrived during a step */
@@ -82,6 +83,7 @@ struct uproc {
 };
 
 /* registry.c */
+int up_analyse(const uint8_t *bytes, size_t len, uint64_t vaddr, struct x86_insn *ret);
 struct uprobe *up_probes(void);
 struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset);
 

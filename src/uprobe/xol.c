@@ -85,7 +85,7 @@ static int slot_take(struct utask *t)
 		if (!p->slot_owner[i]) {
 			p->slot_owner[i] = t->tid;
 			t->slot = i;
-			t->slot_bp = NULL;
+			t->slot_valid = false;
 			return i;
 		}
 	}
@@ -97,7 +97,7 @@ void up_xol_release(struct utask *t)
 	if (t->slot > 0 && t->proc)
 		t->proc->slot_owner[t->slot] = 0;
 	t->slot = -1;
-	t->slot_bp = NULL;
+	t->slot_valid = false;
 }
 
 /* The thread's slot, holding @bp's copy; -EBUSY when every slot is taken. */
@@ -115,14 +115,16 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 	if (slot < 0)
 		return slot;
 	addr = t->proc->xol + (uint64_t)slot * X86_SLOT_SIZE;
-	if (t->slot_bp != bp) {
+	/* Compared by content: a breakpoint freed and another allocated at its place is no match. */
+	if (!t->slot_valid || memcmp(&t->slot_insn, &bp->insn, sizeof(bp->insn))) {
 		memset(code, X86_INT3, sizeof(code));
 		r = x86_xol_prepare(&bp->insn, addr, code, sizeof(code), &len);
 		if (r < 0)
 			return r;
 		if (mem_write(t->proc->pid, addr, code, sizeof(code)) != sizeof(code))
 			return -EFAULT;
-		t->slot_bp = bp;
+		t->slot_insn = bp->insn;
+		t->slot_valid = true;
 	}
 	*ret_addr = addr;
 	return 0;

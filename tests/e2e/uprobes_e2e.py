@@ -291,7 +291,7 @@ def probed_expected_sum(n):
 
 
 ALL_TIERS = {"f_riprel": "boosted", "f_nop5": "emulated", "f_endbr": "emulated",
-             "f_push": "emulated", "f_step": "stepped", "f_store": "boosted"}
+             "f_push": "boosted", "f_step": "stepped", "f_store": "boosted"}
 
 
 # --------------------------------------------------------------------------------------------
