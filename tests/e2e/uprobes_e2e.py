@@ -582,6 +582,18 @@ def test_errors():
               r"^utrace: .*/nonexistent/libx\.so.*(No such|not found)")
     one_error(utrace("-U", "f_push", "-U", "nosuch2", "--", p, "calls", 1),
               "one good and one bad spec", r"nosuch2")
+    one_error(utrace("-U", "f_push+2", "--", p, "calls", 1), "FUNC+OFF inside an instruction",
+              r"^utrace: -U f_push\+2: offset 0x2 is not on an instruction boundary in f_push$")
+    one_error(utrace("-U", "f_push+0x40", "--", p, "calls", 1), "FUNC+OFF past the end",
+              r"^utrace: -U f_push\+0x40: offset 0x40 is past the end of f_push")
+
+
+def test_func_offset():
+    """FUNC+OFF on an instruction boundary: push %rbp is 1 byte, mov %rsp,%rbp 3."""
+    r = utrace("-U", "f_push+1", "-U", "f_push+4", "--", prog("probed"), "calls", 3)
+    T.eq(r.rc, 0, "exit code 0")
+    T.eq(sum(1 for l in r.lines if re.search(r"\] f_push\+1\(", l)), 3, "3 hits at f_push+1")
+    T.eq(sum(1 for l in r.lines if re.search(r"\] f_push\+4\(", l)), 3, "3 hits at f_push+4")
 
 
 def test_errors_stripped():
@@ -768,7 +780,7 @@ GROUPS = {
     "threads": [test_threads_count, test_threads_lines],
     "fork": [test_fork_nofollow, test_fork_follow],
     "signals": [test_flood_step, test_flood_siginfo],
-    "errors": [test_errors, test_errors_stripped],
+    "errors": [test_errors, test_errors_stripped, test_func_offset],
     "syscalls": [test_with_syscalls],
     "attach": [test_attach_detach],
     "detach_stress": [test_attach_detach_random],

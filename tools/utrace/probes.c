@@ -2,7 +2,8 @@
 /*
  * `utrace -U SPEC`: function probes, ltrace style, on top of uprobes.
  *
- * SPEC is FUNC, FUNC%return, LIB:FUNC, PATH:0xOFFSET, or a glob over function names ('str*').
+ * SPEC is FUNC, FUNC+OFF, FUNC%return, LIB:FUNC, PATH:0xOFFSET, or a glob over function names
+ * ('str*').  FUNC+OFF must fall on an instruction boundary, decoding FUNC from its start.
  * FUNC without a library names a function of the traced program itself; LIB is a path or a
  * library name (libc, libc.so.6) found where the dynamic linker would find it.  Each match
  * becomes a uprobe (entry) or a uretprobe (%return) whose handler prints
@@ -22,6 +23,7 @@
 #include <time.h>
 
 #include "probes.h"
+#include "arch/x86_64/x86.h"
 #include "sym/sym.h"
 #include "trace.h"
 #include "utrace/uprobe.h"
@@ -174,6 +176,55 @@ static int add_symbol(const struct sym_symbol *sym, void *data)
 	return 0;
 }
 
+/* FUNC+OFF: the offset must start an instruction, decoding the function from its start. */
+static int add_at_offset(const char *spec_text, const struct sym_file *f, char *func, bool ret)
+{
+	char *plus = strchr(func, '+'), *end;
+	const struct sym_symbol *sym;
+	uint64_t off, file_off;
+	uint8_t *code;
+	size_t len;
+	int r;
+
+	*plus = '\0';
+	off = strtoull(plus + 1, &end, 0);
+	if (*end || plus[1] == '\0') {
+		fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, plus + 1);
+		return -EINVAL;
+	}
+	r = sym_lookup(f, func, &sym);
+	if (r < 0) {
+		fprintf(stderr, "utrace: -U %s: no function '%s' in %s\n", spec_text, func,
+			sym_file_path(f));
+		return r;
+	}
+	if (sym->size && off >= sym->size) {
+		fprintf(stderr,
+			"utrace: -U %s: offset 0x%" PRIx64 " is past the end of %s (%" PRIu64
+			" bytes)\n",
+			spec_text, off, func, sym->size);
+		return -ERANGE;
+	}
+	if (sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &file_off) < 0)
+		return -ENOEXEC;
+	len = sym->size ? sym->size : off + 16;
+	code = malloc(len);
+	if (!code)
+		return -ENOMEM;
+	r = sym_file_read(f, file_off, code, len);
+	if (r == 0)
+		r = x86_boundary_check(code, len, off);
+	free(code);
+	if (r < 0) {
+		fprintf(stderr,
+			"utrace: -U %s: offset 0x%" PRIx64
+			" is not on an instruction boundary in %s\n",
+			spec_text, off, func);
+		return -EINVAL;
+	}
+	return add_site(spec_text, sym_file_path(f), file_off + off, ret);
+}
+
 static bool is_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;
@@ -226,6 +277,10 @@ int probes_add(const char *spec_text, const char *exe, const struct trace_opts *
 	}
 	g.f = f;
 	g.ret = ret;
+	if (strchr(func, '+')) {
+		r = add_at_offset(spec_text, f, func, ret);
+		goto out;
+	}
 	if (is_glob(func)) {
 		r = sym_glob(f, func, add_symbol, &g);
 	} else {
