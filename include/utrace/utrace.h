@@ -202,6 +202,13 @@ int utrace_set_events(pid_t pid, struct utrace_engine *engine, unsigned long eve
  */
 #define UTRACE_NR_SYSCALLS 512
 int utrace_set_syscalls(pid_t pid, struct utrace_engine *engine, const uint64_t *bitmap);
+/*
+ * Extension: the engine's syscall reports read only rip, rsp, orig_rax, rax and the argument
+ * registers (rdi, rsi, rdx, r10, r8, r9).  Those come from PTRACE_GET_SYSCALL_INFO, which is
+ * read at every syscall stop anyway, so when every engine of a report says so the stop costs
+ * no PTRACE_GETREGS.  Other fields read as zero; writes to any field are still honoured.
+ */
+int utrace_set_syscall_regs_only(pid_t pid, struct utrace_engine *engine, bool only);
 
 /*
  * Ask for a resume action (1.7).  STOP returns 0 only if the thread is already stopped,

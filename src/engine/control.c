@@ -69,6 +69,9 @@ static void interrupt(struct eng_thread *th)
 /* Registers changed by a callback (or utrace_set_regs) go back before the thread runs. */
 void eng_write_regs(struct eng_thread *th)
 {
+	if (th->regs_partial && memcmp(&th->regs, &th->regs_fetched, sizeof(th->regs)))
+		eng_regs(th); /* the real set, with the changes laid over it */
+	th->regs_partial = false;
 	if (th->regs_valid &&
 	    (th->regs_dirty || memcmp(&th->regs, &th->regs_fetched, sizeof(th->regs)))) {
 		if (pt_setregs(th->tid, &th->regs) < 0)
@@ -85,6 +88,7 @@ static void do_resume(struct eng_thread *th, enum utrace_resume_action action)
 	if (th->spawn_fd >= 0)
 		eng_spawn_release(th);
 	eng_write_regs(th);
+	th->sc_info_valid = false;
 	if (th->stop == ENG_STOP_SIGNAL) {
 		if (th->siginfo_dirty)
 			(void)pt_setsiginfo(th->tid, &th->siginfo);

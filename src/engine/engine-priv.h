@@ -43,6 +43,7 @@ struct eng_engine {
 	bool attaching;		   /* attached during a report: not eligible until the next */
 	bool dying;		   /* report_death has begun */
 	uint64_t *syscalls;	   /* owned; NULL = every syscall */
+	bool syscall_regs_only;	   /* reads only syscall registers in syscall reports */
 };
 
 struct eng_thread {
@@ -62,6 +63,7 @@ struct eng_thread {
 	struct user_regs_struct regs;
 	struct user_regs_struct regs_fetched; /* what the kernel has: changes are written back */
 	bool regs_valid, regs_dirty;
+	bool regs_partial;	  /* built from syscall info: only some fields are real */
 	unsigned long generation; /* bumped at every resume: the examiner's check */
 
 	enum utrace_resume_action pending; /* min of non-STOP requests since the last resume */
@@ -83,7 +85,10 @@ struct eng_thread {
 
 	long sc_nr; /* syscall in progress, from the entry stop */
 	uint64_t sc_args[6];
-	bool sc_abort; /* the entry report said UTRACE_SYSCALL_ABORT */
+	uint64_t sc_ip, sc_sp; /* from PTRACE_GET_SYSCALL_INFO at this stop */
+	int64_t sc_rval;
+	bool sc_info_valid; /* sc_ip/sc_sp (and sc_rval at exit) belong to the current stop */
+	bool sc_abort;	    /* the entry report said UTRACE_SYSCALL_ABORT */
 	bool sc_want_exit;
 	bool sc_awaiting_exit; /* resumed from an entry with PTRACE_SYSCALL: the exit stop is due */
 	bool sc_awaiting_seccomp; /* PTRACE_SYSCALL entry seen; a seccomp stop may repeat it */
@@ -109,6 +114,7 @@ unsigned long eng_thread_events(const struct eng_thread *th);
 void eng_queue(struct eng_thread *th);
 struct eng_thread *eng_dequeue(void);
 struct user_regs_struct *eng_regs(struct eng_thread *th);
+struct user_regs_struct *eng_syscall_regs(struct eng_thread *th);
 unsigned long eng_options(bool spawned);
 
 /* report.c: reporting passes */

@@ -278,8 +278,29 @@ bool eng_wants_syscall(const struct eng_engine *e, long nr, unsigned long bit)
 	return e->syscalls[nr / 64] & (1ULL << (nr % 64));
 }
 
+/*
+ * Registers of a stopped thread.  At a syscall stop they may have been built from
+ * PTRACE_GET_SYSCALL_INFO alone (eng_syscall_regs): then the real ones are fetched now and
+ * whatever a callback already changed is laid over them.
+ */
 struct user_regs_struct *eng_regs(struct eng_thread *th)
 {
+	if (th->regs_valid && th->regs_partial) {
+		unsigned long long *now = (unsigned long long *)&th->regs;
+		unsigned long long *was = (unsigned long long *)&th->regs_fetched;
+		struct user_regs_struct real;
+		unsigned long long *r = (unsigned long long *)&real;
+		size_t i;
+
+		if (pt_getregs(th->tid, &real) == 0) {
+			th->regs_fetched = real;
+			for (i = 0; i < sizeof(real) / sizeof(*r); i++)
+				if (now[i] != was[i])
+					r[i] = now[i];
+			th->regs = real;
+		}
+		th->regs_partial = false;
+	}
 	if (!th->regs_valid) {
 		if (pt_getregs(th->tid, &th->regs) < 0)
 			memset(&th->regs, 0, sizeof(th->regs));
@@ -287,6 +308,46 @@ struct user_regs_struct *eng_regs(struct eng_thread *th)
 		th->regs_valid = true;
 	}
 	return &th->regs;
+}
+
+/*
+ * For syscall reports to engines that asked for syscall registers only
+ * (utrace_set_syscall_regs_only): rip, rsp, orig_rax, rax and the six argument registers
+ * from the PTRACE_GET_SYSCALL_INFO already read at this stop, saving a PTRACE_GETREGS per
+ * stop.  The rest reads as zero until someone needs the real set (eng_regs).
+ */
+struct user_regs_struct *eng_syscall_regs(struct eng_thread *th)
+{
+	struct user_regs_struct *r = &th->regs;
+
+	if (th->regs_valid || !th->sc_info_valid)
+		return eng_regs(th);
+	memset(r, 0, sizeof(*r));
+	r->rip = th->sc_ip;
+	r->rsp = th->sc_sp;
+	r->orig_rax = (unsigned long long)th->sc_nr;
+	r->rax = th->stop == ENG_STOP_SYSCALL_EXIT ? (unsigned long long)th->sc_rval
+						   : (unsigned long long)-ENOSYS;
+	r->rdi = th->sc_args[0];
+	r->rsi = th->sc_args[1];
+	r->rdx = th->sc_args[2];
+	r->r10 = th->sc_args[3];
+	r->r8 = th->sc_args[4];
+	r->r9 = th->sc_args[5];
+	th->regs_fetched = *r;
+	th->regs_valid = true;
+	th->regs_partial = true;
+	return r;
+}
+
+int utrace_set_syscall_regs_only(pid_t pid, struct utrace_engine *engine, bool only)
+{
+	struct eng_engine *e = (struct eng_engine *)engine;
+
+	if (!e->thread || e->detached || e->thread->tid != pid)
+		return -ESRCH;
+	e->syscall_regs_only = only;
+	return 0;
 }
 
 unsigned long eng_options(bool spawned)

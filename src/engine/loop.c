@@ -157,7 +157,11 @@ static void handle_syscall(struct eng_thread *th, bool seccomp)
 		return;
 	}
 	entry = info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP;
+	th->sc_ip = info.instruction_pointer;
+	th->sc_sp = info.stack_pointer;
+	th->sc_info_valid = true;
 	if (!entry) {
+		th->sc_rval = info.exit.rval;
 		if (th->sc_nr == SYS_rt_sigaction)
 			th->proc->sig_cached = false;
 		th->sc_awaiting_seccomp = false;
@@ -243,6 +247,7 @@ static void handle_stopped(struct eng_thread *th, int status)
 	if (event != PTRACE_EVENT_SECCOMP)
 		th->sc_awaiting_seccomp = false;
 	th->regs_valid = false;
+	th->regs_partial = false;
 	th->siginfo_dirty = false;
 	if (th->new_child) {
 		th->new_child = false;

@@ -329,6 +329,11 @@ void eng_report_signal(struct eng_thread *th)
 
 /* --- syscalls --- */
 
+static struct user_regs_struct *syscall_regs(struct eng_thread *th, struct eng_engine *e)
+{
+	return e->syscall_regs_only ? eng_syscall_regs(th) : eng_regs(th);
+}
+
 static bool want_entry(struct eng_engine *e, void *arg)
 {
 	return e->pub.ops->report_syscall_entry &&
@@ -337,7 +342,7 @@ static bool want_entry(struct eng_engine *e, void *arg)
 
 static uint32_t call_entry(struct pass *p, struct eng_engine *e, uint32_t action, void *arg)
 {
-	return e->pub.ops->report_syscall_entry(action, &e->pub, eng_regs(p->th));
+	return e->pub.ops->report_syscall_entry(action, &e->pub, syscall_regs(p->th, e));
 }
 
 void eng_report_syscall_entry(struct eng_thread *th, bool resumed)
@@ -357,7 +362,7 @@ static bool want_exit(struct eng_engine *e, void *arg)
 
 static uint32_t call_exit(struct pass *p, struct eng_engine *e, uint32_t action, void *arg)
 {
-	return e->pub.ops->report_syscall_exit(action, &e->pub, eng_regs(p->th));
+	return e->pub.ops->report_syscall_exit(action, &e->pub, syscall_regs(p->th, e));
 }
 
 void eng_report_syscall_exit(struct eng_thread *th)

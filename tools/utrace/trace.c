@@ -391,6 +391,8 @@ int trace_attach(pid_t tid, const struct trace_opts *o)
 		events |= UTRACE_EVENT_SYSCALL;
 	r = utrace_set_syscalls(tid, engine, o->trace_all ? NULL : o->trace);
 	if (r == 0)
+		r = utrace_set_syscall_regs_only(tid, engine, true);
+	if (r == 0)
 		r = utrace_set_events(tid, engine, events);
 	live++;
 	utrace_engine_put(engine);
