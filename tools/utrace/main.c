@@ -319,6 +319,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	trace_finish();
+	free(pids);
+	free(specs);
 	if (child && utrace_child_status(child, &status) == 0)
 		return exit_code_of(status);
 	return 0;
