@@ -10,6 +10,7 @@
 #include "lang/rt/format.h"
 #include "lang/rt/map.h"
 #include "lang/rt/stat.h"
+#include "lang/rt/user.h"
 #include "util/strbuf.h"
 
 /*
@@ -70,15 +71,42 @@ enum vm_probe_kind {
 	VM_PROBE_ERROR,
 	VM_PROBE_NEVER,
 	VM_PROBE_TIMER,
+	VM_PROBE_PROCESS,
+};
+
+/* What a process probe waits for (enum sema_proc_event, same order). */
+enum vm_proc_event {
+	VM_PROC_BEGIN,
+	VM_PROC_END,
+	VM_PROC_THREAD_BEGIN,
+	VM_PROC_THREAD_END,
+	VM_PROC_SYSCALL,
+	VM_PROC_SYSCALL_RETURN,
+	VM_PROC_FUNCTION,
+	VM_PROC_RETURN,
+	VM_PROC_PLT,
+	VM_PROC_PLT_RETURN,
+	VM_PROC_MARK,
 };
 
 struct vm_probe {
 	enum vm_probe_kind kind;
-	const char *pp; /* "timer.ms(100)" */
+	const char *pp; /* "timer.ms(100)", or the expansion of a process point */
+	const char *pn; /* the point as written */
 	int64_t priority;
 	uint64_t interval_ns;
 	uint64_t randomize_ns;
 	uint32_t handler; /* a chunk */
+	/* Process probes. */
+	enum vm_proc_event event;
+	const char *proc_path; /* executable the probe is restricted to; NULL: any traced */
+	int64_t proc_pid;      /* process(PID), else 0 */
+	const char *module;    /* the probed file */
+	const char *func;      /* function, PLT or mark name ("" for events) */
+	uint64_t offset;       /* file offset of the probe in module */
+	uint64_t vaddr;
+	const struct rt_sdt_arg *sdt_args;
+	uint32_t sdt_nargs;
 };
 
 struct vm_limits {

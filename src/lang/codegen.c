@@ -407,10 +407,33 @@ static enum vm_probe_kind probe_kind(enum sema_point_kind k)
 		return VM_PROBE_ERROR;
 	case SEMA_PP_NEVER:
 		return VM_PROBE_NEVER;
+	case SEMA_PP_PROCESS:
+		return VM_PROBE_PROCESS;
 	case SEMA_PP_TIMER:
 		break;
 	}
 	return VM_PROBE_TIMER;
+}
+
+static const char *dup_or_null(struct vm_program *prog, const char *s)
+{
+	return s ? arena_strndup(&prog->arena, s, strlen(s)) : NULL;
+}
+
+static void process_probe(struct vm_program *prog, struct vm_probe *vp, const struct sema_point *pt)
+{
+	vp->pn = dup_or_null(prog, pt->orig);
+	vp->event = (enum vm_proc_event)pt->event;
+	vp->proc_path = dup_or_null(prog, pt->proc_path);
+	vp->proc_pid = pt->proc_pid;
+	vp->module = dup_or_null(prog, pt->module);
+	vp->func = dup_or_null(prog, pt->func);
+	vp->offset = pt->offset;
+	vp->vaddr = pt->vaddr;
+	vp->sdt_nargs = pt->sdt_nargs;
+	if (pt->sdt_nargs)
+		vp->sdt_args = arena_memdup(&prog->arena, pt->sdt_args,
+					    pt->sdt_nargs * sizeof(*pt->sdt_args));
 }
 
 #define FINISH_POOL(field, count, buf, type)                                        \
@@ -468,6 +491,8 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 			vp->interval_ns = pt->interval_ns;
 			vp->randomize_ns = pt->randomize_ns;
 			vp->handler = sp->nfuncs + i;
+			if (pt->kind == SEMA_PP_PROCESS)
+				process_probe(prog, vp, pt);
 		}
 	}
 	FINISH_POOL(longs, nlongs, cg.longs, int64_t);

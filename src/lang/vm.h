@@ -30,6 +30,18 @@ enum vm_control {
 	VM_CTL_ABORT, /* abort(): end the session now, no end probes */
 };
 
+struct vm_hit_ctx;
+
+/* What a probe context string is about (vm_host.context_str). */
+enum vm_ctx_query {
+	VM_CTX_USYMNAME,    /* the function containing addr: "name" */
+	VM_CTX_UMODNAME,    /* the path of the file mapped at addr */
+	VM_CTX_PEXECNAME,   /* the command name of the hit's parent process */
+	VM_CTX_CMDLINE,	    /* the arguments of the hit's process, space-separated */
+	VM_CTX_CMDLINE_ARG, /* argument addr of the hit's process */
+	VM_CTX_ENV,	    /* the value of the environment variable name */
+};
+
 /* What the tracer (or the agent) provides. */
 struct vm_host {
 	/* Script output (printf, print, histograms), in order. */
@@ -49,17 +61,26 @@ struct vm_host {
 			   unsigned nm);
 	/* 64 random bits for randint(). */
 	uint64_t (*random)(void *data);
+	/*
+	 * What the hit's process needs the tracer for (symbols, /proc): a NUL-terminated string
+	 * of at most len - 1 bytes in buf.  Returns its length, or -errno (-ENOENT: nothing
+	 * there).  NULL: no traced process.
+	 */
+	long (*context_str)(void *data, const struct vm_hit_ctx *ctx, enum vm_ctx_query q,
+			    uint64_t addr, const char *name, char *buf, size_t len);
 };
 
 /*
  * Per-hit context: who fired.  For begin, end, error and timer probes these are the tracer's
- * own values; process probes will add registers and the traced process's memory.
+ * own values; process probes add the hit's registers (a struct user_regs_struct, NULL for
+ * process events that have none) and a reader of the traced process's memory.
  */
 struct vm_hit_ctx {
 	const struct vm_probe *probe;
-	int64_t pid, tid, ppid, uid, cpu, target;
+	int64_t pid, tid, ppid, uid, gid, euid, cpu, target;
 	const char *execname;
 	bool interruptible; /* begin/end/error: MAXACTION x 10, as stap's MAXACTION_INTERRUPTIBLE */
+	bool is_return;	    /* a .return hit: rax is the return value */
 	void *regs;
 	rt_read_mem_fn read_mem;
 	void *mem_data;

@@ -6,8 +6,9 @@
  * name is "<input>" as in stap) and the script arguments ($1..$N), then runs the passes up to
  * -p N: 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  -p 1 prints the parse tree as stap
  * -p1 does, -p 2 the elaborated script (globals, functions, probes with their types), -p 3 the
- * bytecode; -p 4 has nothing to load yet (no process probes) and prints nothing; without -p
- * the script runs (run.c).  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ...
+ * bytecode; -p 4 stops before anything is loaded and prints nothing; without -p the script
+ * runs (run.c).  -l and -L elaborate "probe PP {}" and list the points (list.c).  With -c or
+ * -x, pass 2 knows the target's executable, for process probes written without a path.  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ...
  * failed." line, exit 1.  -D sets the limits (MAXACTION, MAXSTRINGLEN, MAXMAPENTRIES,
  * MAXNESTING; other names are accepted and ignored, as stap passes them to the compiler).
  * Usage errors follow getopt's words and stap's hint, exit 1.
@@ -27,7 +28,9 @@
 #include "lang/parse.h"
 #include "lang/sema/sema.h"
 #include "lang/vm.h"
+#include "list.h"
 #include "run.h"
+#include "target.h"
 #include "util/strbuf.h"
 
 struct ustap_opts {
@@ -393,13 +396,22 @@ static int later_passes(const struct ustap_opts *o, struct ast_file *file,
 	struct sema_program *sp = NULL;
 	struct vm_program *prog = NULL;
 	struct strbuf dump = {0};
+	struct sema_limits limits = o->limits;
+	char exe[4096];
 	int rc = 1, err;
 
-	err = sema_elaborate(file, &o->limits, &dl, &sp);
+	if ((o->target_cmd || o->target_pid) &&
+	    target_path(o->target_cmd, o->target_pid, exe, sizeof(exe)) == 0)
+		limits.target_path = exe;
+	err = sema_elaborate(file, &limits, &dl, &sp);
 	print_diags(&dl, o->suppress_warnings);
 	diag_release(&dl);
 	if (err < 0) {
 		fprintf(stderr, "Pass 2: analysis failed.  [man error::pass2]\n");
+		goto out;
+	}
+	if (o->list_probe) {
+		rc = ustap_list(sp, o->list_vars, stdout);
 		goto out;
 	}
 	if (o->verbose)
@@ -437,6 +449,7 @@ static int later_passes(const struct ustap_opts *o, struct ast_file *file,
 			.globals = o->globals,
 			.nglobals = o->nglobals,
 			.target = o->target_pid,
+			.target_cmd = o->target_cmd,
 			.verbose = o->verbose,
 			.suppress_warnings = o->suppress_warnings,
 		};
@@ -494,13 +507,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"Pass 1: parsed user script and 0 library scripts in %.0freal ms.\n",
 			ms_since(&t0));
-	if (o.list_probe) {
-		fprintf(stderr, "ustap: listing probes (-%c) is not implemented yet\n",
-			o.list_vars ? 'L' : 'l');
-		rc = 1;
-		goto out;
-	}
-	if (o.last_pass == 1) {
+	if (o.last_pass == 1 && !o.list_probe) {
 		sb_append(&dump, "# parse tree dump\n", 18);
 		ast_print_file(file, &dump);
 		sb_putc(&dump, '\n');

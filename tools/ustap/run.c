@@ -32,7 +32,10 @@
 #include <unistd.h>
 
 #include "lang/vm.h"
+#include "os/os.h"
+#include "procs.h"
 #include "run.h"
+#include "target.h"
 
 struct session {
 	const struct vm_program *prog;
@@ -41,6 +44,7 @@ struct session {
 	struct vm vm;
 	bool exit_requested;
 	bool aborted;
+	bool traced; /* a target process (-c, or -x with process probes) */
 	unsigned errors;
 	char execname[64];
 	struct vm_hit_ctx ctx;
@@ -129,6 +133,32 @@ static uint64_t host_random(void *data)
 	return v;
 }
 
+static long host_context_str(void *data, const struct vm_hit_ctx *ctx, enum vm_ctx_query q,
+			     uint64_t addr, const char *name, char *buf, size_t len)
+{
+	pid_t pid = (pid_t)ctx->pid;
+
+	(void)data;
+	if (!ctx->probe || ctx->probe->kind != VM_PROBE_PROCESS)
+		return -ENOENT;
+	switch (q) {
+	case VM_CTX_USYMNAME:
+		return procs_usymname(pid, addr, buf, len);
+	case VM_CTX_UMODNAME:
+		return procs_umodname(pid, addr, buf, len);
+	case VM_CTX_PEXECNAME:
+		snprintf(buf, len, "%s", procs_get((pid_t)ctx->ppid)->comm);
+		return (long)strlen(buf);
+	case VM_CTX_CMDLINE:
+		return procs_cmdline(pid, -1, buf, len);
+	case VM_CTX_CMDLINE_ARG:
+		return procs_cmdline(pid, (long)addr, buf, len);
+	case VM_CTX_ENV:
+		return procs_env(pid, name, buf, len);
+	}
+	return -ENOENT;
+}
+
 static const struct vm_host host = {
 	.output = host_output,
 	.warn = host_warn,
@@ -137,7 +167,48 @@ static const struct vm_host host = {
 	.error = host_error,
 	.regex_match = host_regex,
 	.random = host_random,
+	.context_str = host_context_str,
 };
+
+static struct session *active;
+
+static int read_tracee(void *data, uint64_t addr, void *buf, size_t len)
+{
+	long n = mem_read((pid_t)(intptr_t)data, addr, buf, len);
+
+	return n == (long)len ? 0 : -EFAULT;
+}
+
+bool ustap_fire(const struct vm_probe *p, const struct ustap_hit *hit)
+{
+	struct session *s = active;
+	const struct proc_info *pi;
+	struct vm_hit_ctx ctx = {0};
+	int r;
+
+	if (!s || s->exit_requested)
+		return false;
+	pi = procs_get(hit->pid);
+	ctx.probe = p;
+	ctx.pid = hit->pid;
+	ctx.tid = hit->tid;
+	ctx.ppid = pi->ppid;
+	ctx.uid = pi->uid;
+	ctx.euid = pi->euid;
+	ctx.gid = pi->gid;
+	ctx.cpu = sched_getcpu();
+	ctx.target = s->ctx.target;
+	ctx.execname = pi->comm;
+	ctx.regs = hit->regs;
+	ctx.is_return = hit->is_return;
+	ctx.read_mem = read_tracee;
+	ctx.mem_data = (void *)(intptr_t)hit->pid;
+	r = vm_run(&s->vm, &s->prog->chunks[p->handler], &ctx);
+	fflush(s->out);
+	if (r != 0 || s->aborted)
+		s->exit_requested = true;
+	return !s->exit_requested;
+}
 
 /* Runs one probe's handler; false when the session must end now (error or abort). */
 static bool fire(struct session *s, const struct vm_probe *p)
@@ -206,6 +277,17 @@ static int arm(int fd, uint64_t ns, bool repeat)
 	return timerfd_settime(fd, 0, &its, NULL);
 }
 
+/* Reads the pending signals; true when all of them were SIGCHLD (reports to run). */
+static bool only_sigchld(int sigfd)
+{
+	struct signalfd_siginfo si;
+	bool chld = true;
+
+	while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		chld &= si.ssi_signo == SIGCHLD;
+	return chld;
+}
+
 /* The event loop between begin and end; false when the session must end now. */
 static bool loop(struct session *s, int sigfd)
 {
@@ -249,12 +331,16 @@ static bool loop(struct session *s, int sigfd)
 		fds[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
 	}
 	while (!done && !s->exit_requested) {
+		if (s->traced && (!target_poll() || target_exited()))
+			break;
+		if (s->exit_requested)
+			break;
 		if (poll(fds, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (fds[0].revents)
+		if (fds[0].revents && !only_sigchld(sigfd))
 			break;
 		if (first_timer > 1 && fds[1].revents)
 			break;
@@ -315,6 +401,31 @@ static int set_globals(struct session *s)
 	return 0;
 }
 
+/* -c, or -x with process probes: the target is started or attached, stopped. */
+static int start_target(struct session *s, const struct ustap_run_opts *o)
+{
+	pid_t pid = (pid_t)o->target;
+	int r;
+
+	if (!o->target_cmd && !target_needed(s->prog))
+		return 0;
+	if (!o->target_cmd && !o->target) {
+		fprintf(stderr, "ERROR: process probes need a target process: use -c CMD or -x "
+				"PID\n");
+		return -EINVAL;
+	}
+	if (o->target_cmd && target_spawn(o->target_cmd, &pid) < 0)
+		return -ENOENT;
+	s->traced = true;
+	s->ctx.target = pid;
+	r = target_setup(s->prog, pid, o->target_cmd != NULL, o->verbose);
+	if (r < 0) {
+		target_finish();
+		s->traced = false;
+	}
+	return r;
+}
+
 int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 {
 	struct session *s = calloc(1, sizeof(*s));
@@ -344,25 +455,40 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 	}
 	if (set_globals(s) < 0)
 		goto out;
+	if (start_target(s, o) < 0)
+		goto out;
 	read_execname(s->execname, sizeof(s->execname));
 	s->ctx.pid = getpid();
 	s->ctx.tid = gettid();
 	s->ctx.ppid = getppid();
 	s->ctx.uid = getuid();
-	s->ctx.target = o->target;
+	if (!s->traced)
+		s->ctx.target = o->target;
 	s->ctx.execname = s->execname;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	if (s->traced)
+		sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
-	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sigfd < 0) {
 		fprintf(stderr, "ustap: signalfd: %s\n", strerror(errno));
 		goto out_mask;
 	}
-	if (fire_all(s, VM_PROBE_BEGIN) && !s->exit_requested)
-		loop(s, sigfd);
+	active = s;
+	if (fire_all(s, VM_PROBE_BEGIN) && !s->exit_requested) {
+		if (s->traced && target_go() < 0) {
+			fprintf(stderr, "ERROR: cannot start the target process\n");
+			s->errors++;
+		} else {
+			loop(s, sigfd);
+		}
+	}
+	if (s->traced)
+		target_finish();
+	active = NULL;
 	if (s->errors)
 		fire_all(s, VM_PROBE_ERROR);
 	else if (!s->aborted && fire_all(s, VM_PROBE_END) && !s->aborted)

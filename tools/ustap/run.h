@@ -12,16 +12,18 @@ struct ustap_run_opts {
 	long timeout;		    /* -T SECS, 0: none */
 	const char *const *globals; /* -G VAR=VALUE */
 	unsigned nglobals;
-	int64_t target; /* -x PID */
+	int64_t target;		/* -x PID */
+	const char *target_cmd; /* -c CMD */
 	int verbose;
 	bool suppress_warnings;
 };
 
 /*
- * Pass 5 without a traced process: runs the begin probes, then timer probes until exit(),
- * -T, or SIGINT/SIGTERM/SIGHUP, then the end probes (or the error probes after a runtime
- * error) and prints the globals stap prints at the end.  Returns the exit status: 0, or 1
- * after a runtime error.
+ * Pass 5: starts -c CMD or attaches to -x PID when the script has process probes (or -c is
+ * given), runs the begin probes, then timer and process probes until exit(), -T,
+ * SIGINT/SIGTERM/SIGHUP or the target's exit, then the end probes (or the error probes after
+ * a runtime error) and prints the globals stap prints at the end.  Returns the exit status:
+ * 0, or 1 after a runtime error or when the target cannot be traced.
  */
 int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o);
 

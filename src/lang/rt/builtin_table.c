@@ -20,3 +20,18 @@ int rt_builtin_find(const char *name)
 			return i;
 	return -1;
 }
+
+int rt_builtin_find_arity(const char *name, unsigned nargs)
+{
+	int first = -1;
+
+	for (int i = 0; i < RT_B_COUNT; i++) {
+		if (strcmp(rt_builtins[i].name, name))
+			continue;
+		if (strlen(rt_builtins[i].args) == nargs)
+			return i;
+		if (first < 0)
+			first = i;
+	}
+	return first;
+}

@@ -9,6 +9,7 @@
 
 #include "lang/rt/builtins.h"
 #include "lang/rt/strings.h"
+#include "lang/rt/user.h"
 
 static int64_t clock_ns(struct vm *vm, bool monotonic)
 {
@@ -142,8 +143,10 @@ int rt_builtin_call(struct vm *vm, int id, vm_val *args, vm_val *ret)
 			return vm_fail(vm, "matched(): subexpression number out of range");
 		ret->s = vm->match[args[0].l] ? vm->match[args[0].l] : "";
 		return 0;
-	case RT_B_COUNT:
+	default:
 		break;
 	}
+	if (id > RT_B_MATCHED && id < RT_B_COUNT)
+		return rt_user_call(vm, id, args, ret);
 	return vm_fail(vm, "unknown built-in function");
 }

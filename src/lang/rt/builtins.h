@@ -42,7 +42,62 @@
 	X(EXECNAME, "execname", 's', "", "the command name of the hit's process")                 \
 	X(TARGET, "target", 'l', "", "the pid of -x or -c, else 0")                               \
 	X(PP, "pp", 's', "", "the probe point that fired")                                        \
-	X(MATCHED, "matched", 's', "l", "sub-match n of the last successful =~")
+	X(MATCHED, "matched", 's', "l", "sub-match n of the last successful =~")                  \
+	RT_BUILTIN_USER_LIST(X)
+
+/* The built-ins of process probes (rt/user.c); a name may have two arities. */
+#define RT_BUILTIN_USER_LIST(X)                                                                    \
+	X(GID, "gid", 'l', "", "the group id")                                                     \
+	X(EUID, "euid", 'l', "", "the effective user id")                                          \
+	X(PEXECNAME, "pexecname", 's', "", "the command name of the parent process")               \
+	X(PPFUNC, "ppfunc", 's', "", "the function (PLT entry, mark) of the probe point")          \
+	X(PROBEFUNC, "probefunc", 's', "", "the function of the probe point, else of the pc")      \
+	X(PROBEMOD, "probemod", 's', "", "the base name of the probed file")                       \
+	X(PN, "pn", 's', "", "the probe point as written, wildcards kept")                         \
+	X(UADDR, "uaddr", 'l', "", "the user-space pc of the hit")                                 \
+	X(USYMNAME, "usymname", 's', "l", "the function containing addr, else addr in hex")        \
+	X(UMODNAME, "umodname", 's', "l", "the file mapped at addr; an error if none")             \
+	X(INT_ARG, "int_arg", 'l', "l", "argument n, signed 32 bits")                              \
+	X(UINT_ARG, "uint_arg", 'l', "l", "argument n, unsigned 32 bits")                          \
+	X(LONG_ARG, "long_arg", 'l', "l", "argument n, signed 64 bits")                            \
+	X(ULONG_ARG, "ulong_arg", 'l', "l", "argument n, unsigned 64 bits")                        \
+	X(LONGLONG_ARG, "longlong_arg", 'l', "l", "argument n, signed 64 bits")                    \
+	X(ULONGLONG_ARG, "ulonglong_arg", 'l', "l", "argument n, unsigned 64 bits")                \
+	X(POINTER_ARG, "pointer_arg", 'l', "l", "argument n as an address")                        \
+	X(S32_ARG, "s32_arg", 'l', "l", "argument n, signed 32 bits")                              \
+	X(U32_ARG, "u32_arg", 'l', "l", "argument n, unsigned 32 bits")                            \
+	X(S64_ARG, "s64_arg", 'l', "l", "argument n, signed 64 bits")                              \
+	X(U64_ARG, "u64_arg", 'l', "l", "argument n, unsigned 64 bits")                            \
+	X(REGISTER, "register", 'l', "s", "a register of the hit, sign-extended from its width")   \
+	X(U_REGISTER, "u_register", 'l', "s", "a register of the hit, zero-extended")              \
+	X(RETURNVAL, "returnval", 'l', "", "the return value (rax) of a .return probe")            \
+	X(USER_STRING, "user_string", 's', "l", "the string at addr; an error on a fault")         \
+	X(USER_STRING_ERR, "user_string", 's', "ls", "the string at addr, or err on a fault")      \
+	X(USER_STRING_N, "user_string_n", 's', "ll", "at most n bytes of the string at addr")      \
+	X(USER_STRING_N_ERR, "user_string_n", 's', "lls", "the same, or err on a fault")           \
+	X(USER_STRING_QUOTED, "user_string_quoted", 's', "l", "text_str of it in quotes")          \
+	X(USER_STRING_N_QUOTED, "user_string_n_quoted", 's', "ll", "the same, n bytes at most")    \
+	X(USER_STRING_WARN, "user_string_warn", 's', "l", "a fault warns and gives \"<unknown>\"") \
+	X(USER_CHAR, "user_char", 'l', "l", "a signed byte at addr, 0 on a fault")                 \
+	X(USER_SHORT, "user_short", 'l', "l", "a signed 16-bit value at addr, 0 on a fault")       \
+	X(USER_USHORT, "user_ushort", 'l', "l", "an unsigned 16-bit value, 0 on a fault")          \
+	X(USER_INT, "user_int", 'l', "l", "a signed 32-bit value, 0 on a fault")                   \
+	X(USER_LONG, "user_long", 'l', "l", "a signed 64-bit value, 0 on a fault")                 \
+	X(USER_ULONG, "user_ulong", 'l', "l", "an unsigned 64-bit value, 0 on a fault")            \
+	X(USER_INT8, "user_int8", 'l', "l", "a signed byte, 0 on a fault")                         \
+	X(USER_UINT8, "user_uint8", 'l', "l", "an unsigned byte, 0 on a fault")                    \
+	X(USER_INT16, "user_int16", 'l', "l", "a signed 16-bit value, 0 on a fault")               \
+	X(USER_UINT16, "user_uint16", 'l', "l", "an unsigned 16-bit value, 0 on a fault")          \
+	X(USER_INT32, "user_int32", 'l', "l", "a signed 32-bit value, 0 on a fault")               \
+	X(USER_UINT32, "user_uint32", 'l', "l", "an unsigned 32-bit value, 0 on a fault")          \
+	X(USER_INT64, "user_int64", 'l', "l", "a signed 64-bit value, 0 on a fault")               \
+	X(USER_UINT64, "user_uint64", 'l', "l", "an unsigned 64-bit value, 0 on a fault")          \
+	X(CMDLINE_STR, "cmdline_str", 's', "", "the process's arguments, space-separated")         \
+	X(CMDLINE_ARG, "cmdline_arg", 's', "l", "argument n of the process (0: the program)")      \
+	X(ENV_VAR, "env_var", 's', "s", "an environment variable of the process, or \"\"")         \
+	X(SYSCALL_NR, "_utrace_syscall_nr", 'l', "", "$syscall: the syscall number")               \
+	X(SYSCALL_ARG, "_utrace_syscall_arg", 'l', "l", "$argN of a syscall probe")                \
+	X(SDT_ARG, "_sdt_arg", 'l', "l", "$argN of a mark probe")
 
 enum rt_builtin {
 #define RT_BUILTIN_ENUM(id, name, ret, args, doc) RT_B_##id,
@@ -61,5 +116,7 @@ extern const struct rt_builtin_info rt_builtins[RT_B_COUNT];
 
 /* The builtin named name, or -1. */
 int rt_builtin_find(const char *name);
+/* The builtin named name taking nargs arguments, else the first one named name, else -1. */
+int rt_builtin_find_arity(const char *name, unsigned nargs);
 
 #endif

@@ -101,7 +101,8 @@ void sema_print(const struct sema_program *p, int verbose, struct strbuf *out)
 		const struct sema_probe *sp = p->probes[i];
 
 		for (unsigned j = 0; j < sp->npoints; j++) {
-			sb_printf(out, "%s /* <- %s */\n", sp->points[j].text, sp->points[j].text);
+			sb_printf(out, "%s /* <- %s */\n", sp->points[j].text,
+				  sp->points[j].orig ? sp->points[j].orig : sp->points[j].text);
 			locals(&sp->locals, 0, out);
 			if (verbose > 1) {
 				ast_print_stmt(sp->body, out);

@@ -3,9 +3,10 @@
  * probes: the first pass of elaboration, probe point validation.  Each probe of the script
  * becomes a struct sema_probe whose points are resolved to what ustap can run without a traced
  * process: begin, end, error (each with an optional priority), never, and timer.{ms,s,sec,us,ns,
- * hz,jiffies}(N) with an optional .randomize(M).  Process, kernel and other families are errors
- * for now ("not supported yet"), as are aliases; an optional point ('?' or '!') that does not
- * resolve is dropped silently, like stap's unresolvable optional probes.
+ * hz,jiffies}(N) with an optional .randomize(M); process(...) points are resolved by process.c,
+ * where one point may expand to many.  Kernel families are errors, as are aliases (not
+ * supported yet); an optional point ('?' or '!') that does not resolve is dropped silently,
+ * like stap's unresolvable optional probes.
  *
  * A probe condition, "probe timer.s(1) if (enabled)", is folded into the body as an if
  * statement, so the rest of pass 2 and the code generator see one ordinary body.  Each error
@@ -95,10 +96,10 @@ static const char *resolve_point(const struct ast_probe_point *pp, struct sema_p
 		}
 		return "probe point mismatch (similar: ms, s, us, ns, hz, jiffies)";
 	}
-	if (!strcmp(f, "process") || !strcmp(f, "kernel") || !strcmp(f, "module") ||
-	    !strcmp(f, "debuginfod") || !strcmp(f, "syscall") || !strcmp(f, "perf"))
-		return "process probes are not supported yet (only begin, end, error, never and "
-		       "timer probes run for now)";
+	if (!strcmp(f, "kernel") || !strcmp(f, "module") || !strcmp(f, "debuginfod") ||
+	    !strcmp(f, "syscall") || !strcmp(f, "perf"))
+		return "kernel probes are not available in user space (only begin, end, error, "
+		       "never, timer and process probes)";
 	return "probe point mismatch (similar: begin, end, error, never, timer)";
 }
 
@@ -131,22 +132,29 @@ unsigned sema_probes(struct sema_program *p)
 		struct sema_probe *sp = arena_new(p->arena, struct sema_probe);
 
 		sp->probe = pr;
-		sp->points = arena_zalloc(p->arena, pr->npoints * sizeof(*sp->points) + 1);
 		for (unsigned j = 0; j < pr->npoints; j++) {
 			const struct ast_probe_point *pp = pr->points[j];
-			struct sema_point *pt = &sp->points[sp->npoints];
+			unsigned before = sp->npoints;
+			struct sema_point pt = {0};
 			const struct token *where;
-			const char *why = resolve_point(pp, pt, &where);
+			const char *why;
 			struct strbuf sb = {0};
 
+			if (!strcmp(pp->comps[0].functor, "process"))
+				why = sema_process_point(p, sp, pp, &where);
+			else
+				why = resolve_point(pp, &pt, &where);
 			if (why) {
+				sp->npoints = before;
 				if (pp->optional)
 					continue;
 				sema_error(p, pp->tok, "while resolving probe point");
 				sema_error(p, where, "%s", why);
 				continue;
 			}
-			pt->pp = pp;
+			if (sp->npoints > before)
+				continue;
+			pt.pp = pp;
 			for (unsigned k = 0; k < pp->ncomps; k++) {
 				if (k)
 					sb_putc(&sb, '.');
@@ -157,9 +165,9 @@ unsigned sema_probes(struct sema_program *p)
 					sb_putc(&sb, ')');
 				}
 			}
-			pt->text = arena_strndup(p->arena, sb_str(&sb), sb.len);
+			pt.text = arena_strndup(p->arena, sb_str(&sb), sb.len);
 			sb_release(&sb);
-			sp->npoints++;
+			*sema_point_add(p, sp) = pt;
 		}
 		if (!sp->npoints)
 			continue;

@@ -6,8 +6,9 @@
  * stap declares locals.  An indexed name must be a global array ("unresolved arity-N global
  * array"); a call binds to a script function, else a built-in, with its arity checked
  * ("unresolved function", "unresolved arity-N function").  Functions reachable from a probe
- * are marked used (only those print at -p2).  Context variables ($var, @cast, @var, @entry,
- * embedded C) need a traced process and are errors for now.
+ * are marked used (only those print at -p2).  The context variables of process probes ($argN,
+ * $syscall, $return, $$name) become calls of internal built-ins (context.c); DWARF ones ($var,
+ * @cast, @var), @entry and embedded C are errors for now.
  */
 #include <string.h>
 
@@ -17,7 +18,8 @@
 struct resolver {
 	struct sema_program *p;
 	struct sema_scope_vars *locals;
-	struct sema_func *func; /* NULL in a probe */
+	struct sema_func *func;	  /* NULL in a probe */
+	struct sema_probe *probe; /* NULL in a function */
 };
 
 static void expr(struct resolver *r, struct ast_expr *e);
@@ -79,7 +81,7 @@ static void call(struct resolver *r, struct ast_expr *e)
 		e->ref = f;
 		return;
 	}
-	b = rt_builtin_find(e->call.name);
+	b = rt_builtin_find_arity(e->call.name, e->call.nargs);
 	if (b < 0) {
 		sema_error(r->p, e->tok, "unresolved function");
 		return;
@@ -148,6 +150,17 @@ static void expr(struct resolver *r, struct ast_expr *e)
 		expr(r, e->hist.operand);
 		break;
 	case AST_E_TARGET:
+		if (!r->probe) {
+			sema_error(
+				r->p, e->tok,
+				"unresolved target-symbol expression (context variables are only "
+				"available in probe handlers)");
+			break;
+		}
+		sema_context_var(r->p, r->probe, e);
+		if (e->kind == AST_E_CALL)
+			call(r, e);
+		break;
 	case AST_E_CAST:
 	case AST_E_ATVAR:
 	case AST_E_AUTOCAST:
@@ -438,6 +451,7 @@ unsigned sema_resolve(struct sema_program *p)
 	r.func = NULL;
 	for (unsigned i = 0; i < p->nprobes; i++) {
 		r.locals = &p->probes[i]->locals;
+		r.probe = p->probes[i];
 		stmt(&r, p->probes[i]->body);
 	}
 	if (p->dl->errors == errors)

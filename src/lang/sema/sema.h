@@ -7,6 +7,7 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "lang/rt/user.h"
 
 /*
  * Pass 2, elaboration: the parse tree plus what it means.  Every SYMBOL, INDEX, IN and CALL of
@@ -58,6 +59,22 @@ enum sema_point_kind {
 	SEMA_PP_ERROR,
 	SEMA_PP_NEVER,
 	SEMA_PP_TIMER,
+	SEMA_PP_PROCESS,
+};
+
+/* What a process point waits for (VM_PROC_* in bytecode.h, same order). */
+enum sema_proc_event {
+	SEMA_PROC_BEGIN,
+	SEMA_PROC_END,
+	SEMA_PROC_THREAD_BEGIN,
+	SEMA_PROC_THREAD_END,
+	SEMA_PROC_SYSCALL,
+	SEMA_PROC_SYSCALL_RETURN,
+	SEMA_PROC_FUNCTION,
+	SEMA_PROC_RETURN,
+	SEMA_PROC_PLT,
+	SEMA_PROC_PLT_RETURN,
+	SEMA_PROC_MARK,
 };
 
 /* One resolved probe point of a probe; a probe with two points has two. */
@@ -68,6 +85,17 @@ struct sema_point {
 	int64_t priority; /* begin(N), end(N), error(N) */
 	uint64_t interval_ns;
 	uint64_t randomize_ns;
+	/* Process points: one per matched function, site or event. */
+	const char *orig; /* the point as written, when text is its expansion */
+	enum sema_proc_event event;
+	const char *proc_path; /* canonical executable; NULL: the -c/-x target */
+	int64_t proc_pid;      /* process(PID), else 0 */
+	const char *module;    /* the file probed: the executable or a library */
+	const char *func;      /* function, PLT or mark name */
+	uint64_t offset;       /* file offset of the probe in module */
+	uint64_t vaddr;	       /* its address in the file */
+	struct rt_sdt_arg *sdt_args;
+	unsigned sdt_nargs;
 };
 
 struct sema_scope_vars {
@@ -81,6 +109,7 @@ struct sema_probe {
 	struct ast_stmt *body; /* with the condition and alias prologues folded in */
 	struct sema_point *points;
 	unsigned npoints;
+	unsigned cap;
 	struct sema_scope_vars locals;
 	unsigned index;
 };
@@ -102,6 +131,8 @@ struct sema_limits {
 	int64_t maxstringlen;
 	int64_t maxmapentries;
 	int64_t maxnesting;
+	/* Not a limit: the -c/-x target's executable, for a bare process(...).function. */
+	const char *target_path;
 };
 
 struct sema_program {
@@ -143,6 +174,22 @@ bool sema_global_live(const struct sema_var *v);
 
 /* The built-in a resolved CALL binds to, or -1 for a script function. */
 int sema_call_builtin(const struct ast_expr *call);
+
+/*
+ * process.c: resolves a process(...) point into sp's points (a glob gives one per match).
+ * Returns NULL, or the reason it does not resolve (*where: the token to blame, NULL for none).
+ */
+const char *sema_process_point(struct sema_program *p, struct sema_probe *sp,
+			       const struct ast_probe_point *pp, const struct token **where);
+/* A new zeroed point at the end of sp's points. */
+struct sema_point *sema_point_add(struct sema_program *p, struct sema_probe *sp);
+/*
+ * context.c: a $name of a probe body ($argN, $syscall, $return, $$name) rewritten into a call
+ * of the internal built-in that reads it; an error when the probe's points do not provide it.
+ */
+void sema_context_var(struct sema_program *p, const struct sema_probe *sp, struct ast_expr *e);
+/* Whether every point of sp is a .return (where @entry and $return make sense). */
+bool sema_probe_is_return(const struct sema_probe *sp);
 
 /* Helpers shared by the passes. */
 void sema_error(struct sema_program *p, const struct token *t, const char *fmt, ...)

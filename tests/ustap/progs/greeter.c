@@ -1,0 +1,55 @@
+/* greeter N: greet() N times with "hello" / "world" alternating, then once with NULL, and
+ * the marker app:greeted (an SDT note written by hand, as sys/sdt.h would) after each call.
+ * Prints the sum of the lengths and exits 0. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MARK2(name, a1, a2)                                                                      \
+	__asm__ volatile("990: nop\n"                                                            \
+			 ".pushsection .note.stapsdt,\"?\",\"note\"\n"                           \
+			 ".balign 4\n"                                                           \
+			 ".4byte 992f-991f, 994f-993f, 3\n"                                      \
+			 "991: .asciz \"stapsdt\"\n"                                             \
+			 "992: .balign 4\n"                                                      \
+			 "993: .8byte 990b\n"                                                    \
+			 ".8byte _.stapsdt.base\n"                                               \
+			 ".8byte 0\n"                                                            \
+			 ".asciz \"app\"\n"                                                      \
+			 ".asciz \"" #name "\"\n"                                                \
+			 ".asciz \"-4@%0 8@%1\"\n"                                               \
+			 "994: .balign 4\n"                                                      \
+			 ".popsection\n"                                                         \
+			 ".ifndef _.stapsdt.base\n"                                              \
+			 ".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
+			 ".weak _.stapsdt.base\n"                                                \
+			 ".hidden _.stapsdt.base\n"                                              \
+			 "_.stapsdt.base: .space 1\n"                                            \
+			 ".size _.stapsdt.base, 1\n"                                             \
+			 ".popsection\n"                                                         \
+			 ".endif\n" ::"nor"(a1),                                                 \
+			 "nor"(a2))
+
+long greet(const char *who, int n);
+
+__attribute__((noinline)) long greet(const char *who, int n)
+{
+	__asm__ volatile("" ::: "memory");
+	return who ? (long)strlen(who) * n : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 2, i;
+	long sum = 0;
+
+	for (i = 1; i <= n; i++) {
+		long r = greet(i % 2 ? "hello" : "world", i);
+
+		sum += r;
+		MARK2(greeted, i, r);
+	}
+	sum += greet(NULL, 0);
+	printf("%ld\n", sum);
+	return 0;
+}

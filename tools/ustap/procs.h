@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef USTAP_PROCS_H
+#define USTAP_PROCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* What the probe context says about a traced process, read from /proc once and cached. */
+struct proc_info {
+	pid_t pid;
+	pid_t ppid;
+	int64_t uid, euid, gid;
+	char comm[64];
+	char exe[4096];
+};
+
+/* The process's info, read on first use (a process that is gone gets zeros and ""). */
+const struct proc_info *procs_get(pid_t pid);
+/* After an exec: the next procs_get reads /proc again; symbols and mappings are dropped. */
+void procs_refresh(pid_t pid);
+void procs_forget(pid_t pid);
+void procs_free_all(void);
+
+/*
+ * The strings of the probe context functions, NUL-terminated in buf (at most len - 1 bytes);
+ * the length or -errno (-ENOENT: not there).
+ */
+long procs_usymname(pid_t pid, uint64_t addr, char *buf, size_t len);
+long procs_umodname(pid_t pid, uint64_t addr, char *buf, size_t len);
+/* arg < 0: every argument, separated by spaces. */
+long procs_cmdline(pid_t pid, long arg, char *buf, size_t len);
+long procs_env(pid_t pid, const char *name, char *buf, size_t len);
+
+#endif
