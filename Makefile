@@ -9,11 +9,12 @@ DEBS = gcc make meson ninja-build pkg-config python3 libseccomp-dev libelf-dev l
 	libzydis-dev libcmocka-dev
 CHECK_DEBS = $(DEBS) strace
 BENCH_DEBS = $(CHECK_DEBS) ltrace gdb bpftrace hyperfine
+CI_DEBS = $(CHECK_DEBS) clang libclang-rt-14-dev
 
 UTRACE = $(BUILD)/tools/utrace/utrace
 DEMO = $(BUILD)/examples/demo_forkexec
 
-.PHONY: all deps check-deps bench-deps build demo check bench clean
+.PHONY: all deps check-deps bench-deps ci-deps build demo check bench clean
 
 all: build
 
@@ -45,6 +46,9 @@ check-deps:
 
 bench-deps:
 	$(call install_debs,$(BENCH_DEBS))
+
+ci-deps:
+	$(call install_debs,$(CI_DEBS))
 
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) $(MESON_ARGS)
