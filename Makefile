@@ -5,7 +5,7 @@
 
 BUILD ?= build
 MESON_ARGS ?=
-DEBS = gcc make meson ninja-build pkg-config python3 libseccomp-dev libelf-dev libdw-dev \
+DEBS = gcc libc6-dev binutils make meson ninja-build pkg-config python3 libseccomp-dev libelf-dev libdw-dev \
 	libzydis-dev libcmocka-dev
 CHECK_DEBS = $(DEBS) strace
 BENCH_DEBS = $(CHECK_DEBS) ltrace gdb bpftrace hyperfine
