@@ -1,5 +1,6 @@
 # Two commands, on a fresh Debian 12 machine as root:
-#   make demo    install what is missing, build, trace the bundled example
+#   make demo    install what is missing, build, trace the bundled example (utrace -f -c,
+#                then a ustap latency histogram of one of its functions)
 #   make check   the same set-up, then the whole test suite
 # A thin layer over Meson; `meson test -C build` works as well once configured.
 
@@ -12,6 +13,7 @@ BENCH_DEBS = $(CHECK_DEBS) ltrace gdb bpftrace hyperfine
 CI_DEBS = $(CHECK_DEBS) clang libclang-rt-14-dev
 
 UTRACE = $(BUILD)/tools/utrace/utrace
+USTAP = $(BUILD)/tools/ustap/ustap
 DEMO = $(BUILD)/examples/demo_forkexec
 
 .PHONY: all deps check-deps bench-deps ci-deps build demo check bench clean
@@ -59,6 +61,8 @@ build: deps $(BUILD)/build.ninja
 demo: build
 	@echo '$$ utrace -f -c $(DEMO)'
 	$(UTRACE) -f -c $(DEMO)
+	@echo '$$ ustap examples/stap/ulatency.stp $(DEMO) checksum -c $(DEMO)'
+	$(USTAP) examples/stap/ulatency.stp $(DEMO) checksum -c $(DEMO)
 
 check: check-deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The forkexec demo: a small program with a little of everything utrace shows.  It forks, the
- * child runs `/bin/echo hello`, the parent sends itself SIGUSR1 (caught by a handler), waits for
- * the child and exits 0.
+ * The forkexec demo: a small program with a little of everything utrace shows.  It checksums
+ * buffers of growing sizes (a function whose latency spreads over a histogram), forks, the
+ * child runs `/bin/echo hello`, the parent sends itself SIGUSR1 (caught by a handler), waits
+ * for the child and exits 0.
  *
  *     utrace -f -c ./demo_forkexec      # summary of the syscalls of both processes
  *     utrace -f ./demo_forkexec         # every call, signal and exit
+ *     ustap examples/stap/ulatency.stp ./demo_forkexec checksum -c ./demo_forkexec
  */
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,19 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_usr1;
+static unsigned char buffer[1 << 20];
+
+/* Cost grows with n: the latency histogram of this function spans several buckets. */
+__attribute__((noinline)) unsigned long checksum(const unsigned char *buf, size_t n);
+__attribute__((noinline)) unsigned long checksum(const unsigned char *buf, size_t n)
+{
+	unsigned long sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum = sum * 31 + buf[i];
+	return sum;
+}
 
 static void on_usr1(int sig)
 {
@@ -25,8 +40,15 @@ int main(void)
 {
 	char *argv[] = {"/bin/echo", "hello", NULL};
 	struct sigaction sa;
+	unsigned long sum = 0;
+	size_t n;
 	int status;
 	pid_t pid;
+
+	for (n = 1; n <= sizeof(buffer); n *= 2)
+		sum += checksum(buffer, n);
+	if (sum != 0)
+		return 1;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
