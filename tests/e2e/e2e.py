@@ -25,6 +25,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import Skip, Tap  # noqa: E402
+
 UTRACE = None
 PROGS = {}
 STRACE = shutil.which("strace")
@@ -35,70 +38,11 @@ TMP = None
 # TAP reporting
 
 
-class Skip(Exception):
-    pass
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        self.skipped = 0
-        self.cases = 0
-        self.case = ""
-
-    def check(self, cond, what, detail=None):
-        self.n += 1
-        name = f"{self.case}: {what}" if self.case else what
-        if cond:
-            print(f"ok {self.n} - {name}")
-        else:
-            self.failed += 1
-            print(f"not ok {self.n} - {name}")
-            if detail is not None:
-                for line in str(detail).rstrip("\n").splitlines():
-                    print(f"#   {line}")
-        sys.stdout.flush()
-        return bool(cond)
-
-    def eq(self, got, want, what):
-        return self.check(got == want, what, f"expected: {want!r}\ngot:      {got!r}")
-
-    def match(self, pattern, text, what, flags=0):
-        m = re.search(pattern, text, flags)
-        self.check(m is not None, what, f"pattern: {pattern!r}\nin:\n{text}")
-        return m
-
-    def lines_eq(self, got, want, what):
-        """Lines equal; each wanted line is a literal unless it is a compiled regex."""
-        ok = len(got) == len(want) and all(
-            (w.fullmatch(g) is not None) if isinstance(w, re.Pattern) else g == w
-            for g, w in zip(got, want))
-        if ok:
-            return self.check(True, what)
-        wl = [w.pattern if isinstance(w, re.Pattern) else w for w in want]
-        diff = "\n".join(difflib.unified_diff(wl, got, "expected", "actual", lineterm=""))
-        return self.check(False, what, diff)
-
-
 T = Tap()
 
 
 def case(fn):
-    """Run one case; an exception is a failed check, Skip a skipped case."""
-    T.case = fn.__name__
-    T.cases += 1
-    try:
-        fn()
-    except Skip as e:
-        T.skipped += 1
-        T.n += 1
-        print(f"ok {T.n} - {fn.__name__} # SKIP {e}")
-    except Exception:
-        T.check(False, "raised an exception", traceback.format_exc())
-    finally:
-        cleanup()
-        T.case = ""
+    T.run(fn, cleanup)
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import Skip, Tap  # noqa: E402
+
 UTRACE = None
 PROGS = {}
 TMP = None
@@ -38,66 +41,11 @@ TMP = None
 # TAP reporting
 
 
-class Skip(Exception):
-    pass
-
-
-class Tap:
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-        self.todo_failed = 0
-        self.skipped = 0
-        self.cases = 0
-        self.case = ""
-
-    def check(self, cond, what, detail=None, todo=None):
-        self.n += 1
-        name = f"{self.case}: {what}" if self.case else what
-        directive = f" # TODO {todo}" if todo else ""
-        if cond:
-            print(f"ok {self.n} - {name}{directive}")
-        else:
-            if todo:
-                self.todo_failed += 1
-            else:
-                self.failed += 1
-            print(f"not ok {self.n} - {name}{directive}")
-            if detail is not None:
-                text = str(detail).rstrip("\n")
-                lines = text.splitlines()
-                if len(lines) > 60:
-                    lines = lines[:30] + [f"... {len(lines) - 60} lines ..."] + lines[-30:]
-                for line in lines:
-                    print(f"#   {line}")
-        sys.stdout.flush()
-        return bool(cond)
-
-    def eq(self, got, want, what, detail=None, todo=None):
-        d = f"expected: {want!r}\ngot:      {got!r}"
-        if detail is not None:
-            d += f"\n{detail}"
-        return self.check(got == want, what, d, todo=todo)
-
-
 T = Tap()
 
 
 def case(fn):
-    """Run one case; an exception is a failed check, Skip a skipped case."""
-    T.case = fn.__name__
-    T.cases += 1
-    try:
-        fn()
-    except Skip as e:
-        T.skipped += 1
-        T.n += 1
-        print(f"ok {T.n} - {fn.__name__} # SKIP {e}")
-    except Exception:
-        T.check(False, "raised an exception", traceback.format_exc())
-    finally:
-        cleanup()
-        T.case = ""
+    T.run(fn, cleanup)
 
 
 # --------------------------------------------------------------------------------------------

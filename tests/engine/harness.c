@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sym/sym.h"
 
 static const char *progs_dir = ".";
 
@@ -174,4 +175,18 @@ pid_t start_untraced(const char *name, const char *arg1, bool wait_ready)
 	}
 	close(fds[0]);
 	return pid;
+}
+
+uint64_t func_offset(const char *path, const char *func)
+{
+	const struct sym_symbol *sym;
+	struct sym_file *f;
+	uint64_t off = 0;
+	int err;
+
+	f = sym_file_open(path, &err);
+	if (f && sym_lookup(f, func, &sym) == 0)
+		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
+	sym_file_free(f);
+	return off;
 }

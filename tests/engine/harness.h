@@ -3,6 +3,7 @@
 #define TESTS_ENGINE_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "utrace/utrace.h"
@@ -22,6 +23,8 @@ char proc_state(pid_t pid);
 int proc_tracer(pid_t pid);
 /* Start @name untraced (fork + exec), reading its "ready" line if @wait_ready. */
 pid_t start_untraced(const char *name, const char *arg1, bool wait_ready);
+/* File offset of function @func in @path, 0 if not found. */
+uint64_t func_offset(const char *path, const char *func);
 /* Run reports until @cond(arg) holds or @ms pass. */
 bool run_until(bool (*cond)(void *arg), void *arg, int ms);
 

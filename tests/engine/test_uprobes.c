@@ -65,23 +65,6 @@ static void count_init(struct count *c)
 	c->uc.data = c;
 }
 
-/* File offset of @func in @path. */
-static uint64_t offset_of(const char *path, const char *func)
-{
-	const struct sym_symbol *sym;
-	struct sym_file *f;
-	uint64_t off = 0;
-	int err;
-
-	f = sym_file_open(path, &err);
-	if (!f)
-		return 0;
-	if (sym_lookup(f, func, &sym) == 0)
-		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
-	sym_file_free(f);
-	return off;
-}
-
 static const struct utrace_engine_ops plain_ops = {0};
 
 /* Start a program with uprobes watching it (and a plain engine holding nothing). */
@@ -116,8 +99,8 @@ static void test_tiers(void)
 
 	for (i = 0; i < 6; i++) {
 		count_init(&c[i]);
-		tap_is(uprobe_register(path, offset_of(path, funcs[i]), &c[i].uc), 0, funcs[i]);
-		uprobe_describe(path, offset_of(path, funcs[i]), &tier, reason, sizeof(reason));
+		tap_is(uprobe_register(path, func_offset(path, funcs[i]), &c[i].uc), 0, funcs[i]);
+		uprobe_describe(path, func_offset(path, funcs[i]), &tier, reason, sizeof(reason));
 		tap_ok(tier == tiers[i], "tier of %s: %s", funcs[i], reason);
 	}
 	pid = start_watched("probed", "calls", "1000", false);
@@ -128,14 +111,14 @@ static void test_tiers(void)
 		       funcs[i], c[i].hits);
 	tap_is(c[3].args[7], 7, "tiers: handler sees the first argument in rdi");
 	for (i = 0; i < 6; i++)
-		uprobe_unregister(path, offset_of(path, funcs[i]), &c[i].uc);
+		uprobe_unregister(path, func_offset(path, funcs[i]), &c[i].uc);
 }
 
 /* A fault raised by the displaced instruction reaches the program with rip at the probe. */
 static void test_faults(void)
 {
 	const char *path = prog("probed");
-	uint64_t load = offset_of(path, "f_load"), jmp = offset_of(path, "f_jmpmem");
+	uint64_t load = func_offset(path, "f_load"), jmp = func_offset(path, "f_jmpmem");
 	struct count l, j;
 	int status;
 	pid_t pid;
@@ -159,20 +142,20 @@ static void test_refusals(void)
 	const char *path = prog("probed");
 
 	count_init(&c);
-	tap_is(uprobe_register(path, offset_of(path, "f_syscall"), &c.uc), -EOPNOTSUPP,
+	tap_is(uprobe_register(path, func_offset(path, "f_syscall"), &c.uc), -EOPNOTSUPP,
 	       "refused: syscall instruction");
 	tap_is(uprobe_register("/nonexistent", 0, &c.uc), -ENOENT, "refused: missing file");
 	tap_is(uprobe_register(path, 0, &c.uc), -ENOEXEC, "refused: offset outside text");
-	tap_is(uprobe_register(path, offset_of(path, "f_push"), &c.uc), 0, "register f_push");
-	tap_is(uprobe_register(path, offset_of(path, "f_push"), &c.uc), -EBUSY,
+	tap_is(uprobe_register(path, func_offset(path, "f_push"), &c.uc), 0, "register f_push");
+	tap_is(uprobe_register(path, func_offset(path, "f_push"), &c.uc), -EBUSY,
 	       "refused: same consumer twice");
-	uprobe_unregister(path, offset_of(path, "f_push"), &c.uc);
+	uprobe_unregister(path, func_offset(path, "f_push"), &c.uc);
 }
 
 static void test_returns(void)
 {
 	const char *path = prog("probed");
-	uint64_t fact = offset_of(path, "fact"), deep = offset_of(path, "deep");
+	uint64_t fact = func_offset(path, "fact"), deep = func_offset(path, "deep");
 	struct count f, fr, d;
 	int status;
 	pid_t pid;
@@ -212,7 +195,7 @@ static void test_returns(void)
 static void test_tail_call(void)
 {
 	const char *path = prog("probed");
-	uint64_t tail = offset_of(path, "f_tail"), push = offset_of(path, "f_push");
+	uint64_t tail = func_offset(path, "f_tail"), push = func_offset(path, "f_push");
 	struct count t, p;
 	int status;
 	pid_t pid;
@@ -235,7 +218,7 @@ static void test_tail_call(void)
 static void test_foreign_trap(void)
 {
 	const char *path = prog("probed");
-	uint64_t push = offset_of(path, "f_push");
+	uint64_t push = func_offset(path, "f_push");
 	struct count c;
 	int status;
 	pid_t pid;
@@ -253,7 +236,7 @@ static void test_foreign_trap(void)
 static void test_exec_chain(void)
 {
 	const char *path = prog("probed");
-	uint64_t push = offset_of(path, "f_push");
+	uint64_t push = func_offset(path, "f_push");
 	struct count c;
 	int status;
 	pid_t pid;
@@ -270,7 +253,7 @@ static void test_exec_chain(void)
 static void test_dlopen(void)
 {
 	const char *lib = prog("libprobed.so");
-	uint64_t off = offset_of(lib, "lib_func");
+	uint64_t off = func_offset(lib, "lib_func");
 	struct count c;
 	int status;
 	pid_t pid;
@@ -287,7 +270,7 @@ static void test_dlopen(void)
 static void test_fork(void)
 {
 	const char *path = prog("probed");
-	uint64_t off = offset_of(path, "f_push");
+	uint64_t off = func_offset(path, "f_push");
 	struct count c;
 	int status;
 	pid_t pid;
@@ -313,7 +296,7 @@ static void test_fork(void)
 static void test_fork_return(void)
 {
 	const char *path = prog("probed");
-	uint64_t off = offset_of(path, "f_forker");
+	uint64_t off = func_offset(path, "f_forker");
 	struct count c;
 	int status;
 	pid_t pid;
@@ -338,7 +321,7 @@ static void test_fork_return(void)
 static void test_threads_register_loop(void)
 {
 	const char *path = prog("probed");
-	uint64_t off = offset_of(path, "f_push");
+	uint64_t off = func_offset(path, "f_push");
 	struct count c;
 	int status = -1, cycles = 0, done = 0;
 	pid_t pid;
@@ -426,7 +409,7 @@ static bool has_xol(pid_t pid)
 static void test_detach_random(int rounds)
 {
 	const char *path = prog("probed");
-	uint64_t push = offset_of(path, "f_push"), step = offset_of(path, "f_step");
+	uint64_t push = func_offset(path, "f_push"), step = func_offset(path, "f_step");
 	struct count c, s;
 	int i, clean = 0, status;
 

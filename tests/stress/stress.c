@@ -170,27 +170,13 @@ static int count_hit(struct uprobe_consumer *uc, struct uprobe_hit *hit)
 	return 0;
 }
 
-static uint64_t offset_of(const char *path, const char *func)
-{
-	const struct sym_symbol *sym;
-	struct sym_file *f;
-	uint64_t off = 0;
-	int err;
-
-	f = sym_file_open(path, &err);
-	if (f && sym_lookup(f, func, &sym) == 0)
-		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
-	sym_file_free(f);
-	return off;
-}
-
 /* 8 threads x 100,000 hits, the probe registered and unregistered in a loop meanwhile. */
 static void uprobe_register_storm(void)
 {
 	static const struct utrace_engine_ops plain = {0};
 	struct uprobe_consumer uc = {.handler = count_hit};
 	const char *path = prog("probed");
-	uint64_t off = offset_of(path, "f_push");
+	uint64_t off = func_offset(path, "f_push");
 	pid_t pid = spawn("probed", "threads", "100000");
 	struct utrace_engine *e;
 	int status = -1, cycles = 0;

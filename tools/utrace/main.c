@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "os/os.h"
 #include "probes.h"
 #include "trace.h"
 #include "utrace/uprobe.h"
@@ -136,19 +137,6 @@ static void attach_pid(pid_t pid, const struct trace_opts *o)
 	if (!o->quiet)
 		fprintf(stderr, "utrace: Process %d attached\n", pid);
 	free(tids);
-}
-
-static int proc_exe_path(pid_t pid, char *buf, size_t len)
-{
-	char link[64];
-	ssize_t n;
-
-	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-	n = readlink(link, buf, len - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
 }
 
 static void add_probes(const char **specs, int n, const char *exe, const struct trace_opts *o)
@@ -272,7 +260,7 @@ int main(int argc, char **argv)
 	if (npids) {
 		char exe[4096];
 
-		if (nspecs && proc_exe_path(pids[0], exe, sizeof(exe)) < 0)
+		if (nspecs && proc_exe(pids[0], exe, sizeof(exe)) < 0)
 			die("attach: cannot read /proc/%d/exe", pids[0]);
 		add_probes(specs, nspecs, exe, &o);
 		for (i = 0; i < npids; i++) {

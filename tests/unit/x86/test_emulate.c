@@ -7,32 +7,12 @@
  */
 #include <sys/mman.h>
 
+#define X86_TEST_WITH_STACK
 #include "x86_test.h"
-
-#define STACK_BASE 0x7ffe0000ULL
-#define STACK_TOP  (STACK_BASE + 128)
-
-static struct fake_stack stack;
-static const struct x86_mem mem = {fake_read, fake_write, &stack};
-
-static int setup(void **state)
-{
-	memset(&stack, 0, sizeof(stack));
-	stack.base = STACK_BASE;
-	return 0;
-}
 
 static struct user_regs_struct base_regs(void)
 {
-	struct user_regs_struct r;
-
-	memset(&r, 0, sizeof(r));
-	for (unsigned int i = 0; i < 16; i++)
-		*x86_reg(&r, i) = 0x1111111111111111ULL * (i + 1);
-	r.rsp = STACK_TOP;
-	r.rip = TEST_VADDR;
-	r.eflags = 0x202;
-	return r;
+	return pattern_regs(0x1111111111111111ULL, 0x202);
 }
 
 static void test_push(void **state)

@@ -4,33 +4,13 @@
  * is played by hand (the CPU effect of the copy at the slot address), then post_step must
  * land the registers and stack where the original instruction would have.
  */
+#define X86_TEST_WITH_STACK
 #include "x86_test.h"
 
-#define SLOT	   0x7fff00001000ULL
-#define STACK_BASE 0x7ffe0000ULL
-#define STACK_TOP  (STACK_BASE + 128)
-
-static struct fake_stack stack;
-static const struct x86_mem mem = {fake_read, fake_write, &stack};
-
-static int setup(void **state)
-{
-	memset(&stack, 0, sizeof(stack));
-	stack.base = STACK_BASE;
-	return 0;
-}
-
+#define SLOT 0x7fff00001000ULL
 static struct user_regs_struct base_regs(void)
 {
-	struct user_regs_struct r;
-
-	memset(&r, 0, sizeof(r));
-	for (unsigned int i = 0; i < 16; i++)
-		*x86_reg(&r, i) = 0x0101010101010101ULL * (i + 1);
-	r.rsp = STACK_TOP;
-	r.rip = TEST_VADDR;
-	r.eflags = 0x246;
-	return r;
+	return pattern_regs(0x0101010101010101ULL, 0x246);
 }
 
 static void test_step_slot(void **state)

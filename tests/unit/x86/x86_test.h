@@ -67,4 +67,34 @@ static inline struct x86_insn analyze_ok(const uint8_t *b, size_t n, uint64_t va
 	return insn;
 }
 
+#ifdef X86_TEST_WITH_STACK
+/* The stack the emulation and step tests run on, and registers with a recognisable pattern. */
+#define STACK_BASE 0x7ffe0000ULL
+#define STACK_TOP  (STACK_BASE + 128)
+
+static struct fake_stack stack;
+static const struct x86_mem mem = {fake_read, fake_write, &stack};
+
+static inline int setup(void **state)
+{
+	(void)state;
+	memset(&stack, 0, sizeof(stack));
+	stack.base = STACK_BASE;
+	return 0;
+}
+
+static inline struct user_regs_struct pattern_regs(unsigned long long pattern, unsigned long eflags)
+{
+	struct user_regs_struct r;
+
+	memset(&r, 0, sizeof(r));
+	for (unsigned int i = 0; i < 16; i++)
+		*x86_reg(&r, i) = pattern * (i + 1);
+	r.rsp = STACK_TOP;
+	r.rip = TEST_VADDR;
+	r.eflags = eflags;
+	return r;
+}
+#endif
+
 #endif

@@ -1,0 +1,80 @@
+"""TAP output for the end-to-end test scripts: one `ok N - case: what` line per check, details
+as `#` lines, `# TODO` for known bugs (reported, not failed), `# SKIP` for cases that cannot
+run here.  Shared by tests/e2e/e2e.py and tests/e2e/uprobes_e2e.py."""
+import difflib
+import re
+import sys
+import traceback
+
+
+class Skip(Exception):
+    pass
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self.todo_failed = 0
+        self.skipped = 0
+        self.cases = 0
+        self.case = ""
+
+    def check(self, cond, what, detail=None, todo=None):
+        self.n += 1
+        name = f"{self.case}: {what}" if self.case else what
+        directive = f" # TODO {todo}" if todo else ""
+        if cond:
+            print(f"ok {self.n} - {name}{directive}")
+        else:
+            if todo:
+                self.todo_failed += 1
+            else:
+                self.failed += 1
+            print(f"not ok {self.n} - {name}{directive}")
+            if detail is not None:
+                lines = str(detail).rstrip("\n").splitlines()
+                if len(lines) > 60:
+                    lines = lines[:30] + [f"... {len(lines) - 60} lines ..."] + lines[-30:]
+                for line in lines:
+                    print(f"#   {line}")
+        sys.stdout.flush()
+        return bool(cond)
+
+    def eq(self, got, want, what, detail=None, todo=None):
+        d = f"expected: {want!r}\ngot:      {got!r}"
+        if detail is not None:
+            d += f"\n{detail}"
+        return self.check(got == want, what, d, todo=todo)
+
+    def match(self, pattern, text, what, flags=0):
+        m = re.search(pattern, text, flags)
+        self.check(m is not None, what, f"pattern: {pattern!r}\nin:\n{text}")
+        return m
+
+    def lines_eq(self, got, want, what):
+        """Lines equal; each wanted line is a literal unless it is a compiled regex."""
+        ok = len(got) == len(want) and all(
+            (w.fullmatch(g) is not None) if isinstance(w, re.Pattern) else g == w
+            for g, w in zip(got, want))
+        if ok:
+            return self.check(True, what)
+        wl = [w.pattern if isinstance(w, re.Pattern) else w for w in want]
+        diff = "\n".join(difflib.unified_diff(wl, got, "expected", "actual", lineterm=""))
+        return self.check(False, what, diff)
+
+    def run(self, fn, cleanup):
+        """Run one case; an exception is a failed check, Skip a skipped case."""
+        self.case = fn.__name__
+        self.cases += 1
+        try:
+            fn()
+        except Skip as e:
+            self.skipped += 1
+            self.n += 1
+            print(f"ok {self.n} - {fn.__name__} # SKIP {e}")
+        except Exception:
+            self.check(False, "raised an exception", traceback.format_exc())
+        finally:
+            cleanup()
+            self.case = ""
