@@ -258,6 +258,8 @@ int utrace_set_stop_signal(pid_t pid, int sig);
 int utrace_spawn(char *const argv[], pid_t *ret_pid);
 /* The file utrace_spawn() would run for @name (PATH search): 0, -ENOENT or -EACCES. */
 int utrace_find_program(const char *name, char *buf, size_t len);
+/* Whether @pid is stopped at a syscall entry (a seccomp stop included). */
+bool utrace_at_syscall_entry(pid_t pid);
 /* Whether @pid is a utrace_spawn() child that has not exec'd the command yet. */
 bool utrace_pre_exec(pid_t pid);
 

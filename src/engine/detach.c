@@ -54,9 +54,18 @@ static void note_stop(pid_t tid, int status)
 		th->inject_sig = sig;
 	} else if (event == PTRACE_EVENT_STOP && sig != SIGTRAP) {
 		th->stop = ENG_STOP_GROUP;
+	} else if (event == PTRACE_EVENT_SECCOMP) {
+		th->stop = ENG_STOP_SYSCALL_ENTRY;
+	} else if (sig == (SIGTRAP | 0x80)) {
+		struct __ptrace_syscall_info info;
+
+		th->stop = pt_syscall_info(tid, &info) == 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY
+				   ? ENG_STOP_SYSCALL_ENTRY
+				   : ENG_STOP_SYSCALL_EXIT;
 	} else {
 		th->stop = ENG_STOP_EVENT;
 	}
+	th->regs_valid = false;
 	if ((event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
 	     event == PTRACE_EVENT_VFORK) &&
 	    pt_geteventmsg(tid, &msg) == 0 && msg && !eng_thread_find((pid_t)msg)) {

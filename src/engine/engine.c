@@ -603,6 +603,13 @@ int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs)
 	return 0;
 }
 
+bool utrace_at_syscall_entry(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	return th && th->stop == ENG_STOP_SYSCALL_ENTRY;
+}
+
 bool utrace_pre_exec(pid_t pid)
 {
 	struct eng_thread *th = eng_thread_find(pid);

@@ -13,8 +13,10 @@
  * restart would normally happen on the way back to user mode; after our syscall that path is
  * gone, so the restart is done here, as the kernel does it when no handler runs: rax =
  * orig_rax (restart_syscall for ERESTART_RESTARTBLOCK) and rip back over the syscall
- * instruction.  Threads stopped at a syscall entry must not be used (the pending call would be
- * lost).  The thread ends in a syscall-exit stop with its own registers.
+ * instruction.  A thread stopped at a syscall entry runs our syscall in place of its own (the
+ * kernel takes the number from orig_rax at that stop), and is then set to run its own again
+ * from the syscall instruction.  The thread ends in a syscall-exit stop with its own
+ * registers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -157,6 +159,7 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	struct user_regs_struct saved, regs, after;
 	struct proc_status st;
 	uint64_t gadget;
+	bool at_entry;
 	int r;
 
 	r = utrace_get_regs(tid, &saved);
@@ -168,10 +171,16 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	gadget = find_gadget(st.tgid);
 	if (!gadget)
 		return -ENOEXEC;
+	at_entry = utrace_at_syscall_entry(tid);
 	regs = saved;
-	regs.rip = gadget;
-	regs.rax = (unsigned long long)nr;
-	regs.orig_rax = (unsigned long long)-1;
+	if (at_entry) {
+		/* The kernel is about to run orig_rax: it runs ours instead, then its own again. */
+		regs.orig_rax = (unsigned long long)nr;
+	} else {
+		regs.rip = gadget;
+		regs.rax = (unsigned long long)nr;
+		regs.orig_rax = (unsigned long long)-1;
+	}
 	regs.rdi = args[0];
 	regs.rsi = args[1];
 	regs.rdx = args[2];
@@ -188,7 +197,13 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	if (r < 0)
 		return r;
 	*ret_value = (long)after.rax;
-	restart_interrupted(&saved);
+	if (at_entry) {
+		saved.rip -= 2;
+		saved.rax = saved.orig_rax;
+		saved.orig_rax = (unsigned long long)-1;
+	} else {
+		restart_interrupted(&saved);
+	}
 	r = pt_setregs(tid, &saved);
 	if (r == 0)
 		r = utrace_set_regs(tid, &saved);

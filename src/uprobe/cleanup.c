@@ -10,8 +10,7 @@
  *     the SIGTRAP cancelled; a trap at the trampoline is completed;
  *   - every stack slot still holding the trampoline gets its real return address back;
  *   - every breakpoint byte still ours gets the file's byte back;
- *   - the XOL area is unmapped by a remote munmap from a thread that is not at a syscall
- *     entry (where the pending call would be lost).
+ *   - the XOL area is unmapped by a remote munmap run by one of the threads.
  *
  * Afterwards no thread has rip in the XOL area, no stack holds a trampoline address, and the
  * text is byte-identical to the file.
@@ -59,15 +58,6 @@ static void clean_task(struct utask *t)
 	t->depth = 0;
 }
 
-static bool at_syscall_entry(pid_t tid)
-{
-	struct user_regs_struct regs;
-
-	if (utrace_get_regs(tid, &regs) < 0)
-		return true;
-	return (long)regs.orig_rax >= 0 && (long)regs.rax == -ENOSYS;
-}
-
 static void unmap_xol(struct uproc *p)
 {
 	uint64_t args[6] = {p->xol, XOL_PAGES * 4096, 0, 0, 0, 0};
@@ -75,8 +65,6 @@ static void unmap_xol(struct uproc *p)
 	long ret = -1;
 
 	for (t = p->tasks; t; t = t->next) {
-		if (at_syscall_entry(t->tid))
-			continue;
 		if (inj_syscall(t->tid, SYS_munmap, args, &ret) == 0 && ret == 0) {
 			p->xol = p->tramp = 0;
 			return;

@@ -136,6 +136,8 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 			regs->rip = addr; /* removed while this trap was on its way */
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 		}
+		pr_info("tid %d: trap at 0x%lx is not ours: the program gets its SIGTRAP", t->tid,
+			(unsigned long)addr);
 		return 0;
 	}
 	up_stats.hits++;
@@ -291,9 +293,25 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 
 	if (!t)
 		return UTRACE_RESUME;
-	if (flags & (CLONE_THREAD | CLONE_VM)) {
-		/* Same memory: the new thread shares every breakpoint. */
+	if (flags & CLONE_THREAD) {
+		/* Same process: the new thread shares every breakpoint. */
 		up_attach_task(t->proc, child);
+		return UTRACE_RESUME;
+	}
+	if (flags & CLONE_VM) {
+		/*
+		 * vfork and its kind: another process in our memory until it execs or exits.  Its
+		 * hits are handled like a thread's; it is a process of its own for exec and exit,
+		 * and is let go at its exec unless forks are followed.
+		 */
+		cp = up_proc_new(child, t->proc->follow);
+		if (!cp)
+			return UTRACE_RESUME;
+		cp->shared_mm = true;
+		cp->xol = t->proc->xol;
+		cp->tramp = t->proc->tramp;
+		up_copy_bps(cp, t->proc);
+		up_attach_task(cp, child);
 		return UTRACE_RESUME;
 	}
 	if (t->proc->follow) {
@@ -334,6 +352,12 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 	p = t->proc;
 	/* A new image: the old breakpoints, XOL area and return frames are gone with it. */
 	up_forget_all(p);
+	if (p->shared_mm && !p->follow) {
+		/* A vfork child we do not follow: it leaves our memory, and our watch. */
+		up_proc_free(p);
+		return UTRACE_DETACH;
+	}
+	p->shared_mm = false;
 	memset(p->slot_owner, 0, sizeof(p->slot_owner));
 	p->xol = p->tramp = 0;
 	t->tid = utrace_engine_tid(engine);

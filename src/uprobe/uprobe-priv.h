@@ -77,6 +77,7 @@ struct uproc {
 	uint64_t xol; /* base of the XOL area, 0 until the first hit needs it */
 	pid_t slot_owner[XOL_SLOTS];
 	uint64_t tramp;	      /* uretprobe trampoline: an int3 at the start of the XOL area */
+	bool shared_mm;	      /* a vfork child still in its parent's memory */
 	uint64_t removed[16]; /* breakpoints removed lately: a trap there restarts */
 	unsigned int nremoved;
 	struct uproc *next;

@@ -39,8 +39,17 @@ static void on_alarm(int sig)
 	_exit(2);
 }
 
+static void log_to_stderr(enum utrace_log_level level, const char *msg)
+{
+	fprintf(stderr, "utrace: %s\n", msg);
+}
+
 void harness_init(int argc, char **argv)
 {
+	/* UTRACE_DEBUG=1 in the environment: the library's debug log on stderr. */
+	if (getenv("UTRACE_DEBUG"))
+		utrace_set_print(log_to_stderr, atoi(getenv("UTRACE_DEBUG")) > 1 ? UTRACE_LOG_DEBUG
+										 : UTRACE_LOG_INFO);
 	int tap_fd = dup(1), null_fd = open("/dev/null", O_WRONLY);
 
 	/* TAP goes to the original stdout; tracees inherit /dev/null as theirs. */

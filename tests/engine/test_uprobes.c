@@ -318,6 +318,11 @@ static void test_fork_return(void)
 	uretprobe_unregister(path, off, &c.uc);
 }
 
+static bool has_hits(void *arg)
+{
+	return ((struct count *)arg)->hits > 0;
+}
+
 static void test_threads_register_loop(void)
 {
 	const char *path = prog("probed");
@@ -335,15 +340,17 @@ static void test_threads_register_loop(void)
 	uprobe_unregister(path, off, &c.uc);
 
 	count_init(&c);
+	uprobe_register(path, off, &c.uc);
 	pid = start_watched("probed", "threads", "20000", false);
+	run_until(has_hits, &c, 10000); /* the threads run: from now on, unregister and register */
 	while (!done) {
+		uprobe_unregister(path, off, &c.uc);
 		uprobe_register(path, off, &c.uc);
 		run_for(5);
-		uprobe_unregister(path, off, &c.uc);
-		run_for(2);
 		cycles++;
 		done = utrace_child_status(pid, &status) == 0;
 	}
+	uprobe_unregister(path, off, &c.uc);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	       "register loop: no SIGTRAP death, program correct (%d cycles, status %#x)", cycles,
 	       status);
