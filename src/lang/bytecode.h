@@ -10,6 +10,7 @@
 #include "lang/rt/format.h"
 #include "lang/rt/map.h"
 #include "lang/rt/stat.h"
+#include "lang/rt/target.h"
 #include "lang/rt/user.h"
 #include "util/strbuf.h"
 
@@ -107,6 +108,8 @@ struct vm_probe {
 	uint64_t vaddr;
 	const struct rt_sdt_arg *sdt_args;
 	uint32_t sdt_nargs;
+	const struct rt_tv_expr *tv; /* DWARF target variables, _tvar_long(k) reads tv[k] */
+	uint32_t ntv;
 };
 
 struct vm_limits {

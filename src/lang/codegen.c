@@ -431,6 +431,8 @@ static void process_probe(struct vm_program *prog, struct vm_probe *vp, const st
 	vp->offset = pt->offset;
 	vp->vaddr = pt->vaddr;
 	vp->sdt_nargs = pt->sdt_nargs;
+	vp->ntv = pt->ntv;
+	vp->tv = rt_tv_copy(&prog->arena, pt->tv, pt->ntv);
 	if (pt->sdt_nargs)
 		vp->sdt_args = arena_memdup(&prog->arena, pt->sdt_args,
 					    pt->sdt_nargs * sizeof(*pt->sdt_args));

@@ -40,6 +40,8 @@ enum vm_ctx_query {
 	VM_CTX_CMDLINE,	    /* the arguments of the hit's process, space-separated */
 	VM_CTX_CMDLINE_ARG, /* argument addr of the hit's process */
 	VM_CTX_ENV,	    /* the value of the environment variable name */
+	VM_CTX_USYMDATA,    /* "name+0xoff/0xsize [path]" of addr, or "[path]" */
+	VM_CTX_USYMDATA_RA, /* the same for a return address: the name of addr - 1 */
 };
 
 /* What the tracer (or the agent) provides. */
@@ -68,6 +70,12 @@ struct vm_host {
 	 */
 	long (*context_str)(void *data, const struct vm_hit_ctx *ctx, enum vm_ctx_query q,
 			    uint64_t addr, const char *name, char *buf, size_t len);
+	/*
+	 * The user stack of the hit (a process probe with registers), innermost first: pcs[0] is
+	 * the hit's pc, the others return addresses.  At most max; returns the count (>= 1), or
+	 * -errno (-ENOENT: no stack here).  NULL: no traced process.
+	 */
+	int (*backtrace)(void *data, const struct vm_hit_ctx *ctx, uint64_t *pcs, int max);
 };
 
 /*

@@ -7,6 +7,7 @@
 # usage: ustap_e2e.py --group G --ustap USTAP --progs DIR --greeter GREETER --examples DIR
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -191,6 +192,131 @@ def g_examples():
                                           'greet(NULL, 0)\n<null>   1\nhello    2\nworld    1\n', ""))
 
 
+FRAME = re.compile(r"^ 0x([0-9a-f]{16}) : ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+) \[(.*)\]$")
+
+
+def nm_symbols(path):
+    syms = {}
+    for line in subprocess.run(["nm", "-S", path], capture_output=True, text=True).stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "Tt":
+            syms[f[3]] = (int(f[0], 16), int(f[1], 16))
+    return syms
+
+
+def check_frames(name, lines, exe, want):
+    """The first frames are want (function names) in exe, offsets and sizes as nm says; a libc
+    frame follows.  Frame 0 (the probe's address, at or after the prologue) gives the load
+    bias; the return addresses of the other frames must agree with nm through it."""
+    syms = nm_symbols(exe)
+    m = [FRAME.match(l) for l in lines[:len(want) + 1]]
+    check(name + ": format", [bool(x) for x in m], [True] * (len(want) + 1))
+    if not all(m):
+        failures.append("%s: lines %r" % (name, lines))
+        return
+    check(name + ": functions", [x.group(2) for x in m[:len(want)]], want)
+    check(name + ": modules", [x.group(5) for x in m[:len(want)]], [exe] * len(want))
+    check(name + ": then libc", "libc" in m[len(want)].group(5), True)
+    bias = int(m[0].group(1), 16) - int(m[0].group(3), 16) - syms[want[0]][0]
+    got = [(int(x.group(3), 16), int(x.group(4), 16)) for x in m[:len(want)]]
+    expect = [(int(x.group(1), 16) - bias - syms[f][0], syms[f][1]) for x, f in zip(m, want)]
+    check(name + ": offsets vs nm", got, expect)
+    check(name + ": frame 0 inside", got[0][0] < got[0][1], True)
+    check(name + ": return addresses inside", all(0 < o <= sz for o, sz in got[1:]), True)
+
+
+def blocks(out):
+    return [b.splitlines() for b in out.split("--\n") if b]
+
+
+def g_backtrace():
+    # -O0 with frame pointers: the third hit of fact(3) is fact <- fact <- fact <- main.
+    rc, out, err, _ = run(["-c", "./probed recurse 3", "-e",
+                           'probe process("./probed").function("fact") { print_ubacktrace(); '
+                           'printf("%s\\n%s\\n%x\\n", ubacktrace(), ucallers(2), ustack(1)); '
+                           'print_ubacktrace_brief(); printf("%s--\\n", sprint_ubacktrace()) }'])
+    check("fact rc", (rc, err), (0, ""))
+    b = blocks(out)
+    check("fact hits", len(b), 3)
+    if len(b) == 3:
+        n = b[2].index(next(l for l in b[2] if not l.startswith(" ")))
+        frames, rest = b[2][:n], b[2][n:]
+        check_frames("fact(1)", frames, probed(), ["fact", "fact", "fact", "main"])
+        pcs = ["0x" + l.split()[0][2:].lstrip("0") for l in frames]
+        check("ubacktrace", rest[0], " ".join(pcs))
+        check("ucallers(2)", rest[1], " ".join(pcs[:2]))
+        check("ustack(1)", "0x" + rest[2], pcs[1])
+        check("brief", rest[3:7], [l.split(" : ")[1].split("/")[0] for l in frames[:4]])
+        sprint = rest[3 + len(frames):]
+        check("sprint_ubacktrace: whole lines of print_ubacktrace", (len(sprint) > 3, frames[:len(sprint)]), (True, sprint))
+        check("first hit", [l.split(" : ")[1].split("+")[0] for l in b[0][:2]], ["fact", "main"])
+    # -O2 -fomit-frame-pointer: b keeps junk in %rbp, so only CFI gets from c to main.
+    rc, out, err, _ = run(["-c", A.nofp + " 2", "-e",
+                           'probe process("%s").function("c") { printf("rbp=%%d\\n", register("rbp")); '
+                           'print_ubacktrace(); printf("--\\n") }' % A.nofp])
+    check("nofp rc", (rc, err), (0, ""))
+    b = blocks(out)
+    check("nofp hits", len(b), 3)
+    if len(b) == 3:
+        check("nofp rbp is no frame pointer", [x[0] for x in b], ["rbp=7", "rbp=4103", "rbp=10"])
+        check_frames("nofp a->b->c", b[1][1:], A.nofp, ["c", "b", "a", "main"])
+        check_frames("nofp main->c", b[2][1:], A.nofp, ["c", "main"])
+    # No stack outside process probes: empty strings, nothing printed.
+    rc, out, err, _ = run(["-e", 'probe begin { printf("[%s][%s]", ubacktrace(), sprint_ubacktrace()); '
+                           'print_ubacktrace(); exit() }'])
+    check("begin", (rc, out, err), (0, "[][]", ""))
+    # callers.stp: distinct stacks of c counted by ubacktrace(), most frequent first.
+    rc, out, err, _ = run([example("callers.stp"), A.nofp, "c", "-c", A.nofp + " 3"])
+    check("callers rc", (rc, err), (0, ""))
+    heads = [l for l in out.splitlines() if not l.startswith(" ")]
+    check("callers counts", heads, ["3 calls:", "1 calls:"])
+    parts = out.split("1 calls:\n")
+    if len(parts) == 2:
+        check_frames("callers a->b->c", parts[0].splitlines()[1:], A.nofp, ["c", "b", "a", "main"])
+        check_frames("callers main->c", parts[1].splitlines(), A.nofp, ["c", "main"])
+
+
+def g_dwarf():
+    # points N calls area(&first or &second, i + 2): first = {3, 4, "first", &second},
+    # second = {5, 6, "second", NULL}; area.local = x * y.
+    pts = os.path.abspath(A.points)
+    d = os.path.dirname(pts)
+    fn = 'probe process("./ustap_points").function("area") '
+    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", fn +
+                           '{ printf("%d %d %d %d %s\\n", $scale, $p->x, $p->y, @defined($nosuch), '
+                           'sprint(@defined($p->x))) }'], cwd=d)
+    check("dwarf params after the prologue", (rc, out, err), (0, "2 3 4 0 1\n3 5 6 0 1\n4 3 4 0 1\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", fn +
+                           '{ printf("%s|%s|%s|%d|%s\\n", $p$, $p->name$, '
+                           'substr($$parms, 0, 4), strlen($$parms$) > 0, '
+                           'isinstr($$parms, " scale=0x") ? "ok" : $$parms) }'], cwd=d)
+    lines = out.splitlines()
+    check("dwarf pretty first", (rc, err, lines[0].startswith('{.x=3, .y=4, .name="first", .next=0x'),
+                                 lines[0].endswith('}|"first"|p=0x|1|ok')), (0, "", True, True))
+    check("dwarf pretty second", lines[1], '{.x=5, .y=6, .name="second", .next=0x0}|"second"|p=0x|1|ok')
+    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e",
+                           'probe process("./ustap_points").statement("area@points.c:19") '
+                           '{ printf("%d %d %s %d\\n", $local, $scale, $$locals, $p->next == 0) }'], cwd=d)
+    check("dwarf statement local", (rc, out, err), (0, "12 2 local=0xc 0\n30 3 local=0x1e 1\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", fn +
+                           '{ printf("%d %d %d\\n", &$p->y - $p, @cast($p, "struct point")->y, '
+                           '$p->name[1]) }'], cwd=d)
+    check("dwarf address cast index", (rc, out, err), (0, "4 4 105\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", fn + '{ println($p->next->next) }'], cwd=d)
+    check("dwarf fault", (rc, out, err.splitlines()[0] if err else ""),
+          (1, "0\n", "ERROR: user memory read fault at 0x10 [man error::fault] near identifier '$p' at <input>:1:60"))
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
+    first = err.splitlines()[0] if err else ""
+    check("dwarf unknown", (rc, out, first.startswith("semantic error: unable to find local 'nosuch', "
+                                                     "[man error::dwarf] dieoffset 0x"),
+                            first.endswith("(alternatives: $p $scale $local): identifier '$nosuch' "
+                                           "at <input>:1:60"),
+                            "near pc 0x" in first and " in area " in first),
+          (1, "", True, True, True))
+    rc, out, err, _ = run(["--skip-badvars", "-c", "./ustap_points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
+    check("dwarf skip-badvars", (rc, out, err), (0, "0\n", ""))
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()
@@ -199,10 +325,13 @@ def main():
     ap.add_argument("--progs", required=True)
     ap.add_argument("--greeter", required=True)
     ap.add_argument("--examples", required=True)
+    ap.add_argument("--nofp", required=True)
+    ap.add_argument("--points")
     A = ap.parse_args()
     A.ustap = os.path.abspath(A.ustap)
     A.greeter = os.path.abspath(A.greeter)
     A.examples = os.path.abspath(A.examples)
+    A.nofp = os.path.abspath(A.nofp)
     os.environ["USTAP_E2E"] = "yes"
     globals()["g_" + A.group]()
     for f in failures:

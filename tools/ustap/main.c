@@ -403,6 +403,7 @@ static int later_passes(const struct ustap_opts *o, struct ast_file *file,
 	if ((o->target_cmd || o->target_pid) &&
 	    target_path(o->target_cmd, o->target_pid, exe, sizeof(exe)) == 0)
 		limits.target_path = exe;
+	limits.skip_badvars = o->skip_badvars;
 	err = sema_elaborate(file, &limits, &dl, &sp);
 	print_diags(&dl, o->suppress_warnings);
 	diag_release(&dl);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "procs.h"
 #include "sym/sym.h"
+#include "ustack.h"
 #include "util/strbuf.h"
 
 struct proc_entry {
@@ -109,6 +111,7 @@ void procs_refresh(pid_t pid)
 		return;
 	sym_maps_free(e->maps);
 	e->maps = NULL;
+	ustack_forget(pid);
 	memset(&e->info, 0, sizeof(e->info));
 	e->info.pid = pid;
 	load(&e->info);
@@ -116,6 +119,7 @@ void procs_refresh(pid_t pid)
 
 void procs_forget(pid_t pid)
 {
+	ustack_forget(pid);
 	for (struct proc_entry **pp = &procs; *pp; pp = &(*pp)->next) {
 		struct proc_entry *e = *pp;
 
@@ -130,6 +134,7 @@ void procs_forget(pid_t pid)
 
 void procs_free_all(void)
 {
+	ustack_free_all();
 	while (procs)
 		procs_forget(procs->info.pid);
 	while (files) {
@@ -170,10 +175,13 @@ static const struct sym_mapping *mapping(pid_t pid, uint64_t addr)
 		return NULL;
 	for (int pass = 0; pass < 2 && !m; pass++) {
 		if (!e->maps || pass) {
-			sym_maps_free(e->maps);
-			e->maps = NULL;
-			if (sym_maps_read(pid, &e->maps) < 0)
+			struct sym_maps *now;
+
+			/* A process that is gone keeps its last mappings (end probes). */
+			if (sym_maps_read(pid, &now) < 0)
 				return NULL;
+			sym_maps_free(e->maps);
+			e->maps = now;
 		}
 		m = sym_maps_find_addr(e->maps, addr);
 		if (m && !*m->path)
@@ -207,6 +215,38 @@ long procs_usymname(pid_t pid, uint64_t addr, char *buf, size_t len)
 	    sym_addr_lookup(f, vaddr, &sym, &off) < 0)
 		return -ENOENT;
 	return copy_out(sym->name, strlen(sym->name), buf, len);
+}
+
+void procs_note_addrs(pid_t pid, const uint64_t *addrs, int n)
+{
+	struct proc_entry *e = entry(pid);
+
+	for (int i = 0; e && i < n; i++)
+		if (!e->maps || !sym_maps_find_addr(e->maps, addrs[i]))
+			(void)mapping(pid, addrs[i]);
+}
+
+long procs_usymdata(pid_t pid, uint64_t addr, bool ret_addr, char *buf, size_t len)
+{
+	uint64_t at = ret_addr && addr ? addr - 1 : addr;
+	const struct sym_mapping *m = mapping(pid, at);
+	const struct sym_symbol *sym;
+	const struct sym_file *f;
+	uint64_t vaddr, off;
+	int n;
+
+	if (!m)
+		return -ENOENT;
+	f = m->path[0] == '[' ? NULL : file(m->path);
+	if (!f || sym_offset_to_vaddr(f, at - m->start + m->offset, 0, &vaddr) < 0 ||
+	    sym_addr_lookup(f, vaddr, &sym, &off) < 0)
+		n = snprintf(buf, len, "[%s]", m->path);
+	else
+		n = snprintf(buf, len, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]", sym->name,
+			     off + (addr - at), sym->size, m->path);
+	if (n < 0 || !len)
+		return -ENOSPC;
+	return (size_t)n < len ? n : (long)len - 1;
 }
 
 long procs_umodname(pid_t pid, uint64_t addr, char *buf, size_t len)

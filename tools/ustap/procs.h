@@ -2,6 +2,7 @@
 #ifndef USTAP_PROCS_H
 #define USTAP_PROCS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -28,6 +29,13 @@ void procs_free_all(void);
  */
 long procs_usymname(pid_t pid, uint64_t addr, char *buf, size_t len);
 long procs_umodname(pid_t pid, uint64_t addr, char *buf, size_t len);
+/*
+ * "name+0xoff/0xsize [path]" (usymdata, backtrace lines), "[path]" without a symbol; a return
+ * address (ret_addr) is looked up at addr - 1 and its offset still counted from addr.
+ */
+long procs_usymdata(pid_t pid, uint64_t addr, bool ret_addr, char *buf, size_t len);
+/* The mappings of addrs are read now, so that they symbolize after the process is gone. */
+void procs_note_addrs(pid_t pid, const uint64_t *addrs, int n);
 /* arg < 0: every argument, separated by spaces. */
 long procs_cmdline(pid_t pid, long arg, char *buf, size_t len);
 long procs_env(pid_t pid, const char *name, char *buf, size_t len);

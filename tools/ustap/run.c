@@ -36,6 +36,7 @@
 #include "procs.h"
 #include "run.h"
 #include "target.h"
+#include "ustack.h"
 
 struct session {
 	const struct vm_program *prog;
@@ -139,6 +140,10 @@ static long host_context_str(void *data, const struct vm_hit_ctx *ctx, enum vm_c
 	pid_t pid = (pid_t)ctx->pid;
 
 	(void)data;
+	/* Stacks kept from hits are symbolized in end probes too, in the target's mappings. */
+	if ((q == VM_CTX_USYMDATA || q == VM_CTX_USYMDATA_RA) && ctx->probe &&
+	    ctx->probe->kind != VM_PROBE_PROCESS && ctx->target)
+		return procs_usymdata((pid_t)ctx->target, addr, q == VM_CTX_USYMDATA_RA, buf, len);
 	if (!ctx->probe || ctx->probe->kind != VM_PROBE_PROCESS)
 		return -ENOENT;
 	switch (q) {
@@ -155,8 +160,24 @@ static long host_context_str(void *data, const struct vm_hit_ctx *ctx, enum vm_c
 		return procs_cmdline(pid, (long)addr, buf, len);
 	case VM_CTX_ENV:
 		return procs_env(pid, name, buf, len);
+	case VM_CTX_USYMDATA:
+	case VM_CTX_USYMDATA_RA:
+		return procs_usymdata(pid, addr, q == VM_CTX_USYMDATA_RA, buf, len);
 	}
 	return -ENOENT;
+}
+
+static int host_backtrace(void *data, const struct vm_hit_ctx *ctx, uint64_t *pcs, int max)
+{
+	int n;
+
+	(void)data;
+	if (!ctx->regs || !ctx->probe || ctx->probe->kind != VM_PROBE_PROCESS)
+		return -ENOENT;
+	n = ustack_walk((pid_t)ctx->pid, (pid_t)ctx->tid, ctx->regs, pcs, max);
+	if (n > 0)
+		procs_note_addrs((pid_t)ctx->pid, pcs, n);
+	return n;
 }
 
 static const struct vm_host host = {
@@ -168,6 +189,7 @@ static const struct vm_host host = {
 	.regex_match = host_regex,
 	.random = host_random,
 	.context_str = host_context_str,
+	.backtrace = host_backtrace,
 };
 
 static struct session *active;
@@ -493,6 +515,8 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 		fire_all(s, VM_PROBE_ERROR);
 	else if (!s->aborted && fire_all(s, VM_PROBE_END) && !s->aborted)
 		vm_autoprint(&s->vm);
+	/* After the end probes: they may symbolize the stacks of processes that are gone. */
+	procs_free_all();
 	fflush(s->out);
 	status = s->errors ? 1 : 0;
 	if (s->errors) {

@@ -344,5 +344,4 @@ void target_finish(void)
 		waitpid(target, &status, 0);
 	}
 	uprobes_unregister_all();
-	procs_free_all();
 }

@@ -97,7 +97,24 @@
 	X(ENV_VAR, "env_var", 's', "s", "an environment variable of the process, or \"\"")         \
 	X(SYSCALL_NR, "_utrace_syscall_nr", 'l', "", "$syscall: the syscall number")               \
 	X(SYSCALL_ARG, "_utrace_syscall_arg", 'l', "l", "$argN of a syscall probe")                \
-	X(SDT_ARG, "_sdt_arg", 'l', "l", "$argN of a mark probe")
+	X(SDT_ARG, "_sdt_arg", 'l', "l", "$argN of a mark probe")                                  \
+	X(TVAR_LONG, "_tvar_long", 'l', "ll", "DWARF target variable k of the point (index i)")    \
+	X(TVAR_STR, "_tvar_str", 's', "ll", "DWARF target variable k pretty-printed")              \
+	RT_BUILTIN_USTACK_LIST(X)
+
+/* The user stack of a process probe's hit (rt/ustack.c), unwound by the host. */
+#define RT_BUILTIN_USTACK_LIST(X)                                                                \
+	X(UBACKTRACE, "ubacktrace", 's', "", "the user stack: hex pcs separated by spaces")      \
+	X(PRINT_UBACKTRACE, "print_ubacktrace", 'v', "", "prints one symbolized frame a line")   \
+	X(SPRINT_UBACKTRACE, "sprint_ubacktrace", 's', "", "those lines in a string")            \
+	X(PRINT_UBACKTRACE_BRIEF, "print_ubacktrace_brief", 'v', "", "prints name+0xoff a line") \
+	X(UCALLERS, "ucallers", 's', "l", "the first n pcs of ubacktrace() (-1: all of them)")   \
+	X(USTACK, "ustack", 'l', "l", "the pc at depth n of the user stack, 0 if none")          \
+	X(PRINT_USTACK, "print_ustack", 'v', "s", "prints a ubacktrace() string, symbolized")    \
+	X(SPRINT_USTACK, "sprint_ustack", 's', "s", "those lines in a string")                   \
+	X(PRINT_USYMS, "print_usyms", 'v', "s", "prints each address of s symbolized")           \
+	X(SPRINT_USYMS, "sprint_usyms", 's', "s", "those lines in a string")                     \
+	X(USYMDATA, "usymdata", 's', "l", "\"name+0xoff/0xsize [module]\" of addr")
 
 enum rt_builtin {
 #define RT_BUILTIN_ENUM(id, name, ret, args, doc) RT_B_##id,

@@ -23,7 +23,9 @@
 
 #include "lang/rt/builtins.h"
 #include "lang/rt/strings.h"
+#include "lang/rt/target.h"
 #include "lang/rt/user.h"
+#include "lang/rt/ustack.h"
 #include "lang/vm.h"
 
 static const char fault_marker[] = "";
@@ -465,6 +467,8 @@ int rt_user_call(struct vm *vm, int id, vm_val *args, vm_val *ret)
 {
 	int r;
 
+	if (id == RT_B_TVAR_LONG || id == RT_B_TVAR_STR)
+		return rt_tvar_call(vm, id == RT_B_TVAR_STR, args, ret);
 	if (id >= RT_B_USER_CHAR && id <= RT_B_USER_UINT64) {
 		ret->l = user_scalar(vm, id, (uint64_t)args[0].l);
 		return 0;
@@ -495,6 +499,9 @@ int rt_user_call(struct vm *vm, int id, vm_val *args, vm_val *ret)
 		return 0;
 	}
 	r = probe_context(vm, id, args, ret);
+	if (r <= 0)
+		return r;
+	r = rt_ustack_call(vm, id, args, ret);
 	if (r <= 0)
 		return r;
 	r = registers(vm, id, args, ret);

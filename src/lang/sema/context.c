@@ -11,7 +11,8 @@
  * _sdt_arg, _utrace_syscall_nr, returnval, ppfunc), so the later passes see an ordinary call.
  * Every point of the probe must provide the variable: otherwise, as in stap, it is an
  * "unresolved target-symbol expression".  Variables of the program itself ($parm, $local,
- * $p->field) need DWARF and are refused with a pointer at the DWARF-less functions.
+ * $p->field) of .function and .statement points with DWARF are target_vars.c's; elsewhere
+ * they are refused with a pointer at the DWARF-less functions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,13 @@ static int64_t arg_number(const char *name)
 	return *end ? 0 : v;
 }
 
-void sema_context_var(struct sema_program *p, const struct sema_probe *sp, struct ast_expr *e)
+void sema_context_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e)
 {
 	const char *name = e->target.name;
 	int64_t n = arg_number(name);
+
+	if (strcmp(name, "$return") && sema_target_var(p, sp, e, false) != 0)
+		return;
 
 	if (e->target.ncomps || e->target.addressof) {
 		sema_error(p, e->tok,

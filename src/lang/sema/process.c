@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "lang/sema/sema.h"
+#include "sym/dwarf.h"
 #include "sym/sym.h"
 
 struct proc_spec {
@@ -42,6 +43,7 @@ struct proc_spec {
 	const char *pattern;
 	const char *provider;
 	bool call;
+	bool statement; /* .statement("FUNC@FILE:LINE"): event FUNCTION at a line's address */
 	const struct token *pattern_tok;
 };
 
@@ -150,7 +152,12 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 				return "mark requires a string argument";
 			i++;
 		} else if (is(&c[i], "statement")) {
-			return "process.statement probes are not supported yet";
+			s->event = SEMA_PROC_FUNCTION;
+			s->statement = true;
+			s->pattern = str_arg(&c[i]);
+			if (!s->pattern)
+				return "statement requires a string argument";
+			i++;
 		} else {
 			return "probe point mismatch (similar: begin, end, thread, syscall, "
 			       "function, "
@@ -312,6 +319,10 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 		break;
 	case SEMA_PROC_FUNCTION:
 	case SEMA_PROC_RETURN:
+		if (s->statement) {
+			sb_printf(&sb, ".statement(\"%s\")", func);
+			break;
+		}
 		sb_printf(&sb, ".function(\"%s\")%s", func,
 			  s->event == SEMA_PROC_RETURN ? ".return"
 			  : s->call		       ? ".call"
@@ -339,13 +350,24 @@ static int add_function(const struct sym_symbol *sym, void *data)
 	struct expand *x = data;
 	uint64_t off;
 
-	if (sym_vaddr_to_offset(x->f, sym->addr, SYM_NEED_EXEC, &off) < 0)
+	struct sym_dwarf *dw = sema_dwarf_of(x->module);
+	struct sym_dw_func df;
+	uint64_t vaddr = sym->addr;
+	bool has_dwarf = false;
+
+	/* stap fires .function (and .call) after the prologue when DWARF says where it ends. */
+	if (dw && sym_dwarf_func(dw, NULL, sym->addr, &df) == 0 && df.entry == sym->addr) {
+		has_dwarf = true;
+		if (x->s->event == SEMA_PROC_FUNCTION)
+			vaddr = df.prologue;
+	}
+	if (sym_vaddr_to_offset(x->f, vaddr, SYM_NEED_EXEC, &off) < 0)
 		return 0;
 	for (unsigned i = 0; i < x->sp->npoints; i++)
 		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off &&
 		    !strcmp(x->sp->points[i].func, sym->name))
 			return 0;
-	add_point(x, sym->name, sym->addr, off);
+	add_point(x, sym->name, vaddr, off)->has_dwarf = has_dwarf;
 	return 0;
 }
 
@@ -409,6 +431,42 @@ static const char *expand_functions(struct expand *x)
 	why = no_match(x->p, x->s->pattern, "functions", names, names ? n : 0);
 	free(names);
 	return why;
+}
+
+/* .statement("FUNC@FILE:LINE"): the first address of LINE, or of the next line with code. */
+static const char *expand_statement(struct expand *x)
+{
+	const char *pat = x->s->pattern, *at = strchr(pat, '@'), *colon, *file;
+	struct sym_dwarf *dw = sema_dwarf_of(x->module);
+	char func[256], fname[1024], text[1400];
+	struct sym_dw_func df;
+	uint64_t addr, off;
+	int line, found;
+
+	colon = at ? strrchr(at, ':') : NULL;
+	if (!at || !colon || colon[1] < '0' || colon[1] > '9' ||
+	    (size_t)(at - pat) >= sizeof(func) || (size_t)(colon - at) > sizeof(fname))
+		return "statement probes need \"FUNCTION@FILE:LINE\"";
+	if (!dw)
+		return "no DWARF for statement probes";
+	snprintf(func, sizeof(func), "%.*s", (int)(at - pat), pat);
+	snprintf(fname, sizeof(fname), "%.*s", (int)(colon - at - 1), at + 1);
+	line = atoi(colon + 1);
+	if (sym_dwarf_line_addr(dw, strcmp(func, "*") ? func : NULL, fname, line, &addr, &found) <
+	    0)
+		return "no match (no code at or after that line)";
+	if (sym_vaddr_to_offset(x->f, addr, SYM_NEED_EXEC, &off) < 0)
+		return "no match (the line's address is not in an executable segment)";
+	if (sym_dwarf_func(dw, NULL, addr, &df) < 0)
+		return "no match (no function at the line's address)";
+	file = NULL;
+	if (sym_dwarf_addr_line(dw, addr, &file, &found) < 0 || !file)
+		file = fname;
+	snprintf(text, sizeof(text), "%s@%s:%d", df.name ? df.name : func, file, found);
+	add_point(x, text, addr, off)->has_dwarf = true;
+	x->sp->points[x->sp->npoints - 1].func =
+		df.name ? arena_strndup(x->p->arena, df.name, strlen(df.name)) : "";
+	return NULL;
 }
 
 static const char *expand_plt(struct expand *x)
@@ -539,7 +597,9 @@ const char *sema_process_point(struct sema_program *p, struct sema_probe *sp,
 	}
 	x.f = f;
 	*where = NULL;
-	if (s.event == SEMA_PROC_FUNCTION || s.event == SEMA_PROC_RETURN)
+	if (s.statement)
+		why = expand_statement(&x);
+	else if (s.event == SEMA_PROC_FUNCTION || s.event == SEMA_PROC_RETURN)
 		why = expand_functions(&x);
 	else if (s.event == SEMA_PROC_PLT || s.event == SEMA_PROC_PLT_RETURN)
 		why = expand_plt(&x);

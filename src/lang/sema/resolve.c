@@ -162,6 +162,12 @@ static void expr(struct resolver *r, struct ast_expr *e)
 			call(r, e);
 		break;
 	case AST_E_CAST:
+		if (r->probe && sema_target_var(r->p, r->probe, e, false) != 0) {
+			if (e->kind == AST_E_CALL)
+				call(r, e);
+			break;
+		}
+		/* fall through */
 	case AST_E_ATVAR:
 	case AST_E_AUTOCAST:
 	case AST_E_ENTRY:
@@ -170,6 +176,15 @@ static void expr(struct resolver *r, struct ast_expr *e)
 			   "process, not supported yet)");
 		break;
 	case AST_E_DEFINED:
+		if (r->probe && e->op.operand &&
+		    (e->op.operand->kind == AST_E_TARGET || e->op.operand->kind == AST_E_CAST)) {
+			int d = sema_target_var(r->p, r->probe, e->op.operand, true);
+
+			e->kind = AST_E_NUMBER;
+			e->num.value = d > 0;
+			break;
+		}
+		/* fall through */
 	case AST_E_PERF:
 	case AST_E_EMBEDDED:
 		sema_error(r->p, e->tok, "not supported yet");

@@ -103,8 +103,11 @@ int sema_elaborate(struct ast_file *f, const struct sema_limits *limits, struct 
 	p->dl = dl;
 	p->limits = *limits;
 	/* Probe points and names are independent: their errors are reported together. */
-	if (passes[0](p) + passes[1](p))
+	if (passes[0](p) + passes[1](p)) {
+		sema_target_release();
 		return -EINVAL;
+	}
+	sema_target_release();
 	for (unsigned i = 2; i < sizeof(passes) / sizeof(passes[0]); i++)
 		if (passes[i](p))
 			return -EINVAL;

@@ -7,6 +7,7 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "lang/rt/target.h"
 #include "lang/rt/user.h"
 
 /*
@@ -96,6 +97,10 @@ struct sema_point {
 	uint64_t vaddr;	       /* its address in the file */
 	struct rt_sdt_arg *sdt_args;
 	unsigned sdt_nargs;
+	/* DWARF: the function's file address and prologue end; target variables (target.c). */
+	bool has_dwarf;
+	struct rt_tv_expr *tv;
+	unsigned ntv, captv;
 };
 
 struct sema_scope_vars {
@@ -133,6 +138,8 @@ struct sema_limits {
 	int64_t maxnesting;
 	/* Not a limit: the -c/-x target's executable, for a bare process(...).function. */
 	const char *target_path;
+	/* --skip-badvars: an unresolvable $variable is 0. */
+	bool skip_badvars;
 };
 
 struct sema_program {
@@ -187,7 +194,16 @@ struct sema_point *sema_point_add(struct sema_program *p, struct sema_probe *sp)
  * context.c: a $name of a probe body ($argN, $syscall, $return, $$name) rewritten into a call
  * of the internal built-in that reads it; an error when the probe's points do not provide it.
  */
-void sema_context_var(struct sema_program *p, const struct sema_probe *sp, struct ast_expr *e);
+void sema_context_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e);
+/*
+ * target_vars.c: a DWARF $var, $$parms or @cast of a .function/.statement probe rewritten into
+ * a call of _tvar_long/_tvar_str.  1: resolved (dry: only checked), 0: the probe has no DWARF
+ * points, -1: an error (reported unless dry; with --skip-badvars a bad $var becomes 0).
+ */
+int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry);
+/* The DWARF of a module, opened once per process (NULL: none); freed by sema_target_release. */
+struct sym_dwarf *sema_dwarf_of(const char *path);
+void sema_target_release(void);
 /* Whether every point of sp is a .return (where @entry and $return make sense). */
 bool sema_probe_is_return(const struct sema_probe *sp);
 

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * target: DWARF target variables at a hit, from the plans pass 2 made (rt/target.h).
+ *
+ * Pass 2 did everything that needs DWARF (which variable, where it lives at the probe's pc,
+ * member offsets, element sizes, formats), so this only follows steps: a register's value or
+ * register + offset, an address in the module plus its load bias, pointer loads, offsets and
+ * one dynamic index, then a load of 1, 2, 4 or 8 bytes, sign- or zero-extended.  The load bias
+ * is the hit's pc less the probe's file address, which only holds at the probe address itself:
+ * in a .return hit a module address (a global) is an error, never a guess.
+ *
+ * Every read of the traced process goes through ctx->read_mem, so a bad pointer is stap's
+ * runtime error ("user memory read fault at 0x... [man error::fault]"), never a crash.  String
+ * plans ($$parms, $p$) concatenate their items into one string of at most MAXSTRINGLEN - 1
+ * bytes; a char pointer prints as its quoted string, or as the bare address when that faults.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/user.h>
+
+#include "lang/rt/strings.h"
+#include "lang/rt/target.h"
+#include "lang/vm.h"
+
+#define REG(f) offsetof(struct user_regs_struct, f)
+/* x86-64 DWARF register numbers 0..16. */
+static const uint16_t dwarf_reg_offsets[] = {
+	REG(rax), REG(rdx), REG(rcx), REG(rbx), REG(rsi), REG(rdi), REG(rbp), REG(rsp), REG(r8),
+	REG(r9),  REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15), REG(rip),
+};
+#undef REG
+
+struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n)
+{
+	struct rt_tv_expr *out = arena_zalloc(a, (n ? n : 1) * sizeof(*out));
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct rt_tv_item *items = arena_zalloc(a, (v[i].nitems + 1) * sizeof(*items));
+
+		for (uint32_t j = 0; j < v[i].nitems; j++) {
+			const struct rt_tv_item *it = &v[i].items[j];
+
+			items[j] = *it;
+			items[j].text =
+				it->text ? arena_strndup(a, it->text, strlen(it->text)) : "";
+			items[j].steps =
+				it->steps ? arena_memdup(a, it->steps,
+							 (it->nsteps + 1) * sizeof(*it->steps))
+					  : NULL;
+		}
+		out[i].items = items;
+		out[i].nitems = v[i].nitems;
+	}
+	return out;
+}
+
+static int fault(struct vm *vm, uint64_t addr)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "user memory read fault at 0x%llx [man error::fault]",
+		 (unsigned long long)addr);
+	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "user memory read fault");
+}
+
+static int read_mem(struct vm *vm, uint64_t addr, void *buf, size_t len)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+
+	if (!ctx->read_mem || ctx->read_mem(ctx->mem_data, addr, buf, len) < 0)
+		return fault(vm, addr);
+	return 0;
+}
+
+static uint64_t reg(const struct vm_hit_ctx *ctx, int r)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)ctx->regs + dwarf_reg_offsets[r], sizeof(v));
+	return v;
+}
+
+/* Follows it's steps: *ret is an address, or a value when *is_value. */
+static int walk(struct vm *vm, const struct rt_tv_item *it, int64_t index, uint64_t *ret,
+		bool *is_value)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+	uint64_t v = 0;
+
+	*is_value = false;
+	for (unsigned i = 0; i < it->nsteps; i++) {
+		const struct rt_tv_step *s = &it->steps[i];
+
+		switch (s->op) {
+		case RT_TV_REG:
+		case RT_TV_REGADDR:
+			if (s->reg < 0 || (size_t)s->reg >= sizeof(dwarf_reg_offsets) / 2)
+				return vm_fail(vm, "unsupported register in a variable location");
+			v = reg(ctx, s->reg) + (s->op == RT_TV_REGADDR ? (uint64_t)s->arg : 0);
+			*is_value = s->op == RT_TV_REG;
+			break;
+		case RT_TV_ADDR:
+			if (ctx->is_return || !ctx->probe)
+				return vm_fail(vm, "a module address is not available in a .return "
+						   "probe");
+			v = (uint64_t)s->arg + reg(ctx, 16) - ctx->probe->vaddr;
+			break;
+		case RT_TV_DEREF:
+			if (!*is_value && read_mem(vm, v, &v, sizeof(v)) < 0)
+				return -1;
+			*is_value = false;
+			break;
+		case RT_TV_OFFSET:
+			v += (uint64_t)s->arg;
+			break;
+		case RT_TV_INDEX:
+			v += (uint64_t)(s->arg * index);
+			break;
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+static int load(struct vm *vm, const struct rt_tv_item *it, uint64_t v, bool is_value,
+		uint64_t *ret)
+{
+	uint64_t raw = 0;
+	unsigned bits = it->size * 8u;
+
+	if (is_value)
+		raw = v;
+	else if (read_mem(vm, v, &raw, it->size > 8 ? 8 : it->size) < 0)
+		return -1;
+	if (bits && bits < 64) {
+		raw &= (1ull << bits) - 1;
+		if (it->is_signed && (raw >> (bits - 1)))
+			raw |= ~0ull << bits;
+	}
+	*ret = raw;
+	return 0;
+}
+
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+static void put(struct out *o, const char *s, size_t n)
+{
+	if (n > o->cap - 1 - o->len)
+		n = o->cap - 1 - o->len;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+/* The quoted text of at most max bytes at addr; false on a fault. */
+static bool quoted(struct vm *vm, struct out *o, uint64_t addr, size_t max)
+{
+	char s[256];
+	size_t n = 0;
+	vm_val q;
+
+	if (max > sizeof(s) - 1)
+		max = sizeof(s) - 1;
+	while (n < max) {
+		const struct vm_hit_ctx *ctx = vm->ctx;
+
+		if (ctx->read_mem(ctx->mem_data, addr + n, &s[n], 1) < 0)
+			return false;
+		if (!s[n])
+			break;
+		n++;
+	}
+	if (rt_text_str(vm, s, n, true, &q) < 0)
+		return false;
+	put(o, q.s, strlen(q.s));
+	return true;
+}
+
+static int item(struct vm *vm, const struct rt_tv_item *it, int64_t index, struct out *o)
+{
+	uint64_t v;
+	bool is_value;
+	char num[32];
+
+	put(o, it->text, strlen(it->text));
+	if (it->fmt == RT_TV_LIT)
+		return 0;
+	if (it->fmt == RT_TV_UNAVAIL) {
+		put(o, "?", 1);
+		return 0;
+	}
+	if (walk(vm, it, index, &v, &is_value) < 0)
+		return -1;
+	switch (it->fmt) {
+	case RT_TV_ADDRESS:
+		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)v);
+		break;
+	case RT_TV_CHARS:
+		if (!quoted(vm, o, v, it->size))
+			return fault(vm, v);
+		return 0;
+	default:
+		if (load(vm, it, v, is_value, &v) < 0)
+			return -1;
+		if (it->fmt == RT_TV_STRING && v && quoted(vm, o, v, 200))
+			return 0;
+		if (it->fmt == RT_TV_LONG)
+			snprintf(num, sizeof(num), "%lld", (long long)v);
+		else
+			snprintf(num, sizeof(num), "0x%llx", (unsigned long long)v);
+		break;
+	}
+	put(o, num, strlen(num));
+	return 0;
+}
+
+int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+	const struct vm_probe *p = ctx ? ctx->probe : NULL;
+	const struct rt_tv_expr *e;
+	struct out o;
+
+	if (!p || !ctx->regs || args[0].l < 0 || (uint64_t)args[0].l >= p->ntv)
+		return vm_fail(vm, "target variable not available in this probe");
+	e = &p->tv[args[0].l];
+	if (!string) {
+		const struct rt_tv_item *it = &e->items[0];
+		uint64_t v;
+		bool is_value;
+
+		if (e->nitems != 1 || it->fmt == RT_TV_UNAVAIL)
+			return vm_fail(vm, "target variable not available at this address");
+		if (walk(vm, it, args[1].l, &v, &is_value) < 0)
+			return -1;
+		if (it->fmt != RT_TV_ADDRESS && load(vm, it, v, is_value, &v) < 0)
+			return -1;
+		ret->l = (int64_t)v;
+		return 0;
+	}
+	o.cap = (size_t)vm->prog->limits.maxstringlen;
+	o.buf = vm_scratch(vm, o.cap);
+	if (!o.buf)
+		return vm_fail(vm, "out of memory for strings");
+	o.len = 0;
+	o.buf[0] = '\0';
+	for (uint32_t i = 0; i < e->nitems; i++)
+		if (item(vm, &e->items[i], args[1].l, &o) < 0)
+			return -1;
+	ret->s = o.buf;
+	return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LANG_RT_TARGET_H
+#define LANG_RT_TARGET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lang/arena.h"
+#include "lang/rt/value.h"
+
+struct vm;
+
+/*
+ * A DWARF target variable ($var, $p->x[2], &$v, $$parms, $p$) of one probe point, resolved by
+ * pass 2 into a plan the runtime follows without DWARF: each item walks steps from the hit's
+ * registers to an address (or a register's value), then loads and formats it.  A long
+ * expression is one value item; a string ($$vars, $v$) is its items' text, in order.
+ */
+enum rt_tv_op {
+	RT_TV_REG,     /* value = register reg */
+	RT_TV_REGADDR, /* address = register reg + arg */
+	RT_TV_ADDR,    /* address = arg + the module's load bias */
+	RT_TV_DEREF,   /* address = the pointer stored at address (or the value) */
+	RT_TV_OFFSET,  /* address += arg */
+	RT_TV_INDEX,   /* address += arg * the dynamic index */
+};
+
+struct rt_tv_step {
+	uint8_t op; /* enum rt_tv_op */
+	int8_t reg; /* DWARF register number */
+	int64_t arg;
+};
+
+enum rt_tv_fmt {
+	RT_TV_LIT,     /* just text */
+	RT_TV_LONG,    /* load size bytes: a long (strings: decimal) */
+	RT_TV_HEX,     /* load: "0x..." */
+	RT_TV_ADDRESS, /* the address itself (&$v, arrays) */
+	RT_TV_STRING,  /* load a char*: the quoted string it points to */
+	RT_TV_CHARS,   /* a char array of size bytes: quoted */
+	RT_TV_UNAVAIL, /* "?": not available at this pc */
+};
+
+struct rt_tv_item {
+	const char *text; /* printed before the value */
+	uint8_t fmt;	  /* enum rt_tv_fmt */
+	uint8_t size;
+	bool is_signed;
+	uint8_t nsteps;
+	const struct rt_tv_step *steps;
+};
+
+struct rt_tv_expr {
+	uint32_t nitems;
+	const struct rt_tv_item *items;
+};
+
+/* A deep copy of n expressions into a (codegen: from the tree's arena to the program's). */
+struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n);
+/* _tvar_long(k, index) and _tvar_str(k, index): expression k of the hit's probe point. */
+int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret);
+
+#endif

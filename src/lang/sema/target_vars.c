@@ -1,0 +1,553 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * target_vars: DWARF target variables of .function and .statement probes (spec section 1.5).
+ *
+ *	$var  $var->member->member  $var[3]  $var[i]  &$var  $var$  $var$$
+ *	$$parms  $$locals  $$vars  (each also with $ or $$)
+ *	@cast(ptr, "struct point"[, "module"])->member  @defined($var)
+ *
+ * For each point of the probe the variable is looked up at the point's pc in the probed
+ * module's DWARF (sym/dwarf.h), and the access is compiled into a plan (rt/target.h): where
+ * the variable lives, the pointer loads, member offsets and element sizes of the components,
+ * and the final load or format.  The expression becomes a call _tvar_long(k, index) (a long:
+ * integers, pointers, enums, addresses) or _tvar_str(k, index) (the pretty-printed forms),
+ * where k is the plan's slot, the same in every point of the probe, and index the one dynamic
+ * [expr] component (or @cast's pointer), else 0.
+ *
+ * Formats follow stap: $$parms gives "a=0x5 p=0x7ffd..." (structs "{...}", unavailable "?");
+ * with a $ suffix integers are decimal, char pointers and char arrays quoted strings, structs
+ * "{.x=1, .y=2}" one level deep ($$: all levels), and $p$ of a struct pointer prints the
+ * struct.  A name that is not there is stap's "unable to find local 'x', [man error::dwarf]
+ * dieoffset ... (alternatives: $a $b)"; with --skip-badvars it is 0 instead.
+ *
+ * The DWARF of a module is opened once per pass and kept in the program until
+ * sema_target_release().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/sema/sema.h"
+#include "sym/dwarf.h"
+
+#define MAX_STEPS 24
+#define MAX_DEPTH 4
+#define MAX_ELEMS 8
+
+struct dw_cache {
+	char *path;
+	struct sym_dwarf *dw;
+	int err;
+};
+
+static struct dw_cache cache[8];
+static unsigned ncache;
+
+void sema_target_release(void)
+{
+	for (unsigned i = 0; i < ncache; i++) {
+		free(cache[i].path);
+		sym_dwarf_free(cache[i].dw);
+	}
+	ncache = 0;
+}
+
+struct sym_dwarf *sema_dwarf_of(const char *path)
+{
+	for (unsigned i = 0; i < ncache; i++)
+		if (!strcmp(cache[i].path, path))
+			return cache[i].dw;
+	if (ncache == sizeof(cache) / sizeof(cache[0]))
+		return NULL;
+	cache[ncache].path = strdup(path);
+	cache[ncache].err = sym_dwarf_open(path, &cache[ncache].dw);
+	return cache[ncache++].dw;
+}
+
+struct path {
+	struct rt_tv_step steps[MAX_STEPS];
+	unsigned n;
+	bool is_value; /* the value is in a register: no address */
+};
+
+struct plan {
+	struct sema_program *p;
+	struct rt_tv_item *items;
+	unsigned n, cap;
+	struct strbuf pending;
+	const char *err;
+};
+
+static void step(struct path *pa, uint8_t op, int reg, int64_t arg)
+{
+	if (pa->n < MAX_STEPS)
+		pa->steps[pa->n++] = (struct rt_tv_step){op, (int8_t)reg, arg};
+}
+
+static void lit(struct plan *pl, const char *s)
+{
+	sb_printf(&pl->pending, "%s", s);
+}
+
+static void add(struct plan *pl, uint8_t fmt, const struct sym_dw_type *t, const struct path *pa)
+{
+	struct rt_tv_item *it;
+
+	if (pl->n == pl->cap) {
+		unsigned cap = pl->cap ? pl->cap * 2 : 8;
+		struct rt_tv_item *v = arena_zalloc(pl->p->arena, cap * sizeof(*v));
+
+		if (pl->n)
+			memcpy(v, pl->items, pl->n * sizeof(*v));
+		pl->items = v;
+		pl->cap = cap;
+	}
+	it = &pl->items[pl->n++];
+	it->text = arena_strndup(pl->p->arena, sb_str(&pl->pending), pl->pending.len);
+	sb_release(&pl->pending);
+	it->fmt = fmt;
+	it->size = t ? (uint8_t)(t->size > 255 ? 255 : t->size) : 8;
+	it->is_signed = t && t->is_signed;
+	if (pa) {
+		it->nsteps = (uint8_t)pa->n;
+		it->steps = arena_memdup(pl->p->arena, pa->steps, (pa->n + 1) * sizeof(*pa->steps));
+	}
+}
+
+static bool start(struct path *pa, const struct sym_dw_loc *loc)
+{
+	pa->n = 0;
+	pa->is_value = loc->kind == SYM_DWL_REG;
+	if (loc->kind == SYM_DWL_REG)
+		step(pa, RT_TV_REG, loc->reg, 0);
+	else if (loc->kind == SYM_DWL_MEM)
+		step(pa, RT_TV_REGADDR, loc->reg, loc->offset);
+	else if (loc->kind == SYM_DWL_ADDR)
+		step(pa, RT_TV_ADDR, 0, (int64_t)loc->addr);
+	else
+		return false;
+	return true;
+}
+
+static bool is_scalar(const struct sym_dw_type *t)
+{
+	return t->kind == SYM_DWT_BASE || t->kind == SYM_DWT_POINTER || t->kind == SYM_DWT_ENUM;
+}
+
+static bool is_aggregate(const struct sym_dw_type *t)
+{
+	return t->kind == SYM_DWT_STRUCT || t->kind == SYM_DWT_UNION;
+}
+
+/* The pretty form of a value of type t at pa ($var$ and $$vars$). */
+static void pretty(struct plan *pl, const struct sym_dw_type *t, struct path *pa, int depth,
+		   bool full)
+{
+	unsigned saved = pa->n;
+
+	switch (t->kind) {
+	case SYM_DWT_BASE:
+	case SYM_DWT_ENUM:
+		if (t->is_float)
+			lit(pl, "?");
+		else
+			add(pl, RT_TV_LONG, t, pa);
+		return;
+	case SYM_DWT_POINTER:
+		add(pl,
+		    t->target->kind == SYM_DWT_BASE && t->target->is_char ? RT_TV_STRING
+									  : RT_TV_HEX,
+		    t, pa);
+		return;
+	case SYM_DWT_ARRAY:
+		if (pa->is_value) {
+			lit(pl, "?");
+			return;
+		}
+		if (t->target->kind == SYM_DWT_BASE && t->target->is_char) {
+			add(pl, RT_TV_CHARS, t, pa);
+			return;
+		}
+		lit(pl, "[");
+		for (uint64_t i = 0; i < t->count && i < MAX_ELEMS; i++) {
+			if (i)
+				lit(pl, ", ");
+			step(pa, RT_TV_OFFSET, 0, (int64_t)(i * t->target->size));
+			pretty(pl, t->target, pa, depth + 1, full);
+			pa->n = saved;
+		}
+		lit(pl, t->count > MAX_ELEMS ? ", ...]" : "]");
+		return;
+	case SYM_DWT_STRUCT:
+	case SYM_DWT_UNION:
+		if ((depth > 0 && !full) || depth > MAX_DEPTH || pa->is_value) {
+			lit(pl, "{...}");
+			return;
+		}
+		lit(pl, "{");
+		for (size_t i = 0; i < t->nmembers; i++) {
+			const struct sym_dw_member *m = &t->members[i];
+
+			if (i)
+				lit(pl, ", ");
+			if (m->name) {
+				lit(pl, ".");
+				lit(pl, m->name);
+				lit(pl, "=");
+			}
+			step(pa, RT_TV_OFFSET, 0, (int64_t)m->offset);
+			pretty(pl, m->type, pa, depth + 1, full);
+			pa->n = saved;
+		}
+		lit(pl, "}");
+		return;
+	default:
+		lit(pl, "?");
+		return;
+	}
+}
+
+/* $$parms, $$locals, $$vars at one point. */
+static void all_vars(struct plan *pl, const struct sym_dw_var *vars, int n, bool parms, bool locals,
+		     int pp)
+{
+	bool first = true;
+
+	for (int i = 0; i < n; i++) {
+		const struct sym_dw_var *v = &vars[i];
+		struct path pa;
+
+		if (v->is_param ? !parms : !locals)
+			continue;
+		lit(pl, first ? "" : " ");
+		first = false;
+		lit(pl, v->name);
+		lit(pl, "=");
+		if (!start(&pa, &v->loc))
+			add(pl, RT_TV_UNAVAIL, NULL, NULL);
+		else if (pp)
+			pretty(pl, v->type, &pa, 0, pp > 1);
+		else if (is_scalar(v->type))
+			add(pl, RT_TV_HEX, v->type, &pa);
+		else
+			lit(pl, v->type->kind == SYM_DWT_ARRAY ? "[...]" : "{...}");
+	}
+}
+
+/* The components of e after the variable: the path and type they end at; NULL or an error. */
+static const char *components(struct plan *pl, const struct ast_expr *e,
+			      const struct sym_dw_type **tp, struct path *pa, int *pp)
+{
+	const struct sym_dw_type *t = *tp;
+
+	for (unsigned i = 0; i < e->target.ncomps; i++) {
+		const struct ast_target_comp *c = &e->target.comps[i];
+
+		if (c->kind == AST_COMP_PRETTY_PRINT) {
+			*pp = strlen(c->name);
+			continue;
+		}
+		if (c->kind == AST_COMP_MEMBER) {
+			const struct sym_dw_member *m = NULL;
+
+			if (t->kind == SYM_DWT_POINTER) {
+				step(pa, RT_TV_DEREF, 0, 0);
+				pa->is_value = false;
+				t = t->target;
+			}
+			if (!is_aggregate(t))
+				return "invalid access of a member of a non-struct/union type";
+			for (size_t j = 0; j < t->nmembers; j++)
+				if (t->members[j].name && !strcmp(t->members[j].name, c->name))
+					m = &t->members[j];
+			if (!m) {
+				pl->err = c->name;
+				return "unable to find member";
+			}
+			if (pa->is_value)
+				return "unsupported location (a struct in a register)";
+			step(pa, RT_TV_OFFSET, 0, (int64_t)m->offset);
+			t = m->type;
+			continue;
+		}
+		/* [index] */
+		if (t->kind == SYM_DWT_POINTER) {
+			step(pa, RT_TV_DEREF, 0, 0);
+			pa->is_value = false;
+		} else if (t->kind != SYM_DWT_ARRAY || pa->is_value) {
+			return "invalid access of an index of a non-array type";
+		}
+		t = t->target;
+		if (c->kind == AST_COMP_INDEX_LIT)
+			step(pa, RT_TV_OFFSET, 0, c->index * (int64_t)t->size);
+		else
+			step(pa, RT_TV_INDEX, 0, (int64_t)t->size);
+	}
+	*tp = t;
+	return NULL;
+}
+
+/* The end of a single-variable access: a long, an address, or the pretty form. */
+static const char *finish(struct plan *pl, const struct ast_expr *e, const struct sym_dw_type *t,
+			  struct path *pa, int pp)
+{
+	if (e->target.addressof) {
+		if (pa->is_value)
+			return "cannot take the address of a register variable";
+		add(pl, RT_TV_ADDRESS, t, pa);
+		return NULL;
+	}
+	if (pp) {
+		if (t->kind == SYM_DWT_POINTER && is_aggregate(t->target)) {
+			step(pa, RT_TV_DEREF, 0, 0);
+			pa->is_value = false;
+			t = t->target;
+		}
+		pretty(pl, t, pa, 0, pp > 1);
+		if (pl->pending.len)
+			add(pl, RT_TV_LIT, NULL, NULL);
+		return NULL;
+	}
+	if (t->kind == SYM_DWT_ARRAY && !pa->is_value) {
+		add(pl, RT_TV_ADDRESS, t, pa);
+		return NULL;
+	}
+	if (is_aggregate(t))
+		return "struct/union is being accessed instead of a member of the struct/union";
+	if (!is_scalar(t) || t->is_float)
+		return "unsupported type (not an integer, pointer or enum)";
+	add(pl, RT_TV_LONG, t, pa);
+	return NULL;
+}
+
+static bool has_dynamic_index(const struct ast_expr *e, struct ast_expr **ret)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < e->target.ncomps; i++)
+		if (e->target.comps[i].kind == AST_COMP_INDEX_EXPR) {
+			*ret = e->target.comps[i].expr;
+			n++;
+		}
+	return n > 0;
+}
+
+static int pp_level(const struct ast_expr *e)
+{
+	for (unsigned i = 0; i < e->target.ncomps; i++)
+		if (e->target.comps[i].kind == AST_COMP_PRETTY_PRINT)
+			return (int)strlen(e->target.comps[i].name);
+	return 0;
+}
+
+/* "$$parms$" -> 1 ... */
+static bool is_all_vars(const char *name, bool *parms, bool *locals, int *pp)
+{
+	static const char *const names[] = {"$$parms", "$$locals", "$$vars"};
+
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n = strlen(names[i]);
+
+		if (strncmp(name, names[i], n) || strspn(name + n, "$") != strlen(name + n) ||
+		    strlen(name + n) > 2)
+			continue;
+		*parms = i != 1;
+		*locals = i != 0;
+		*pp = (int)strlen(name + n);
+		return true;
+	}
+	return false;
+}
+
+static const char *unable(struct sema_program *p, struct sym_dwarf *dw, const struct sema_point *pt,
+			  const char *name, const struct sym_dw_var *vars, int n)
+{
+	struct sym_dw_func f = {0};
+	struct strbuf sb = {0};
+	const char *msg;
+
+	sym_dwarf_func(dw, NULL, pt->vaddr, &f);
+	sb_printf(&sb,
+		  "unable to find local '%s', [man error::dwarf] dieoffset 0x%llx in %s, near pc "
+		  "0x%llx in %s %s (",
+		  name, (unsigned long long)f.die_offset, pt->module, (unsigned long long)pt->vaddr,
+		  f.name ? f.name : "<unknown>", f.cu_name ? f.cu_name : "<unknown>");
+	sb_printf(&sb, "%s", n > 0 ? "alternatives:" : "no alternatives");
+	for (int i = 0; i < n; i++)
+		sb_printf(&sb, " $%s", vars[i].name);
+	sb_printf(&sb, ")");
+	msg = arena_strndup(p->arena, sb_str(&sb), sb.len);
+	sb_release(&sb);
+	return msg;
+}
+
+/* The plan of e at one point; NULL, or the error. */
+static const char *plan_at(struct plan *pl, const struct ast_expr *e, const struct sema_point *pt,
+			   struct sym_dwarf *dw)
+{
+	const struct sym_dw_var *vars = NULL, *v = NULL;
+	const struct sym_dw_type *t;
+	struct sym_dw_var global;
+	struct path pa = {0};
+	bool parms, locals;
+	int pp = 0, n = sym_dwarf_vars(dw, pt->vaddr, &vars);
+	const char *why;
+
+	if (n < 0)
+		return "no DWARF scope at the probe address";
+	if (is_all_vars(e->target.name, &parms, &locals, &pp)) {
+		if (pp_level(e) > pp)
+			pp = pp_level(e);
+		all_vars(pl, vars, n, parms, locals, pp);
+		add(pl, RT_TV_LIT, NULL, NULL);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (!strcmp(vars[i].name, e->target.name + 1))
+			v = &vars[i];
+	if (!v && sym_dwarf_global(dw, e->target.name + 1, NULL, &global) == 0)
+		v = &global;
+	if (!v)
+		return unable(pl->p, dw, pt, e->target.name + 1, vars, n);
+	if (!start(&pa, &v->loc)) {
+		struct strbuf sb = {0};
+		const char *msg;
+
+		sb_printf(&sb, "unable to find location of '%s' (%s), [man error::dwarf]", v->name,
+			  v->why ? v->why : "no location");
+		msg = arena_strndup(pl->p->arena, sb_str(&sb), sb.len);
+		sb_release(&sb);
+		return msg;
+	}
+	t = v->type;
+	why = components(pl, e, &t, &pa, &pp);
+	return why ? why : finish(pl, e, t, &pa, pp);
+}
+
+/* @cast(ptr, "type"[, "module"]): the pointer is the dynamic index. */
+static const char *plan_cast(struct plan *pl, const struct ast_expr *e, const struct sema_point *pt)
+{
+	struct sym_dwarf *dw = sema_dwarf_of(e->target.module ? e->target.module : pt->module);
+	const struct sym_dw_type *t;
+	struct path pa = {0};
+	int pp = 0;
+	const char *why;
+
+	if (!dw || sym_dwarf_type(dw, e->target.type_name, &t) < 0) {
+		struct strbuf sb = {0};
+		const char *msg;
+
+		sb_printf(&sb, "type definition '%s' not found in '%s'", e->target.type_name,
+			  e->target.module ? e->target.module : pt->module);
+		msg = arena_strndup(pl->p->arena, sb_str(&sb), sb.len);
+		sb_release(&sb);
+		return msg;
+	}
+	step(&pa, RT_TV_INDEX, 0, 1);
+	why = components(pl, e, &t, &pa, &pp);
+	return why ? why : finish(pl, e, t, &pa, pp);
+}
+
+static void to_number(struct ast_expr *e, int64_t v)
+{
+	e->kind = AST_E_NUMBER;
+	e->num.value = v;
+}
+
+/*
+ * Plans e at every point of sp.  Returns 1 when it resolves (rewritten into a call unless
+ * dry), 0 when the probe has no DWARF points (not ours), -1 after an error (reported unless
+ * dry).
+ */
+int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry)
+{
+	struct ast_expr *index = NULL, **args;
+	unsigned k = 0;
+	const char *why = NULL;
+	int pp = e->kind == AST_E_TARGET ? pp_level(e) : 0;
+	bool all, string;
+	struct rt_tv_expr *plans = arena_zalloc(p->arena, (sp->npoints + 1) * sizeof(*plans));
+
+	for (unsigned i = 0; i < sp->npoints; i++)
+		if (sp->points[i].kind != SEMA_PP_PROCESS || !sp->points[i].has_dwarf ||
+		    sp->points[i].event != SEMA_PROC_FUNCTION)
+			return 0;
+	if (!sp->npoints)
+		return 0;
+	if (e->kind == AST_E_TARGET && has_dynamic_index(e, &index)) {
+		unsigned nd = 0;
+
+		for (unsigned i = 0; i < e->target.ncomps; i++)
+			nd += e->target.comps[i].kind == AST_COMP_INDEX_EXPR;
+		if (nd > 1) {
+			if (!dry)
+				sema_error(p, e->tok,
+					   "only one computed index per target variable");
+			return -1;
+		}
+	}
+	if (e->kind == AST_E_CAST && has_dynamic_index(e, &index)) {
+		if (!dry)
+			sema_error(p, e->tok, "a computed index in @cast is not supported yet");
+		return -1;
+	}
+	all = e->kind == AST_E_TARGET && is_all_vars(e->target.name, &(bool){0}, &(bool){0}, &pp);
+	string = all || pp > 0;
+	for (unsigned i = 0; i < sp->npoints && !why; i++) {
+		struct sema_point *pt = &sp->points[i];
+		struct sym_dwarf *dw = sema_dwarf_of(pt->module);
+		struct plan pl = {.p = p};
+
+		if (!dw) {
+			why = "no DWARF for the probed module";
+			break;
+		}
+		why = e->kind == AST_E_CAST ? plan_cast(&pl, e, pt) : plan_at(&pl, e, pt, dw);
+		sb_release(&pl.pending);
+		plans[i].items = pl.items;
+		plans[i].nitems = pl.n;
+	}
+	for (unsigned i = 0; i < sp->npoints && !why && !dry; i++) {
+		struct sema_point *pt = &sp->points[i];
+
+		if (pt->ntv == pt->captv) {
+			unsigned cap = pt->captv ? pt->captv * 2 : 4;
+			struct rt_tv_expr *v = arena_zalloc(p->arena, cap * sizeof(*v));
+
+			if (pt->ntv)
+				memcpy(v, pt->tv, pt->ntv * sizeof(*v));
+			pt->tv = v;
+			pt->captv = cap;
+		}
+		k = pt->ntv++;
+		pt->tv[k] = plans[i];
+	}
+	if (why) {
+		if (dry)
+			return -1;
+		if (p->limits.skip_badvars && e->kind == AST_E_TARGET) {
+			to_number(e, 0);
+			return 1;
+		}
+		sema_error(p, e->tok, "%s", why);
+		return -1;
+	}
+	if (dry)
+		return 1;
+	if (e->kind == AST_E_CAST)
+		index = e->target.operand;
+	args = arena_alloc(p->arena, 2 * sizeof(*args));
+	args[0] = ast_expr_new(p->arena, AST_E_NUMBER, e->tok);
+	args[0]->num.value = k;
+	if (!index) {
+		index = ast_expr_new(p->arena, AST_E_NUMBER, e->tok);
+		index->num.value = 0;
+	}
+	args[1] = index;
+	e->kind = AST_E_CALL;
+	e->call.name = string ? "_tvar_str" : "_tvar_long";
+	e->call.args = args;
+	e->call.nargs = 2;
+	return 1;
+}

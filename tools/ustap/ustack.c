@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ustack: the unwinding behind ubacktrace() and friends, on the tracer's side.
+ *
+ * The VM asks host->backtrace for the hit's stack; the thread is stopped at the hit and its
+ * registers are in the hit, so the walk (src/sym/unwind.c, DWARF CFI through libdwfl) reads
+ * the stack with process_vm_readv and never ptraces anything itself.  Each process keeps one
+ * unwinder, whose libdwfl modules (the ELF files and their CFI) last until the process execs
+ * (procs_refresh calls ustack_forget) or dies; a library loaded later is picked up by the
+ * unwinder itself when a walk ends in unknown code.
+ *
+ * Return probes: a frame whose return address a uretprobe replaced shows the trampoline in the
+ * XOL area, and the walk ends there since it has no CFI.  The real addresses are in the uprobes
+ * layer's per-thread instances, which have no public accessor yet; sym_unwind takes them as
+ * fix-ups as soon as one exists (see the note at fixups()).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "os/os.h"
+#include "sym/unwind.h"
+#include "ustack.h"
+
+struct unwinder_entry {
+	pid_t pid;
+	struct sym_unwinder *u;
+	struct unwinder_entry *next;
+};
+
+static struct unwinder_entry *unwinders;
+
+static int read_mem(void *data, uint64_t addr, void *buf, size_t len)
+{
+	long n = mem_read((pid_t)(intptr_t)data, addr, buf, len);
+
+	return n == (long)len ? 0 : -EFAULT;
+}
+
+static struct sym_unwinder *unwinder(pid_t pid)
+{
+	struct unwinder_entry *e;
+
+	for (e = unwinders; e; e = e->next)
+		if (e->pid == pid)
+			return e->u;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (sym_unwinder_new(pid, read_mem, (void *)(intptr_t)pid, &e->u) < 0) {
+		free(e);
+		return NULL;
+	}
+	e->pid = pid;
+	e->next = unwinders;
+	unwinders = e;
+	return e->u;
+}
+
+/*
+ * The hijacked return addresses of tid, for sym_unwind.  What is missing is an accessor in
+ * utrace/uprobe.h such as
+ *	int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max);
+ *	struct uretprobe_pending { uint64_t slot, ret_addr, func; };
+ * giving the thread's live instances (the stack slot that holds the trampoline and the real
+ * return address), innermost first.  Until then there are none.
+ */
+static size_t fixups(pid_t tid, struct sym_unwind_fixup *fix, size_t max)
+{
+	(void)tid;
+	(void)fix;
+	(void)max;
+	return 0;
+}
+
+int ustack_walk(pid_t pid, pid_t tid, const struct user_regs_struct *regs, uint64_t *pcs, int max)
+{
+	struct sym_unwinder *u = unwinder(pid);
+	struct sym_unwind_fixup fix[64];
+	size_t nfix = fixups(tid, fix, sizeof(fix) / sizeof(fix[0]));
+	int n, r;
+
+	if (!u)
+		return -ENOMEM;
+	r = sym_unwind(u, tid, regs, fix, nfix, pcs, max, &n);
+	return r < 0 ? r : n;
+}
+
+void ustack_forget(pid_t pid)
+{
+	for (struct unwinder_entry **pp = &unwinders; *pp; pp = &(*pp)->next) {
+		struct unwinder_entry *e = *pp;
+
+		if (e->pid != pid)
+			continue;
+		*pp = e->next;
+		sym_unwinder_free(e->u);
+		free(e);
+		return;
+	}
+}
+
+void ustack_free_all(void)
+{
+	while (unwinders)
+		ustack_forget(unwinders->pid);
+}
