@@ -190,6 +190,40 @@ def g_examples():
     rc, out, err, _ = run([example("ustrings.stp"), A.greeter, "greet", "-c", A.greeter + " 3"])
     check("ustrings", (rc, out, err), (0, 'greet("hello", 1)\ngreet("world", 2)\ngreet("hello", 3)\n'
                                           'greet(NULL, 0)\n<null>   1\nhello    2\nworld    1\n', ""))
+    # malloc_hist: libc's malloc in the target only; its four calls, in the 16, 32 and 1024 rows.
+    rc, out, err, _ = run([example("malloc_hist.stp"), "-c", A.mallocs])
+    lines = out.splitlines()
+    rows = {int(l.split("|")[0]): int(l.split()[-1]) for l in lines[2:] if "|" in l}
+    check("malloc_hist", (rc, err, lines[:2]),
+          (0, "", ["4 mallocs, 1104 bytes", "value |-------------------------------------------------- count"]))
+    check("malloc_hist rows", {k: v for k, v in rows.items() if v}, {16: 1, 32: 2, 1024: 1})
+    check("malloc_hist bars", [l for l in lines if l.startswith(("   16 ", "   32 ", " 1024 "))],
+          ["   16 |@                                                  1",
+           "   32 |@@                                                 2",
+           " 1024 |@                                                  1"])
+    # syscall_errors: chdir (80) failing with ENOENT (2) exactly three times; the dynamic
+    # loader's own failures (access of /etc/ld.so.preload, openat along LD_LIBRARY_PATH...) are
+    # there too, so the rows are checked for order, not position.
+    rc, out, err, _ = run([example("syscall_errors.stp"), "-c", A.mallocs + " chdir 3"])
+    lines = out.splitlines()
+    check("syscall_errors", (rc, err, lines[:1], "ustap_mallocs          80      2      3" in lines),
+          (0, "", ["process           syscall  errno  count"], True))
+    counts = [int(l.split()[-1]) for l in lines[1:]]
+    check("syscall_errors sorted", counts, sorted(counts, reverse=True))
+    check("syscall_errors one chdir row", [l.split()[1] for l in lines[1:]].count("80"), 1)
+    # forks: forker's parent (the target) and its child, each started and ended once.
+    rc, out, err, _ = run([example("forks.stp"), "-c", "./forker fork"])
+    m = re.fullmatch(r"start (\d+) forker parent (\d+)\nstart (\d+) forker parent (\d+)\n"
+                     r"end (\d+) forker after \d+ us\nend (\d+) forker \(target\) after \d+ us\n"
+                     r"2 processes\n", out)
+    check("forks", (rc, err, bool(m)), (0, "", True))
+    if m:
+        parent, child = m.group(1), m.group(3)
+        check("forks pids", (m.group(4), m.group(5), m.group(6), parent != child),
+              (parent, child, parent, True))
+    rc, out, err, _ = run([example("forks.stp"), "-c", "./probed fork 3"])
+    check("forks probed", (rc, err, out.count("start "), out.count("end "), out.count("(target)"),
+                           out.splitlines()[-1:]), (0, "", 2, 2, 1, ["2 processes"]))
 
 
 FRAME = re.compile(r"^ 0x([0-9a-f]{16}) : ([A-Za-z_][\w.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+) \[(.*)\]$")
@@ -327,11 +361,14 @@ def main():
     ap.add_argument("--examples", required=True)
     ap.add_argument("--nofp", required=True)
     ap.add_argument("--points")
+    ap.add_argument("--mallocs")
     A = ap.parse_args()
     A.ustap = os.path.abspath(A.ustap)
     A.greeter = os.path.abspath(A.greeter)
     A.examples = os.path.abspath(A.examples)
     A.nofp = os.path.abspath(A.nofp)
+    if A.mallocs:
+        A.mallocs = os.path.abspath(A.mallocs)
     os.environ["USTAP_E2E"] = "yes"
     globals()["g_" + A.group]()
     for f in failures:
