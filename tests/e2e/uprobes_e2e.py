@@ -30,7 +30,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Skip, Tap  # noqa: E402
+from tap import Children, Skip, Tap  # noqa: E402
 
 UTRACE = None
 PROGS = {}
@@ -51,33 +51,17 @@ def case(fn):
 # --------------------------------------------------------------------------------------------
 # Processes
 
-_children = []
+_children = Children()
 
 
 def spawn(argv, **kw):
-    kw.setdefault("stdin", subprocess.DEVNULL)
-    kw.setdefault("stdout", subprocess.PIPE)
-    kw.setdefault("stderr", subprocess.PIPE)
-    kw.setdefault("start_new_session", True)
     kw.setdefault("cwd", TMP)
-    p = subprocess.Popen(argv, **kw)
-    _children.append(p)
-    return p
+    return _children.spawn(argv, **kw)
 
 
 def cleanup():
     """Kill what a case started (SIGKILL to each of its own process groups) and reap it."""
-    while _children:
-        p = _children.pop()
-        if p.poll() is None:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+    _children.cleanup()
 
 
 class Result:

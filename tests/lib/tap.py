@@ -1,8 +1,12 @@
 """TAP output for the end-to-end test scripts: one `ok N - case: what` line per check, details
 as `#` lines, `# TODO` for known bugs (reported, not failed), `# SKIP` for cases that cannot
-run here.  Shared by tests/e2e/e2e.py and tests/e2e/uprobes_e2e.py."""
+run here.  Shared by tests/e2e/e2e.py and tests/e2e/uprobes_e2e.py, with Children, the processes a case
+starts and kills."""
 import difflib
+import os
 import re
+import signal
+import subprocess
 import sys
 import traceback
 
@@ -78,3 +82,33 @@ class Tap:
         finally:
             cleanup()
             self.case = ""
+
+
+class Children:
+    """The processes a case started, each in a session of its own; cleanup() kills every
+    process group with SIGKILL and reaps it."""
+
+    def __init__(self):
+        self.procs = []
+
+    def spawn(self, argv, **kw):
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        kw.setdefault("start_new_session", True)
+        p = subprocess.Popen(argv, **kw)
+        self.procs.append(p)
+        return p
+
+    def cleanup(self):
+        while self.procs:
+            p = self.procs.pop()
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
