@@ -428,6 +428,23 @@ static int func_cb(Dwarf_Die *die, void *arg)
 	return DWARF_CB_ABORT;
 }
 
+/*
+ * The compile unit holding pc.  dwarf_addrdie needs .debug_aranges, which gcc writes and clang
+ * does not by default: without it, every unit's address ranges are asked.
+ */
+static bool cu_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (dwarf_addrdie(d->dw, pc, ret_cu))
+		return true;
+	for (; dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0; off = next)
+		if (dwarf_offdie(d->dw, off + hsize, ret_cu) && dwarf_haspc(ret_cu, pc) > 0)
+			return true;
+	return false;
+}
+
 /* The subprogram containing pc (in *ret_func) and its scopes (malloc'd), or -ENOENT. */
 static int scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu, Dwarf_Die **ret_scopes,
 		     int *ret_func)
@@ -435,7 +452,7 @@ static int scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu, Dwarf_
 	Dwarf_Die *scopes = NULL;
 	int n;
 
-	if (!dwarf_addrdie(d->dw, pc, ret_cu))
+	if (!cu_at(d, pc, ret_cu))
 		return -ENOENT;
 	n = dwarf_getscopes(ret_cu, pc, &scopes);
 	for (int i = 0; i < n; i++) {
@@ -710,8 +727,7 @@ int sym_dwarf_addr_line(struct sym_dwarf *d, uint64_t addr, const char **ret_fil
 	Dwarf_Line *l;
 	int ln;
 
-	if (!dwarf_addrdie(d->dw, addr, &cu) || !(l = dwarf_getsrc_die(&cu, addr)) ||
-	    dwarf_lineno(l, &ln) != 0)
+	if (!cu_at(d, addr, &cu) || !(l = dwarf_getsrc_die(&cu, addr)) || dwarf_lineno(l, &ln) != 0)
 		return -ENOENT;
 	*ret_file = dwarf_linesrc(l, NULL, NULL);
 	*ret_line = ln;
