@@ -86,6 +86,19 @@ int uprobe_unwatch(pid_t pid);
 /* Undo everything in every watched process (before utrace_detach_all()).  Stops every thread. */
 int uprobe_cleanup_all(void);
 
+/*
+ * The return addresses uretprobes hijacked in thread @tid and not yet returned through,
+ * innermost first: the stack slot that holds the trampoline now, the real return address and
+ * the probed function.  For unwinders, which would otherwise stop at the trampoline.  Returns
+ * how many were written (at most @max), or -ESRCH if the thread is not watched.
+ */
+struct uretprobe_pending {
+	uint64_t slot;
+	uint64_t ret_addr;
+	uint64_t func;
+};
+int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max);
+
 /* Counters, for -c and tests. */
 struct uprobe_stats {
 	unsigned long hits, emulated, boosted, stepped, returns, xol_maps;

@@ -106,6 +106,27 @@ int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
 	return 0;
 }
 
+int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max)
+{
+	struct uproc *p;
+	struct utask *t = NULL;
+	int i, n = 0;
+
+	for (p = up_proc_all(); p && !t; p = p->next)
+		t = up_task_find(p, tid);
+	if (!t)
+		return -ESRCH;
+	for (i = t->depth - 1; i >= 0 && n < max; i--) {
+		if (t->ret[i].chained)
+			continue;
+		v[n].slot = t->ret[i].slot;
+		v[n].ret_addr = t->ret[i].ret_addr;
+		v[n].func = t->ret[i].func;
+		n++;
+	}
+	return n;
+}
+
 void up_ret_restore_stack(struct utask *t, pid_t mem_pid)
 {
 	uint64_t now;

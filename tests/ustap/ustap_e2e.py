@@ -284,6 +284,18 @@ def g_backtrace():
         sprint = rest[3 + len(frames):]
         check("sprint_ubacktrace: whole lines of print_ubacktrace", (len(sprint) > 3, frames[:len(sprint)]), (True, sprint))
         check("first hit", [l.split(" : ")[1].split("+")[0] for l in b[0][:2]], ["fact", "main"])
+    # In .return probes the outer fact frames still hold the uretprobe trampoline as their
+    # return address; uretprobe_pending() gives the walk the real ones.
+    rc, out, err, _ = run(["-c", "./probed recurse 3", "-e",
+                           'probe process("./probed").function("fact").return { '
+                           'print_ubacktrace(); printf("--\\n") }'])
+    check("return rc", (rc, err), (0, ""))
+    b = blocks(out)
+    check("return hits", len(b), 3)
+    if len(b) == 3:
+        check_frames("fact(1) returns into fact <- fact <- main", b[0], probed(),
+                     ["fact", "fact", "main"])
+        check("no trampoline frame", [l for l in b[0] + b[1] if " : " not in l], [])
     # -O2 -fomit-frame-pointer: b keeps junk in %rbp, so only CFI gets from c to main.
     rc, out, err, _ = run(["-c", A.nofp + " 2", "-e",
                            'probe process("%s").function("c") { printf("rbp=%%d\\n", register("rbp")); '

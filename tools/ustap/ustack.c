@@ -9,10 +9,10 @@
  * (procs_refresh calls ustack_forget) or dies; a library loaded later is picked up by the
  * unwinder itself when a walk ends in unknown code.
  *
- * Return probes: a frame whose return address a uretprobe replaced shows the trampoline in the
- * XOL area, and the walk ends there since it has no CFI.  The real addresses are in the uprobes
- * layer's per-thread instances, which have no public accessor yet; sym_unwind takes them as
- * fix-ups as soon as one exists (see the note at fixups()).
+ * Return probes: a frame whose return address a uretprobe replaced would show the trampoline
+ * in the XOL area, where the walk ends since it has no CFI.  uretprobe_pending() gives the
+ * real addresses and the stack slots they belong in; sym_unwind reads those slots as the real
+ * addresses, so the walk goes on through the caller.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,6 +20,7 @@
 
 #include "os/os.h"
 #include "sym/unwind.h"
+#include "utrace/uprobe.h"
 #include "ustack.h"
 
 struct unwinder_entry {
@@ -58,19 +59,20 @@ static struct sym_unwinder *unwinder(pid_t pid)
 }
 
 /*
- * The hijacked return addresses of tid, for sym_unwind.  What is missing is an accessor in
- * utrace/uprobe.h such as
- *	int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max);
- *	struct uretprobe_pending { uint64_t slot, ret_addr, func; };
- * giving the thread's live instances (the stack slot that holds the trampoline and the real
- * return address), innermost first.  Until then there are none.
+ * The return addresses uretprobes hijacked in tid (the slot holding the trampoline and the
+ * real address), so that the walk goes through those frames instead of stopping at the
+ * trampoline.
  */
 static size_t fixups(pid_t tid, struct sym_unwind_fixup *fix, size_t max)
 {
-	(void)tid;
-	(void)fix;
-	(void)max;
-	return 0;
+	struct uretprobe_pending pend[64];
+	int n = uretprobe_pending(tid, pend, (int)(max < 64 ? max : 64)), i;
+
+	for (i = 0; i < n; i++) {
+		fix[i].slot = pend[i].slot;
+		fix[i].ret_addr = pend[i].ret_addr;
+	}
+	return n > 0 ? (size_t)n : 0;
 }
 
 int ustack_walk(pid_t pid, pid_t tid, const struct user_regs_struct *regs, uint64_t *pcs, int max)
