@@ -188,7 +188,8 @@ pid_t utrace_engine_superseder(const struct utrace_engine *engine);
 /*
  * Replace the engine's event mask.  Returns 0, -ESRCH (detached or reaped), -EALREADY (changing
  * DEATH/QUIESCE on a dying thread), -EINPROGRESS (clearing bits while the thread runs: a
- * callback may still come once).
+ * callback may still come once).  QUIESCE added while the thread is stopped brings a
+ * report_quiesce(0) when it resumes.
  */
 int utrace_set_events(pid_t pid, struct utrace_engine *engine, unsigned long events);
 

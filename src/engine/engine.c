@@ -522,6 +522,10 @@ int utrace_set_events(pid_t pid, struct utrace_engine *engine, unsigned long eve
 			return -EALREADY;
 	}
 	engine->flags = events;
+	/* QUIESCE added while the thread is stopped: a report_quiesce comes as it resumes. */
+	if (!(old & UTRACE_EVENT(QUIESCE)) && (events & UTRACE_EVENT(QUIESCE)) &&
+	    th->stop != ENG_RUNNING && !th->in_report && th->pending > UTRACE_REPORT)
+		th->pending = UTRACE_REPORT;
 	if ((old & ~events) && th->stop == ENG_RUNNING)
 		return -EINPROGRESS;
 	return 0;

@@ -23,6 +23,8 @@ struct rec {
 	int quiesce_event, quiesce_zero, signal_reports, steps, entries, exits;
 	unsigned long long step_rip_before, step_rip_after;
 	bool ask_report, ask_step;
+	int quiesce_after_report; /* report_quiesce(0) calls since ask_report was answered */
+	bool reported;
 };
 
 static void log_call(struct rec *r, char what)
@@ -42,6 +44,8 @@ static uint32_t r_quiesce(uint32_t action, struct utrace_engine *engine, unsigne
 		r->quiesce_event++;
 	else
 		r->quiesce_zero++;
+	if (!event && r->reported)
+		r->quiesce_after_report++;
 	return UTRACE_RESUME;
 }
 
@@ -64,6 +68,7 @@ static uint32_t r_exit(uint32_t action, struct utrace_engine *engine, struct use
 		log_call(r, 'x');
 		if (r->ask_report) {
 			r->ask_report = false;
+			r->reported = true;
 			return UTRACE_REPORT;
 		}
 		if (r->ask_step) {
@@ -145,7 +150,8 @@ static void test_report_and_step(void)
 
 	utrace_control(pid, ea, UTRACE_RESUME);
 	run_to_exit(pid, 10000);
-	tap_is(a.quiesce_zero, 1, "REPORT: one report_quiesce(0) before the thread went on");
+	tap_is(a.quiesce_after_report, 1,
+	       "REPORT: one report_quiesce(0) before the thread went on");
 	utrace_engine_put(ea);
 
 	memset(&a, 0, sizeof(a));
@@ -160,6 +166,34 @@ static void test_report_and_step(void)
 	       "SINGLESTEP: rip advanced by one instruction (%#llx -> %#llx)", a.step_rip_before,
 	       a.step_rip_after);
 	tap_is(WEXITSTATUS(status), 0, "SINGLESTEP: the swallowed trap did not hurt the program");
+	utrace_engine_put(ea);
+}
+
+/* QUIESCE added to a held thread's engine: report_quiesce(0) as it resumes (reference 1.6). */
+static void test_quiesce_added_while_stopped(void)
+{
+	char log[LOG_MAX] = "";
+	int nlog = 0;
+	struct rec a = {.name = 'A', .log = log, .nlog = &nlog};
+	pid_t pid = spawn("sigprog", "sleep", NULL);
+	struct utrace_engine *ea = attach_rec(pid, &a, 0);
+	int status, i;
+
+	utrace_control(pid, ea, UTRACE_RESUME);
+	run_for(50);
+	utrace_control(pid, ea, UTRACE_STOP);
+	for (i = 0; i < 100 && proc_state(pid) != 't'; i++)
+		run_for(10);
+	tap_ok(proc_state(pid) == 't', "set_events: thread held by STOP");
+	tap_is(utrace_set_events(pid, ea, UTRACE_EVENT(QUIESCE)), 0,
+	       "set_events: QUIESCE added on the held thread");
+	tap_is(a.quiesce_zero, 0, "set_events: no report while it stays held");
+	utrace_control(pid, ea, UTRACE_RESUME);
+	run_for(100);
+	tap_is(a.quiesce_zero, 1, "set_events: one report_quiesce(0) as it resumed");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	run_for(20);
 	utrace_engine_put(ea);
 }
 
@@ -214,5 +248,6 @@ int main(int argc, char **argv)
 	test_order();
 	test_report_and_step();
 	test_interrupt_and_codes();
+	test_quiesce_added_while_stopped();
 	return tap_done();
 }
