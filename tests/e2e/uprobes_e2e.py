@@ -44,10 +44,6 @@ TMP = None
 T = Tap()
 
 
-def case(fn):
-    T.run(fn, cleanup)
-
-
 # --------------------------------------------------------------------------------------------
 # Processes
 
@@ -730,28 +726,11 @@ def main():
     UTRACE = os.path.abspath(a.utrace)
     for p in a.progs:
         PROGS[os.path.basename(p)] = os.path.abspath(p)
-    groups = a.group or ["all"]
-    if "all" in groups:
-        groups = list(GROUPS)
     TMP = tempfile.mkdtemp(prefix="utrace-uprobes-e2e-")
-    print("TAP version 13")
     try:
-        for g in groups:
-            for fn in GROUPS[g]:
-                if a.case and fn.__name__ not in a.case:
-                    continue
-                case(fn)
+        return T.run_groups(GROUPS, a.group, a.case, cleanup)
     finally:
-        cleanup()
         shutil.rmtree(TMP, ignore_errors=True)
-    print(f"1..{T.n}")
-    print(f"# {T.n - T.failed - T.todo_failed} passed, {T.failed} failed, "
-          f"{T.todo_failed} known bugs (TODO), {T.skipped} skipped cases")
-    if T.failed:
-        return 1
-    if T.cases and T.skipped == T.cases:
-        return 77
-    return 0
 
 
 if __name__ == "__main__":

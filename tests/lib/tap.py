@@ -83,6 +83,29 @@ class Tap:
             cleanup()
             self.case = ""
 
+    def run_groups(self, table, groups, only, cleanup):
+        """Run the cases of the named groups of table ("all": every group), only those named
+        in only when it is given; then the plan.  Returns the exit status: 1 on a failure,
+        77 (meson's skip) when every case was skipped, else 0."""
+        if not groups or "all" in groups:
+            groups = list(table)
+        print("TAP version 13")
+        try:
+            for g in groups:
+                for fn in table[g]:
+                    if not only or fn.__name__ in only:
+                        self.run(fn, cleanup)
+        finally:
+            cleanup()
+        print(f"1..{self.n}")
+        print(f"# {self.n - self.failed - self.todo_failed} passed, {self.failed} failed, "
+              f"{self.todo_failed} known bugs (TODO), {self.skipped} skipped cases")
+        if self.failed:
+            return 1
+        if self.cases and self.skipped == self.cases:
+            return 77
+        return 0
+
 
 class Children:
     """The processes a case started, each in a session of its own; cleanup() kills every
