@@ -9,6 +9,14 @@
  * under way) are collected and detached as well.  A process that carries our seccomp filter
  * cannot outlive us: its filtered syscalls would fail with ENOSYS, so it is killed, with a
  * warning.  Engines are dropped without further callbacks.
+ *
+ * PTRACE_INTERRUPT can win the race against a fault: a thread that has just executed an int3
+ * (or faulted) has its SIGTRAP queued, but the interrupt stop comes first, since the kernel
+ * handles job-control traps before it dequeues signals.  Whoever cleans up then sees a thread
+ * past the breakpoint with no trap reported, and after the detach the queued SIGTRAP would
+ * kill the untraced process.  So a thread interrupted with a fault signal queued for it is let
+ * run once more: it dequeues the signal at once and stops in its signal-delivery-stop, where
+ * the signal is visible (utrace_stop_signal) and can be cancelled.
  */
 #include <errno.h>
 #include <signal.h>
@@ -54,6 +62,8 @@ static void note_stop(pid_t tid, int status)
 		th->inject_sig = sig;
 	} else if (event == PTRACE_EVENT_STOP && sig != SIGTRAP) {
 		th->stop = ENG_STOP_GROUP;
+	} else if (event == PTRACE_EVENT_STOP) {
+		th->stop = ENG_STOP_INTERRUPT;
 	} else if (event == PTRACE_EVENT_SECCOMP) {
 		th->stop = ENG_STOP_SYSCALL_ENTRY;
 	} else if (sig == (SIGTRAP | 0x80)) {
@@ -77,6 +87,28 @@ static void note_stop(pid_t tid, int status)
 		else
 			eng_proc_put(proc);
 	}
+}
+
+#define FAULT_SIGNALS                                                           \
+	(1ull << (SIGTRAP - 1) | 1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1) | \
+	 1ull << (SIGILL - 1) | 1ull << (SIGFPE - 1))
+
+static void settle_one(struct eng_thread *th, void *arg)
+{
+	struct proc_status st;
+	int *settling = arg;
+
+	if (th->stop != ENG_STOP_INTERRUPT || th->dead || th->settled || th->listening ||
+	    proc_status(th->tid, &st) < 0 || !(st.sig_pnd & ~st.sig_blk & FAULT_SIGNALS))
+		return;
+	th->settled = true;
+	eng_write_regs(th);
+	if (pt_resume(PTRACE_CONT, th->tid, 0) < 0)
+		return;
+	pr_debug("tid %d: interrupted with a fault signal queued: run to its stop", th->tid);
+	th->stop = ENG_RUNNING;
+	th->interrupt_sent = true;
+	(*settling)++;
 }
 
 static void release_one(struct eng_thread *th, void *arg)
@@ -103,6 +135,8 @@ int utrace_stop_all(void)
 	for (;;) {
 		running = 0;
 		eng_thread_foreach(stop_one, &running);
+		if (!running)
+			eng_thread_foreach(settle_one, &running);
 		if (!running)
 			break;
 		pid = waitpid(-1, &status, __WALL | WNOHANG);

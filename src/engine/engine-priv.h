@@ -69,6 +69,7 @@ struct eng_thread {
 	enum utrace_resume_action pending; /* min of non-STOP requests since the last resume */
 	bool in_report;			   /* callbacks for this thread are running */
 	bool interrupt_sent;
+	bool settled;	  /* utrace_stop_all() let it run to a queued fault signal */
 	bool listening;	  /* resumed from a group-stop with PTRACE_LISTEN */
 	bool new_child;	  /* auto-attached child before its first stop */
 	bool parent_seen; /* its parent's clone event was reported */

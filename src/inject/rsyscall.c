@@ -17,6 +17,12 @@
  * kernel takes the number from orig_rax at that stop), and is then set to run its own again
  * from the syscall instruction.  The thread ends in a syscall-exit stop with its own
  * registers.
+ *
+ * Signals: a thread resumed from an interrupt stop dequeues its pending signals before it
+ * returns to user mode, and one arriving meanwhile would stop it in a signal-delivery-stop
+ * whose signal we could only drop.  So every signal is blocked (PTRACE_SETSIGMASK) for the
+ * length of our syscall and the thread's own mask comes back with its registers: what was
+ * pending stays pending, with its siginfo, for the thread's real resumption.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -112,18 +118,20 @@ static uint64_t find_gadget(pid_t tgid)
 
 /*
  * Run the thread until its syscall-exit stop.  On the way come the entry stop and, when the
- * process carries our seccomp filter, a seccomp stop; a signal arriving meanwhile stays
- * pending for later.
+ * process carries our seccomp filter, a seccomp stop.
  */
 static int run_to_syscall_exit(pid_t tid)
 {
 	struct __ptrace_syscall_info info;
 	int status;
+	pid_t got;
 
 	for (;;) {
 		if (pt_resume(PTRACE_SYSCALL, tid, 0) < 0)
 			return -ESRCH;
-		if (waitpid(tid, &status, __WALL) != tid || !WIFSTOPPED(status))
+		while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
+			;
+		if (got != tid || !WIFSTOPPED(status))
 			return -ESRCH;
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
 			continue;
@@ -158,7 +166,7 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 {
 	struct user_regs_struct saved, regs, after;
 	struct proc_status st;
-	uint64_t gadget;
+	uint64_t gadget, mask;
 	bool at_entry;
 	int r;
 
@@ -187,15 +195,21 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	regs.r10 = args[3];
 	regs.r8 = args[4];
 	regs.r9 = args[5];
+	r = pt_getsigmask(tid, &mask);
+	if (r < 0)
+		return r;
 	r = pt_setregs(tid, &regs);
-	if (r < 0)
+	if (r == 0)
+		r = pt_setsigmask(tid, ~0ull);
+	if (r == 0)
+		r = run_to_syscall_exit(tid);
+	if (r == 0)
+		r = pt_getregs(tid, &after);
+	(void)pt_setsigmask(tid, mask);
+	if (r < 0) {
+		(void)pt_setregs(tid, &saved);
 		return r;
-	r = run_to_syscall_exit(tid);
-	if (r < 0)
-		return r;
-	r = pt_getregs(tid, &after);
-	if (r < 0)
-		return r;
+	}
 	*ret_value = (long)after.rax;
 	if (at_entry) {
 		saved.rip -= 2;

@@ -20,6 +20,9 @@ int pt_setregs(pid_t tid, const struct user_regs_struct *regs);
 int pt_geteventmsg(pid_t tid, unsigned long *ret_msg);
 int pt_getsiginfo(pid_t tid, siginfo_t *ret_info);
 int pt_setsiginfo(pid_t tid, const siginfo_t *info);
+/* The blocked-signal mask of a stopped thread (a kernel sigset_t: 64 bits on x86-64). */
+int pt_getsigmask(pid_t tid, uint64_t *ret_mask);
+int pt_setsigmask(pid_t tid, uint64_t mask);
 int pt_syscall_info(pid_t tid, struct __ptrace_syscall_info *ret_info);
 const char *pt_request_name(int request);
 
@@ -29,6 +32,7 @@ struct proc_status {
 	pid_t ppid;
 	pid_t tracer;
 	char state;
+	uint64_t sig_pnd; /* the thread's own queue (SigPnd), not the process's */
 	uint64_t sig_blk, sig_ign, sig_cgt;
 };
 int proc_status(pid_t tid, struct proc_status *ret);

@@ -75,6 +75,8 @@ int proc_status_fd(int fd, struct proc_status *ret)
 		st.ppid = atoi(v);
 	if ((v = status_field(v ? v : buf, "\nTracerPid:")))
 		st.tracer = atoi(v);
+	if ((v = status_field(v ? v : buf, "\nSigPnd:")))
+		st.sig_pnd = parse_hex_mask(v);
 	if ((v = status_field(v ? v : buf, "\nSigBlk:")))
 		st.sig_blk = parse_hex_mask(v);
 	if ((v = status_field(v ? v : buf, "\nSigIgn:")))

@@ -41,6 +41,18 @@ const char *pt_request_name(int request)
 		return "SEIZE";
 	case PTRACE_INTERRUPT:
 		return "INTERRUPT";
+	case PTRACE_GETREGS:
+		return "GETREGS";
+	case PTRACE_SETREGS:
+		return "SETREGS";
+	case PTRACE_GETSIGINFO:
+		return "GETSIGINFO";
+	case PTRACE_SETSIGINFO:
+		return "SETSIGINFO";
+	case PTRACE_GETSIGMASK:
+		return "GETSIGMASK";
+	case PTRACE_SETSIGMASK:
+		return "SETSIGMASK";
 	default:
 		return "request";
 	}
@@ -89,6 +101,16 @@ int pt_getsiginfo(pid_t tid, siginfo_t *ret_info)
 int pt_setsiginfo(pid_t tid, const siginfo_t *info)
 {
 	return (int)pt_call(PTRACE_SETSIGINFO, tid, NULL, (void *)info);
+}
+
+int pt_getsigmask(pid_t tid, uint64_t *ret_mask)
+{
+	return (int)pt_call(PTRACE_GETSIGMASK, tid, (void *)sizeof(*ret_mask), ret_mask);
+}
+
+int pt_setsigmask(pid_t tid, uint64_t mask)
+{
+	return (int)pt_call(PTRACE_SETSIGMASK, tid, (void *)sizeof(mask), &mask);
 }
 
 int pt_syscall_info(pid_t tid, struct __ptrace_syscall_info *ret_info)

@@ -308,10 +308,16 @@ class Trace:
 
     def names(self, pid, kinds=("call", "signal", "exit"), restarts=True):
         """restarts=False leaves out calls that returned ERESTART* (interrupted by a signal and
-        restarted by the kernel, so where they happen depends on timing)."""
-        return [e[1] if e[0] == "call" else f"{e[0]}:{e[1]}"
-                for e in self.events.get(pid, []) if e[0] in kinds and
-                (restarts or e[0] != "call" or not (e[3] or "").startswith("ERESTART"))]
+        restarted by the kernel, so where they happen depends on timing).  A SIGCHLD seen just
+        before a wait4 is put after it: whether the child dies before the parent enters wait4
+        or while it waits is a race, and both orders are the same story."""
+        out = [e[1] if e[0] == "call" else f"{e[0]}:{e[1]}"
+               for e in self.events.get(pid, []) if e[0] in kinds and
+               (restarts or e[0] != "call" or not (e[3] or "").startswith("ERESTART"))]
+        for i in range(len(out) - 1):
+            if out[i] == "signal:SIGCHLD" and out[i + 1] == "wait4":
+                out[i], out[i + 1] = out[i + 1], out[i]
+        return out
 
     def calls(self, pid, name=None):
         return [e for e in self.events.get(pid, []) if e[0] == "call" and

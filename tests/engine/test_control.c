@@ -177,14 +177,16 @@ static void test_quiesce_added_while_stopped(void)
 	struct rec a = {.name = 'A', .log = log, .nlog = &nlog};
 	pid_t pid = spawn("sigprog", "sleep", NULL);
 	struct utrace_engine *ea = attach_rec(pid, &a, 0);
+	struct utrace_examiner exam;
 	int status, i;
 
 	utrace_control(pid, ea, UTRACE_RESUME);
 	run_for(50);
 	utrace_control(pid, ea, UTRACE_STOP);
-	for (i = 0; i < 100 && proc_state(pid) != 't'; i++)
+	for (i = 0; i < 100 && utrace_prepare_examine(pid, ea, &exam) != 0; i++)
 		run_for(10);
-	tap_ok(proc_state(pid) == 't', "set_events: thread held by STOP");
+	tap_ok(proc_state(pid) == 't' && utrace_prepare_examine(pid, ea, &exam) == 0,
+	       "set_events: thread held by STOP");
 	tap_is(utrace_set_events(pid, ea, UTRACE_EVENT(QUIESCE)), 0,
 	       "set_events: QUIESCE added on the held thread");
 	tap_is(a.quiesce_zero, 0, "set_events: no report while it stays held");
