@@ -37,6 +37,7 @@ struct uprobe_hit {
 	/* Return probes only: */
 	uint64_t func;	   /* address of the probed function */
 	uint64_t ret_addr; /* the real return address */
+	uint64_t slot;	   /* where it was on the stack: rsp at entry, naming the call */
 };
 
 struct uprobe_consumer {

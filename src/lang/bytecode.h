@@ -110,6 +110,8 @@ struct vm_probe {
 	uint32_t sdt_nargs;
 	const struct rt_tv_expr *tv; /* DWARF target variables, _tvar_long(k) reads tv[k] */
 	uint32_t ntv;
+	bool saves_entry; /* the entry half of a .return probe with @entry */
+	uint64_t entry_delta;
 };
 
 struct vm_limits {

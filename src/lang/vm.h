@@ -89,6 +89,7 @@ struct vm_hit_ctx {
 	const char *execname;
 	bool interruptible; /* begin/end/error: MAXACTION x 10, as stap's MAXACTION_INTERRUPTIBLE */
 	bool is_return;	    /* a .return hit: rax is the return value */
+	uint64_t call_slot; /* function probes: the call's return-address slot (0: unknown) */
 	void *regs;
 	rt_read_mem_fn read_mem;
 	void *mem_data;

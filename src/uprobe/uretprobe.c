@@ -76,6 +76,7 @@ static void run_ret_consumers(struct utask *t, const struct uret_instance *inst,
 		.regs = regs,
 		.func = inst->func,
 		.ret_addr = inst->ret_addr,
+		.slot = inst->slot,
 	};
 
 	if (!inst->probe)

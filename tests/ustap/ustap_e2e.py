@@ -363,6 +363,43 @@ def g_dwarf():
     check("dwarf skip-badvars", (rc, out, err), (0, "0\n", ""))
 
 
+def g_entry():
+    # @entry(expr) and the $variables of .return probes, which are read at the entry.
+    d = os.path.dirname(os.path.abspath(A.points))
+    ret = 'probe process("./ustap_points").function("area").return '
+    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", ret +
+                           '{ printf("%d %d %d %d\\n", $scale, $p->x, $return, @entry($scale * 10)) }'],
+                          cwd=d)
+    check("entry params in .return", (rc, out, err), (0, "2 3 24 20\n3 5 90 30\n4 3 48 40\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", ret +
+                           '{ printf("%s %s\\n", $p->name$, $$parms) }'], cwd=d)
+    lines = out.splitlines()
+    check("entry pretty in .return", (rc, err, [l.split(" ")[0] for l in lines],
+                                      [l.endswith((" scale=0x2", " scale=0x3")) for l in lines]),
+          (0, "", ['"first"', '"second"'], [True, True]))
+    # Recursion: every level keeps its own entry values (fact's $n, and rdi at the entry of an
+    # asm function that has no DWARF, where the entry half shares the return probe's address).
+    fact = ['probe process("./probed").function("fact").return { printf("fact(%d) = %d\\n", $n, $return) }']
+    rc, out, err, _ = run(["-c", "./probed recurse 5", "-e"] + fact)
+    check("entry recursion", (rc, out, err),
+          (0, "".join(f"fact({n}) = {f}\n" for n, f in [(1, 1), (2, 2), (3, 6), (4, 24), (5, 120)]), ""))
+    rc, out, err, _ = run(["-c", "./probed calls 3", "-e",
+                           'probe process("./probed").function("f_push").return '
+                           '{ printf("%d %d\\n", @entry(register("rdi")), $return) }'])
+    check("entry without DWARF", (rc, out, err), (0, "0 3\n1 4\n2 5\n", ""))
+    # The latency of each call, nested calls included, is positive and the entries are freed.
+    rc, out, err, _ = run(["-c", "./probed recurse 6", "-e",
+                           'global lat, neg probe process("./probed").function("fact").return '
+                           '{ t = local_clock_ns() - @entry(local_clock_ns()); lat <<< t; neg += t <= 0 } '
+                           'probe end { printf("%d %d\\n", @count(lat), neg) }'])
+    check("entry latency", (rc, out, err), (0, "6 0\n", ""))
+    rc, out, err, _ = run(["-c", "./probed calls 1", "-e",
+                           'probe process("./probed").function("f_push") { println(@entry(1)) }'])
+    check("entry outside .return", (rc, out, err.splitlines()[:1]),
+          (1, "", ["semantic error: @entry is only valid in .function(...).return probes: "
+                   "operator '@entry' at <input>:1:56"]))
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()

@@ -223,6 +223,7 @@ bool ustap_fire(const struct vm_probe *p, const struct ustap_hit *hit)
 	ctx.execname = pi->comm;
 	ctx.regs = hit->regs;
 	ctx.is_return = hit->is_return;
+	ctx.call_slot = hit->call_slot;
 	ctx.read_mem = read_tracee;
 	ctx.mem_data = (void *)(intptr_t)hit->pid;
 	r = vm_run(&s->vm, &s->prog->chunks[p->handler], &ctx);

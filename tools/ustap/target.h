@@ -13,6 +13,7 @@ struct ustap_hit {
 	pid_t pid, tid;
 	struct user_regs_struct *regs; /* NULL for process events */
 	bool is_return;
+	uint64_t call_slot; /* function probes: the call's return-address slot, 0 if unknown */
 };
 
 /*

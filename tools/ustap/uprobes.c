@@ -30,21 +30,45 @@ struct site {
 
 static struct site *sites;
 
+/*
+ * The entry half of a .return probe with @entry runs after the prologue, where the return
+ * probe of the same function has already hijacked this call: its pending instance names the
+ * call by the stack slot of the return address, which the return half gets as hit->slot.
+ * A call that was not hijacked (too deep, or entered before we attached) saves nothing.
+ */
+static uint64_t call_slot(const struct vm_probe *p, const struct uprobe_hit *hit)
+{
+	struct uretprobe_pending innermost;
+
+	if (!p->entry_delta)
+		return hit->regs->rsp; /* at the function's first instruction, before the hijack */
+	if (uretprobe_pending(hit->tid, &innermost, 1) != 1 ||
+	    innermost.func != hit->vaddr - p->entry_delta || innermost.slot < hit->regs->rsp)
+		return 0;
+	return innermost.slot;
+}
+
 static int on_entry(struct uprobe_consumer *uc, struct uprobe_hit *hit)
 {
 	struct site *s = uc->data;
 	struct ustap_hit h = {.pid = hit->pid, .tid = hit->tid, .regs = hit->regs};
 
-	if (ustap_probe_matches(s->p, hit->pid))
-		ustap_fire(s->p, &h);
+	if (!ustap_probe_matches(s->p, hit->pid))
+		return 0;
+	if (s->p->saves_entry && !(h.call_slot = call_slot(s->p, hit)))
+		return 0;
+	ustap_fire(s->p, &h);
 	return 0;
 }
 
 static int on_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
 {
 	struct site *s = uc->data;
-	struct ustap_hit h = {
-		.pid = hit->pid, .tid = hit->tid, .regs = hit->regs, .is_return = true};
+	struct ustap_hit h = {.pid = hit->pid,
+			      .tid = hit->tid,
+			      .regs = hit->regs,
+			      .is_return = true,
+			      .call_slot = hit->slot};
 
 	if (ustap_probe_matches(s->p, hit->pid))
 		ustap_fire(s->p, &h);

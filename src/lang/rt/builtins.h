@@ -57,6 +57,7 @@
 	X(UADDR, "uaddr", 'l', "", "the user-space pc of the hit")                                 \
 	X(USYMNAME, "usymname", 's', "l", "the function containing addr, else addr in hex")        \
 	X(UMODNAME, "umodname", 's', "l", "the file mapped at addr; an error if none")             \
+	X(USYMFILELINE, "usymfileline", 's', "l", "\"file:line\" of addr, else addr in hex")       \
 	X(INT_ARG, "int_arg", 'l', "l", "argument n, signed 32 bits")                              \
 	X(UINT_ARG, "uint_arg", 'l', "l", "argument n, unsigned 32 bits")                          \
 	X(LONG_ARG, "long_arg", 'l', "l", "argument n, signed 64 bits")                            \
@@ -100,6 +101,7 @@
 	X(SDT_ARG, "_sdt_arg", 'l', "l", "$argN of a mark probe")                                  \
 	X(TVAR_LONG, "_tvar_long", 'l', "ll", "DWARF target variable k of the point (index i)")    \
 	X(TVAR_STR, "_tvar_str", 's', "ll", "DWARF target variable k pretty-printed")              \
+	X(CALL_SLOT, "_call_slot", 'l', "", "@entry: the call's return-address slot, 0 if unknown") \
 	RT_BUILTIN_USTACK_LIST(X)
 
 /* The user stack of a process probe's hit (rt/ustack.c), unwound by the host. */

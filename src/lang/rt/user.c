@@ -386,6 +386,9 @@ static int probe_context(struct vm *vm, int id, vm_val *args, vm_val *ret)
 	case RT_B_PN:
 		ret->s = p ? (p->pn ? p->pn : p->pp) : "";
 		return 0;
+	case RT_B_CALL_SLOT:
+		ret->l = ctx ? (int64_t)ctx->call_slot : 0;
+		return 0;
 	case RT_B_UADDR:
 		ret->l = regs ? (int64_t)reg_at(regs, offsetof(struct user_regs_struct, rip)) : 0;
 		return 0;

@@ -7,8 +7,9 @@
  * array"); a call binds to a script function, else a built-in, with its arity checked
  * ("unresolved function", "unresolved arity-N function").  Functions reachable from a probe
  * are marked used (only those print at -p2).  The context variables of process probes ($argN,
- * $syscall, $return, $$name) become calls of internal built-ins (context.c); DWARF ones ($var,
- * @cast, @var), @entry and embedded C are errors for now.
+ * $syscall, $return, $$name) become calls of internal built-ins (context.c), DWARF ones ($var,
+ * @cast) calls that read their plans (target_vars.c); entry.c has already turned @entry into
+ * ordinary code, so one found here is misplaced.  Embedded C is an error.
  */
 #include <string.h>
 
@@ -161,6 +162,9 @@ static void expr(struct resolver *r, struct ast_expr *e)
 		if (e->kind == AST_E_CALL)
 			call(r, e);
 		break;
+	case AST_E_ENTRY:
+		sema_error(r->p, e->tok, "@entry is only valid in .function(...).return probes");
+		break;
 	case AST_E_CAST:
 		if (r->probe && sema_target_var(r->p, r->probe, e, false) != 0) {
 			if (e->kind == AST_E_CALL)
@@ -170,7 +174,6 @@ static void expr(struct resolver *r, struct ast_expr *e)
 		/* fall through */
 	case AST_E_ATVAR:
 	case AST_E_AUTOCAST:
-	case AST_E_ENTRY:
 		sema_error(r->p, e->tok,
 			   "unresolved target-symbol expression (context variables need a traced "
 			   "process, not supported yet)");

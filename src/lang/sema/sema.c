@@ -91,6 +91,7 @@ int sema_elaborate(struct ast_file *f, const struct sema_limits *limits, struct 
 		   struct sema_program **ret)
 {
 	struct sema_program *p = arena_new(&f->arena, struct sema_program);
+	unsigned errors;
 	unsigned (*const passes[])(struct sema_program *) = {
 		sema_probes,
 		sema_resolve,
@@ -103,7 +104,10 @@ int sema_elaborate(struct ast_file *f, const struct sema_limits *limits, struct 
 	p->dl = dl;
 	p->limits = *limits;
 	/* Probe points and names are independent: their errors are reported together. */
-	if (passes[0](p) + passes[1](p)) {
+	errors = passes[0](p);
+	errors += sema_entry(p);
+	errors += passes[1](p);
+	if (errors) {
 		sema_target_release();
 		return -EINVAL;
 	}

@@ -14,8 +14,9 @@
  * Pass 2, elaboration: the parse tree plus what it means.  Every SYMBOL, INDEX, IN and CALL of
  * the tree points (ast_expr.ref) at a struct sema_var or struct sema_func, every expression has
  * its type (ast_expr.type), and every probe point is resolved to a struct sema_point.  The
- * passes run in order over one struct sema_program: resolve.c (names, arity), probes.c (probe
- * points), types.c (types), usage.c (reads, writes, foreach rules).
+ * passes run in order over one struct sema_program: probes.c (probe points), entry.c (@entry
+ * and the $variables of .return probes), resolve.c (names, arity), types.c (types), usage.c
+ * (reads, writes, foreach rules).
  */
 
 #define SEMA_MAX_KEYS 9
@@ -97,6 +98,12 @@ struct sema_point {
 	uint64_t vaddr;	       /* its address in the file */
 	struct rt_sdt_arg *sdt_args;
 	unsigned sdt_nargs;
+	/*
+	 * The entry half of a .return probe with @entry (entry.c): saves the values under the
+	 * call's return-address slot, found from the function's address (vaddr - entry_delta).
+	 */
+	bool saves_entry;
+	uint64_t entry_delta;
 	/* DWARF: the function's file address and prologue end; target variables (target.c). */
 	bool has_dwarf;
 	struct rt_tv_expr *tv;
@@ -168,6 +175,7 @@ int sema_elaborate(struct ast_file *f, const struct sema_limits *limits, struct 
 /* The passes, in the order sema_elaborate runs them; each returns the number of errors. */
 unsigned sema_resolve(struct sema_program *p);
 unsigned sema_probes(struct sema_program *p);
+unsigned sema_entry(struct sema_program *p);
 unsigned sema_types(struct sema_program *p);
 unsigned sema_usage(struct sema_program *p);
 

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * entry: @entry(expr) in .return probes, and the $variables of .return probes, which stap
+ * reads at the function's entry as if written @entry($var) (spec section 1.5).
+ *
+ * At the return the values are gone, so each @entry expression is moved into a second probe
+ * made here, the entry half: the same functions, fired where .function fires (after the
+ * prologue, so DWARF variables are where they are at a .function probe), whose body stores
+ * the value in a hidden global array.  The return half reads it back into a local before its
+ * own body runs, and deletes it.  For @entry number k:
+ *
+ *	entry half:   __entry_k[tid(), _call_slot()] = EXPR
+ *	return half:  __entry_value_k = __entry_k[tid(), _call_slot()]
+ *	              delete __entry_k[tid(), _call_slot()]
+ *	              ... the body, with @entry(EXPR) read as __entry_value_k ...
+ *
+ * _call_slot() names the call: the stack slot of its return address, which the return probe
+ * hijacked at the entry (the host finds it among the thread's pending return instances) and
+ * which the return hit reports.  Recursion gives every level its own slot; a call that was not
+ * hijacked saves nothing, and its return reads 0 or "".  The pass runs after the probe points
+ * are resolved and before names are, so the later passes see ordinary code; an @entry left
+ * elsewhere (not in a function .return probe) is resolve.c's error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lang/rt/builtins.h"
+#include "lang/sema/sema.h"
+#include "sym/dwarf.h"
+
+struct entry_pass {
+	struct sema_program *p;
+	struct sema_probe *ret;
+	struct ast_vec saves; /* statements of the entry half */
+	struct ast_vec loads; /* statements put before the return half's body */
+	unsigned count;	      /* @entry expressions in the program so far */
+};
+
+static const char *name_of(struct sema_program *p, const char *prefix, unsigned k)
+{
+	char buf[48];
+	int n = snprintf(buf, sizeof(buf), "%s%u", prefix, k);
+
+	return arena_strndup(p->arena, buf, (size_t)n);
+}
+
+static struct ast_expr *call0(struct sema_program *p, const char *fn, const struct token *tok)
+{
+	struct ast_expr *e = ast_expr_new(p->arena, AST_E_CALL, tok);
+
+	e->call.name = fn;
+	return e;
+}
+
+static struct ast_expr *symbol(struct sema_program *p, const char *name, const struct token *tok)
+{
+	struct ast_expr *e = ast_expr_new(p->arena, AST_E_SYMBOL, tok);
+
+	e->sym.name = name;
+	return e;
+}
+
+/* global[tid(), _call_slot()] */
+static struct ast_expr *slot_of(struct sema_program *p, const char *global, const struct token *tok)
+{
+	struct ast_expr *e = ast_expr_new(p->arena, AST_E_INDEX, tok);
+
+	e->index.base = symbol(p, global, tok);
+	e->index.nkeys = 2;
+	e->index.keys = arena_alloc(p->arena, 2 * sizeof(*e->index.keys));
+	e->index.keys[0] = call0(p, "tid", tok);
+	e->index.keys[1] = call0(p, "_call_slot", tok);
+	return e;
+}
+
+static struct ast_stmt *expr_stmt(struct sema_program *p, enum ast_stmt_kind kind,
+				  struct ast_expr *e)
+{
+	struct ast_stmt *s = ast_stmt_new(p->arena, kind, e->tok);
+
+	s->expr.e = e;
+	return s;
+}
+
+static struct ast_expr *assign(struct sema_program *p, struct ast_expr *to, struct ast_expr *v)
+{
+	struct ast_expr *e = ast_expr_new(p->arena, AST_E_ASSIGN, v->tok);
+
+	e->bin.op = TOK_ASSIGN;
+	e->bin.left = to;
+	e->bin.right = v;
+	return e;
+}
+
+static void declare_global(struct sema_program *p, const char *name, const struct token *tok)
+{
+	struct ast_file *f = p->file;
+	struct ast_global **v = arena_alloc(p->arena, (f->nglobals + 1) * sizeof(*v));
+	struct ast_global *g = arena_new(p->arena, struct ast_global);
+
+	if (f->nglobals)
+		memcpy(v, f->globals, f->nglobals * sizeof(*v));
+	g->tok = tok;
+	g->name = name;
+	v[f->nglobals++] = g;
+	f->globals = v;
+}
+
+/* e is @entry(EXPR): EXPR goes to the entry half, e becomes the local holding its value. */
+static void move_to_entry(struct entry_pass *x, struct ast_expr *e)
+{
+	struct sema_program *p = x->p;
+	unsigned k = x->count++;
+	const char *global = name_of(p, "__entry_", k), *local = name_of(p, "__entry_value_", k);
+
+	declare_global(p, global, e->tok);
+	ast_vec_push(
+		p->arena, &x->saves,
+		expr_stmt(p, AST_S_EXPR, assign(p, slot_of(p, global, e->tok), e->op.operand)));
+	ast_vec_push(p->arena, &x->loads,
+		     expr_stmt(p, AST_S_EXPR,
+			       assign(p, symbol(p, local, e->tok), slot_of(p, global, e->tok))));
+	ast_vec_push(p->arena, &x->loads, expr_stmt(p, AST_S_DELETE, slot_of(p, global, e->tok)));
+	e->kind = AST_E_SYMBOL;
+	e->sym.name = local;
+}
+
+static bool is_entry_value(const struct ast_expr *e)
+{
+	return e->kind == AST_E_TARGET && strcmp(e->target.name, "$return") &&
+	       strcmp(e->target.name, "$$return");
+}
+
+static void expr(struct entry_pass *x, struct ast_expr *e);
+
+static void exprs(struct entry_pass *x, struct ast_expr **v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		expr(x, v[i]);
+}
+
+static void expr(struct entry_pass *x, struct ast_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == AST_E_ENTRY) {
+		move_to_entry(x, e);
+		return;
+	}
+	if (is_entry_value(e)) {
+		struct ast_expr *copy = ast_expr_new(x->p->arena, AST_E_TARGET, e->tok);
+
+		*copy = *e;
+		e->kind = AST_E_ENTRY;
+		e->op.operand = copy;
+		move_to_entry(x, e);
+		return;
+	}
+	switch (e->kind) {
+	case AST_E_BINARY:
+	case AST_E_LOGICAL:
+	case AST_E_COMPARE:
+	case AST_E_CONCAT:
+	case AST_E_REGEX:
+	case AST_E_ASSIGN:
+		expr(x, e->bin.left);
+		expr(x, e->bin.right);
+		break;
+	case AST_E_UNARY:
+	case AST_E_PREINC:
+	case AST_E_POSTINC:
+		expr(x, e->un.operand);
+		break;
+	case AST_E_TERNARY:
+		expr(x, e->tern.cond);
+		expr(x, e->tern.then);
+		expr(x, e->tern.els);
+		break;
+	case AST_E_INDEX:
+		exprs(x, e->index.keys, e->index.nkeys);
+		break;
+	case AST_E_IN:
+		expr(x, e->in.index);
+		break;
+	case AST_E_CALL:
+		exprs(x, e->call.args, e->call.nargs);
+		break;
+	case AST_E_PRINT:
+		expr(x, e->print.hist);
+		exprs(x, e->print.args, e->print.nargs);
+		break;
+	case AST_E_STAT:
+		expr(x, e->stat.operand);
+		break;
+	case AST_E_HIST:
+		expr(x, e->hist.operand);
+		break;
+	case AST_E_CAST:
+	case AST_E_AUTOCAST:
+		expr(x, e->target.operand);
+		break;
+	default:
+		break;
+	}
+}
+
+static void stmt(struct entry_pass *x, struct ast_stmt *s)
+{
+	if (!s)
+		return;
+	switch (s->kind) {
+	case AST_S_BLOCK:
+		for (unsigned i = 0; i < s->block.n; i++)
+			stmt(x, s->block.stmts[i]);
+		break;
+	case AST_S_EXPR:
+	case AST_S_RETURN:
+	case AST_S_DELETE:
+		expr(x, s->expr.e);
+		break;
+	case AST_S_IF:
+		expr(x, s->if_.cond);
+		stmt(x, s->if_.then);
+		stmt(x, s->if_.els);
+		break;
+	case AST_S_WHILE:
+	case AST_S_FOR:
+		stmt(x, s->loop.init);
+		expr(x, s->loop.cond);
+		stmt(x, s->loop.incr);
+		stmt(x, s->loop.body);
+		break;
+	case AST_S_FOREACH:
+		exprs(x, s->foreach.slice, s->foreach.nslice);
+		expr(x, s->foreach.limit);
+		stmt(x, s->foreach.body);
+		break;
+	case AST_S_TRY:
+		stmt(x, s->try_.body);
+		stmt(x, s->try_.handler);
+		break;
+	default:
+		break;
+	}
+}
+
+static struct ast_stmt *block(struct sema_program *p, const struct token *tok,
+			      struct ast_vec *first, struct ast_stmt *last)
+{
+	struct ast_stmt *b = ast_stmt_new(p->arena, AST_S_BLOCK, tok);
+
+	if (last)
+		ast_vec_push(p->arena, first, last);
+	b->block.stmts = (struct ast_stmt **)first->v;
+	b->block.n = first->n;
+	return b;
+}
+
+/* The entry half's point for return point rp: where .function would fire. */
+static void entry_point(struct sema_program *p, struct sema_point *pt, const struct sema_point *rp)
+{
+	struct sym_dwarf *dw = sema_dwarf_of(rp->module);
+	struct sym_dw_func df;
+	const char *dot = strstr(rp->text, ".return");
+	char *text;
+
+	*pt = *rp;
+	pt->event = SEMA_PROC_FUNCTION;
+	pt->tv = NULL;
+	pt->ntv = pt->captv = 0;
+	pt->saves_entry = true;
+	if (rp->has_dwarf && dw && sym_dwarf_func(dw, NULL, rp->vaddr, &df) == 0 &&
+	    df.entry == rp->vaddr && df.prologue > rp->vaddr) {
+		pt->entry_delta = df.prologue - rp->vaddr;
+		pt->vaddr = df.prologue;
+		pt->offset = rp->offset + pt->entry_delta;
+	}
+	if (dot && !dot[7]) {
+		size_t n = (size_t)(dot - rp->text);
+
+		text = arena_alloc(p->arena, n + sizeof(".call"));
+		memcpy(text, rp->text, n);
+		memcpy(text + n, ".call", sizeof(".call"));
+		pt->text = text;
+	}
+}
+
+static void add_entry_half(struct entry_pass *x)
+{
+	struct sema_program *p = x->p;
+	const struct ast_probe *rpr = x->ret->probe;
+	struct ast_probe *pr = arena_new(p->arena, struct ast_probe);
+	struct sema_probe *sp = arena_new(p->arena, struct sema_probe);
+	struct sema_probe **v = arena_alloc(p->arena, (p->nprobes + 1) * sizeof(*v));
+
+	*pr = *rpr;
+	pr->body = block(p, rpr->tok, &x->saves, NULL);
+	sp->probe = pr;
+	sp->body = pr->body;
+	for (unsigned i = 0; i < x->ret->npoints; i++)
+		entry_point(p, sema_point_add(p, sp), &x->ret->points[i]);
+	memcpy(v, p->probes, p->nprobes * sizeof(*v));
+	sp->index = p->nprobes;
+	v[p->nprobes++] = sp;
+	p->probes = v;
+}
+
+static bool all_function_returns(const struct sema_probe *sp)
+{
+	for (unsigned i = 0; i < sp->npoints; i++)
+		if (sp->points[i].kind != SEMA_PP_PROCESS ||
+		    sp->points[i].event != SEMA_PROC_RETURN)
+			return false;
+	return sp->npoints > 0;
+}
+
+unsigned sema_entry(struct sema_program *p)
+{
+	unsigned errors = p->dl->errors, nprobes = p->nprobes, count = 0;
+
+	for (unsigned i = 0; i < nprobes; i++) {
+		struct entry_pass x = {.p = p, .ret = p->probes[i], .count = count};
+
+		if (!all_function_returns(x.ret))
+			continue;
+		stmt(&x, x.ret->body);
+		count = x.count;
+		if (!x.saves.n)
+			continue;
+		x.ret->body = block(p, x.ret->probe->tok, &x.loads, x.ret->body);
+		add_entry_half(&x);
+	}
+	return p->dl->errors - errors;
+}
