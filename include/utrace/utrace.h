@@ -280,6 +280,14 @@ pid_t utrace_tracer_of(pid_t pid);
 int utrace_wait(bool block);
 
 /*
+ * For code that runs a stopped thread under its own waitpid (a remote syscall, say): a status
+ * that wait returned and that is not for the caller (the thread exited or was killed meanwhile)
+ * goes back to the engine, which handles it in the next utrace_wait() as if it had waited for
+ * it itself.  -ENOMEM if it cannot be kept.
+ */
+int utrace_forward_status(pid_t tid, int status);
+
+/*
  * Detach every engine from every thread: each thread is stopped, its pending signal kept,
  * and released with PTRACE_DETACH.  A process that was stopped stays stopped.  Used on
  * SIGINT/SIGTERM/SIGHUP; callbacks are not called (engines are told by report_reap-less

@@ -356,12 +356,51 @@ void eng_handle_status(pid_t tid, int status)
 	handle_stopped(th, status);
 }
 
+struct forwarded {
+	pid_t tid;
+	int status;
+};
+
+static struct forwarded *forwarded;
+static size_t nforwarded, capforwarded;
+
+int utrace_forward_status(pid_t tid, int status)
+{
+	if (nforwarded == capforwarded) {
+		size_t cap = capforwarded ? capforwarded * 2 : 8;
+		struct forwarded *v = realloc(forwarded, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		forwarded = v;
+		capforwarded = cap;
+	}
+	forwarded[nforwarded++] = (struct forwarded){tid, status};
+	return 0;
+}
+
+static int handle_forwarded(void)
+{
+	size_t n = nforwarded;
+
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		eng_handle_status(forwarded[i].tid, forwarded[i].status);
+		eng_run_deferred();
+	}
+	memmove(forwarded, forwarded + n, (nforwarded - n) * sizeof(*forwarded));
+	nforwarded -= n;
+	return (int)n;
+}
+
 int utrace_wait(bool block)
 {
-	int n = 0, status;
+	int n, status;
 	pid_t pid;
 
 	eng_run_deferred();
+	n = handle_forwarded();
 	for (;;) {
 		if (eng_thread_count() == 0)
 			return n ? n : -ECHILD;

@@ -31,6 +31,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "inject/inject.h"
 #include "os/os.h"
@@ -118,9 +119,11 @@ static uint64_t find_gadget(pid_t tgid)
 
 /*
  * Run the thread until its syscall-exit stop.  On the way come the entry stop and, when the
- * process carries our seccomp filter, a seccomp stop.
+ * process carries our seccomp filter, a seccomp stop.  SIGSTOP cannot be blocked: one that
+ * arrives is kept in *held and sent again afterwards.  A thread that exits meanwhile (SIGKILL)
+ * is the engine's news: its status goes back to it.
  */
-static int run_to_syscall_exit(pid_t tid)
+static int run_to_syscall_exit(pid_t tid, int *held)
 {
 	struct __ptrace_syscall_info info;
 	int status;
@@ -131,8 +134,14 @@ static int run_to_syscall_exit(pid_t tid)
 			return -ESRCH;
 		while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
 			;
-		if (got != tid || !WIFSTOPPED(status))
+		if (got != tid)
 			return -ESRCH;
+		if (!WIFSTOPPED(status) || status >> 16 == PTRACE_EVENT_EXIT) {
+			utrace_forward_status(tid, status);
+			return -ESRCH;
+		}
+		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
+			*held = SIGSTOP;
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
 			continue;
 		if (pt_syscall_info(tid, &info) == 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
@@ -168,7 +177,7 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	struct proc_status st;
 	uint64_t gadget, mask;
 	bool at_entry;
-	int r;
+	int r, held = 0;
 
 	r = utrace_get_regs(tid, &saved);
 	if (r < 0)
@@ -202,10 +211,12 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	if (r == 0)
 		r = pt_setsigmask(tid, ~0ull);
 	if (r == 0)
-		r = run_to_syscall_exit(tid);
+		r = run_to_syscall_exit(tid, &held);
 	if (r == 0)
 		r = pt_getregs(tid, &after);
 	(void)pt_setsigmask(tid, mask);
+	if (held)
+		syscall(SYS_tgkill, st.tgid, tid, held);
 	if (r < 0) {
 		(void)pt_setregs(tid, &saved);
 		return r;

@@ -338,6 +338,9 @@ void *ast_vec_finish(struct arena *a, struct ast_vec *vec, unsigned *ret_n);
 
 struct ast_expr *ast_expr_new(struct arena *a, enum ast_expr_kind kind, const struct token *tok);
 struct ast_stmt *ast_stmt_new(struct arena *a, enum ast_stmt_kind kind, const struct token *tok);
+/* Deep copies in a (NULL for NULL), with pass 2's results (ref) cleared; tokens are shared. */
+struct ast_expr *ast_expr_copy(struct arena *a, const struct ast_expr *e);
+struct ast_stmt *ast_stmt_copy(struct arena *a, const struct ast_stmt *s);
 const char *ast_expr_kind_name(enum ast_expr_kind kind);
 const char *ast_stmt_kind_name(enum ast_stmt_kind kind);
 /*

@@ -2,10 +2,10 @@
 /*
  * autoprint: at the end of a session stap prints every global that the script wrote but never
  * read (elaborate.cxx add_global_var_display), in declaration order:
- *	x=5                  a long
+ *	x=0x5                a long, in hex ("=%#x")
  *	s="text"             a string, escaped
- *	st @count=3 @min=1 @max=5 @sum=9 @avg=3
- *	a[1,"k"]=7           an array, one line per entry, sorted on the value, largest first
+ *	st @count=3 @min=1 @max=5 @sum=9 @avg=3   (decimal, as stap >= 1.4 prints them)
+ *	a[1,"k"]=0x7         an array, one line per entry, sorted on the value, largest first
  *	st[1] @count=...     an aggregate array, sorted on @count
  * The host calls this after the end probes, outside any hit, so it may use the whole scratch
  * area.
@@ -33,6 +33,20 @@ static void print_stats(struct rt_out *o, const struct rt_stat *s, int shift)
 	}
 }
 
+/* stap's "%#x": 0x and lowercase hex digits, two's complement for negatives. */
+static void print_hex(struct rt_out *o, uint64_t v)
+{
+	char digits[16];
+	int n = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n)
+		rt_out_putc(o, digits[--n]);
+}
+
 static void print_value(struct rt_out *o, const struct vm_global *g, const void *p)
 {
 	if (g->type == VM_T_STAT) {
@@ -45,8 +59,8 @@ static void print_value(struct rt_out *o, const struct vm_global *g, const void 
 		int64_t v;
 
 		memcpy(&v, p, 8);
-		rt_out_putc(o, '=');
-		rt_out_long(o, v);
+		rt_out_str(o, "=0x");
+		print_hex(o, (uint64_t)v);
 	}
 	rt_out_putc(o, '\n');
 }

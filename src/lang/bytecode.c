@@ -166,7 +166,7 @@ static void chunk(const struct vm_program *prog, uint32_t i, struct strbuf *out)
 
 void vm_program_dump(const struct vm_program *prog, struct strbuf *out)
 {
-	static const char *const kinds[] = {"begin", "end", "error", "never", "timer"};
+	static const char *const kinds[] = {"begin", "end", "error", "never", "timer", "process"};
 
 	sb_printf(out,
 		  "# limits: MAXACTION=%" PRId64 " MAXSTRINGLEN=%" PRId64 " MAXMAPENTRIES=%" PRId64

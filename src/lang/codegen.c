@@ -422,7 +422,6 @@ static const char *dup_or_null(struct vm_program *prog, const char *s)
 
 static void process_probe(struct vm_program *prog, struct vm_probe *vp, const struct sema_point *pt)
 {
-	vp->pn = dup_or_null(prog, pt->orig);
 	vp->event = (enum vm_proc_event)pt->event;
 	vp->proc_path = dup_or_null(prog, pt->proc_path);
 	vp->proc_pid = pt->proc_pid;
@@ -495,6 +494,7 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 			vp->interval_ns = pt->interval_ns;
 			vp->randomize_ns = pt->randomize_ns;
 			vp->handler = sp->nfuncs + i;
+			vp->pn = dup_or_null(prog, pt->orig);
 			if (pt->kind == SEMA_PP_PROCESS)
 				process_probe(prog, vp, pt);
 		}

@@ -34,8 +34,8 @@
 	X(ADD, "", "push x + y (y on top)")                                                    \
 	X(SUB, "", "push x - y")                                                               \
 	X(MUL, "", "push x * y")                                                               \
-	X(DIV, "", "push x / y; error \"division by zero\"")                                   \
-	X(MOD, "", "push x % y; error \"division by zero\"")                                   \
+	X(DIV, "", "push x / y; error \"division by 0\"")                                      \
+	X(MOD, "", "push x % y; error \"division by 0\"")                                      \
 	X(SHL, "", "push x << y")                                                              \
 	X(SHR, "", "push x >> y (arithmetic)")                                                 \
 	X(USHR, "", "push x >>> y (logical)")                                                  \

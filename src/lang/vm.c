@@ -539,7 +539,7 @@ int vm_run(struct vm *vm, const struct vm_chunk *handler, struct vm_hit_ctx *ctx
 			y = st[--sp];
 			x = st[sp - 1];
 			if (y.l == 0) {
-				vm_fail(vm, "division by zero");
+				vm_fail(vm, "division by 0");
 				goto fail;
 			}
 			if (y.l == -1)

@@ -42,6 +42,7 @@ enum vm_ctx_query {
 	VM_CTX_ENV,	    /* the value of the environment variable name */
 	VM_CTX_USYMDATA,    /* "name+0xoff/0xsize [path]" of addr, or "[path]" */
 	VM_CTX_USYMDATA_RA, /* the same for a return address: the name of addr - 1 */
+	VM_CTX_FILELINE,    /* "file:line" of addr, from the line table of its file */
 };
 
 /* What the tracer (or the agent) provides. */
@@ -76,6 +77,13 @@ struct vm_host {
 	 * -errno (-ENOENT: no stack here).  NULL: no traced process.
 	 */
 	int (*backtrace)(void *data, const struct vm_hit_ctx *ctx, uint64_t *pcs, int max);
+	/*
+	 * Where the hit's process has file module: the load bias added to the file's own
+	 * addresses.  0, or -errno (-ESRCH: the process is gone; -ENOENT: the file is not mapped
+	 * there).  NULL: no traced process.
+	 */
+	int (*module_bias)(void *data, const struct vm_hit_ctx *ctx, const char *module,
+			   uint64_t *ret_bias);
 };
 
 /*

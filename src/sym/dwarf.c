@@ -23,12 +23,13 @@
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sym/dwarf.h"
+#include "sym/dwarf-priv.h"
 
 struct type_ent {
 	Dwarf_Off off;
@@ -359,6 +360,18 @@ static const char *frame_base(struct sym_dwarf *d, Dwarf_Die *func, uint64_t pc,
 	return NULL;
 }
 
+/* DWARF 5's DW_OP_addrx (clang's way to place a global): an index into .debug_addr. */
+static const char *indexed_addr(Dwarf_Attribute *a, Dwarf_Op *op, struct sym_dw_loc *loc)
+{
+	Dwarf_Attribute addr;
+	Dwarf_Addr v;
+
+	if (dwarf_getlocation_attr(a, op, &addr) != 0 || dwarf_formaddr(&addr, &v) != 0)
+		return "unsupported location";
+	*loc = (struct sym_dw_loc){.kind = SYM_DWL_ADDR, .addr = v};
+	return NULL;
+}
+
 static const char *locate(struct sym_dwarf *d, Dwarf_Die *var, Dwarf_Die *func, uint64_t pc,
 			  struct sym_dw_loc *loc)
 {
@@ -380,6 +393,8 @@ static const char *locate(struct sym_dwarf *d, Dwarf_Die *var, Dwarf_Die *func, 
 		loc->offset += (int64_t)ops[0].number;
 		return why;
 	}
+	if (ops[0].atom == DW_OP_addrx || ops[0].atom == DW_OP_GNU_addr_index)
+		return indexed_addr(&a, &ops[0], loc);
 	return simple_loc(&ops[0], loc);
 }
 
@@ -445,6 +460,38 @@ static bool cu_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu)
 	return false;
 }
 
+/*
+ * dwarf_getscopes continues an inlined instance with the scopes of its abstract definition,
+ * not with those of the code it was inlined into; the variables and the frame base at pc are
+ * the caller's, so the instance's physical parents replace that tail.
+ */
+static int with_callers(int n, Dwarf_Die **scopes)
+{
+	Dwarf_Die *phys = NULL, *all;
+	int k = n - 1, m;
+
+	while (k >= 0 && dwarf_tag(&(*scopes)[k]) != DW_TAG_inlined_subroutine)
+		k--;
+	for (int i = 0; i < k; i++)
+		if (dwarf_tag(&(*scopes)[i]) == DW_TAG_subprogram)
+			return n;
+	if (k < 0 || (m = dwarf_getscopes_die(&(*scopes)[k], &phys)) <= 1) {
+		free(phys);
+		return n;
+	}
+	all = malloc((size_t)(k + m) * sizeof(*all));
+	if (!all) {
+		free(phys);
+		return n;
+	}
+	memcpy(all, *scopes, (size_t)k * sizeof(*all));
+	memcpy(all + k, phys, (size_t)m * sizeof(*all));
+	free(phys);
+	free(*scopes);
+	*scopes = all;
+	return k + m;
+}
+
 /* The subprogram containing pc (in *ret_func) and its scopes (malloc'd), or -ENOENT. */
 static int scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu, Dwarf_Die **ret_scopes,
 		     int *ret_func)
@@ -454,7 +501,7 @@ static int scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu, Dwarf_
 
 	if (!cu_at(d, pc, ret_cu))
 		return -ENOENT;
-	n = dwarf_getscopes(ret_cu, pc, &scopes);
+	n = with_callers(dwarf_getscopes(ret_cu, pc, &scopes), &scopes);
 	for (int i = 0; i < n; i++) {
 		if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram) {
 			*ret_scopes = scopes;
@@ -464,6 +511,13 @@ static int scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die *ret_cu, Dwarf_
 	}
 	free(scopes);
 	return -ENOENT;
+}
+
+int sym_dwarf_scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die **ret_scopes, int *ret_func)
+{
+	Dwarf_Die cu;
+
+	return scopes_at(d, pc, &cu, ret_scopes, ret_func);
 }
 
 int sym_dwarf_func(struct sym_dwarf *d, const char *name, uint64_t addr,
@@ -534,16 +588,58 @@ static void scan_children(struct sym_dwarf *d, Dwarf_Die *scope, Dwarf_Die *func
 	} while (dwarf_siblingof(&c, &c) == 0);
 }
 
+static int instance_pc(Dwarf_Die *die, Dwarf_Addr *pc);
+static bool holds_code(int tag);
+
+/*
+ * An inlined instance entered at pc, below scope.  Optimised code often leaves the instance an
+ * empty range (its code merged into the caller's), so the scopes at pc miss it, yet a probe at
+ * its entry pc is a probe on it.
+ */
+static bool inline_entered_at(Dwarf_Die *scope, uint64_t pc, Dwarf_Die *ret)
+{
+	Dwarf_Die c;
+	Dwarf_Addr at;
+
+	if (dwarf_child(scope, &c) != 0)
+		return false;
+	do {
+		if (!holds_code(dwarf_tag(&c)) || dwarf_tag(&c) == DW_TAG_subprogram)
+			continue;
+		if (dwarf_tag(&c) == DW_TAG_inlined_subroutine && instance_pc(&c, &at) == 0 &&
+		    at == pc) {
+			*ret = c;
+			return true;
+		}
+		if (inline_entered_at(&c, pc, ret))
+			return true;
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+/*
+ * The parameters are those of the innermost function instance at pc, which is an inlined
+ * one inside inlined code; the frame base stays the real function's.
+ */
 int sym_dwarf_vars(struct sym_dwarf *d, uint64_t pc, const struct sym_dw_var **ret_vars)
 {
-	Dwarf_Die cu, *scopes;
-	int fi, n = scopes_at(d, pc, &cu, &scopes, &fi);
+	Dwarf_Die cu, *scopes, entered;
+	int fi, n = scopes_at(d, pc, &cu, &scopes, &fi), vi = 0;
+	bool in_entered;
 
 	if (n < 0)
 		return n;
+	while (vi < fi && dwarf_tag(&scopes[vi]) != DW_TAG_inlined_subroutine)
+		vi++;
+	in_entered = inline_entered_at(&scopes[0], pc, &entered);
 	d->nvars = 0;
-	scan_children(d, &scopes[fi], &scopes[fi], pc, DW_TAG_formal_parameter);
-	for (int i = 0; i <= fi; i++)
+	if (in_entered) {
+		scan_children(d, &entered, &scopes[fi], pc, DW_TAG_formal_parameter);
+		scan_children(d, &entered, &scopes[fi], pc, DW_TAG_variable);
+	} else {
+		scan_children(d, &scopes[vi], &scopes[fi], pc, DW_TAG_formal_parameter);
+	}
+	for (int i = 0; i <= vi; i++)
 		scan_children(d, &scopes[i], &scopes[fi], pc, DW_TAG_variable);
 	free(scopes);
 	*ret_vars = d->vars;
@@ -563,6 +659,19 @@ static bool path_ends_with(const char *path, const char *file)
 	return !strcmp(path + np - nf, file) && (np == nf || path[np - nf - 1] == '/');
 }
 
+/* stap's test of "name@file": the compile unit's name ends with /file, also as a glob. */
+static bool cu_matches(const char *cu_name, const char *file)
+{
+	char pattern[1024];
+
+	if (!cu_name)
+		return false;
+	if (path_ends_with(cu_name, file))
+		return true;
+	snprintf(pattern, sizeof(pattern), "*/%s", file);
+	return fnmatch(pattern, cu_name, 0) == 0;
+}
+
 /* Calls fn on each top-level DIE of each compile unit until it returns true. */
 static bool each_cu_child(struct sym_dwarf *d, const char *file,
 			  bool (*fn)(struct sym_dwarf *d, Dwarf_Die *die, void *data), void *data)
@@ -573,7 +682,7 @@ static bool each_cu_child(struct sym_dwarf *d, const char *file,
 
 	for (; dwarf_nextcu(d->dw, off, &next, &hsize, NULL, NULL, NULL) == 0; off = next) {
 		if (!dwarf_offdie(d->dw, off + hsize, &cu) ||
-		    (file && !path_ends_with(dwarf_diename(&cu), file)))
+		    (file && !cu_matches(dwarf_diename(&cu), file)))
 			continue;
 		if (dwarf_child(&cu, &c) != 0)
 			continue;
@@ -593,7 +702,9 @@ struct global_search {
 static bool global_cb(struct sym_dwarf *d, Dwarf_Die *die, void *data)
 {
 	struct global_search *s = data;
-	const char *n = dwarf_diename(die);
+	Dwarf_Attribute a;
+	/* A definition after an extern declaration names itself through DW_AT_specification. */
+	const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &a));
 
 	if (dwarf_tag(die) != DW_TAG_variable || !n || strcmp(n, s->name) ||
 	    !dwarf_hasattr_integrate(die, DW_AT_location))
@@ -732,4 +843,64 @@ int sym_dwarf_addr_line(struct sym_dwarf *d, uint64_t addr, const char **ret_fil
 	*ret_file = dwarf_linesrc(l, NULL, NULL);
 	*ret_line = ln;
 	return 0;
+}
+
+/* ---- inlined instances ---------------------------------------------------------------------- */
+
+struct inline_walk {
+	const char *glob;
+	int (*fn)(const char *name, uint64_t pc, void *data);
+	void *data;
+	int r;
+};
+
+static int instance_pc(Dwarf_Die *die, Dwarf_Addr *pc)
+{
+	Dwarf_Addr base, end;
+	ptrdiff_t off;
+
+	if (dwarf_entrypc(die, pc) == 0)
+		return 0;
+	off = dwarf_ranges(die, 0, &base, pc, &end);
+	return off > 0 ? 0 : -1;
+}
+
+static bool holds_code(int tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+	       tag == DW_TAG_inlined_subroutine;
+}
+
+static bool inlines_in(struct sym_dwarf *d, Dwarf_Die *die, void *data)
+{
+	struct inline_walk *w = data;
+	int tag = dwarf_tag(die);
+	Dwarf_Die c;
+
+	if (!holds_code(tag))
+		return false;
+	if (tag == DW_TAG_inlined_subroutine) {
+		const char *name = dwarf_diename(die);
+		Dwarf_Addr pc;
+
+		if (name && fnmatch(w->glob, name, 0) == 0 && instance_pc(die, &pc) == 0 &&
+		    (w->r = w->fn(name, pc, w->data)) != 0)
+			return true;
+	}
+	if (dwarf_child(die, &c) != 0)
+		return false;
+	do {
+		if (inlines_in(d, &c, data))
+			return true;
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob,
+		      int (*fn)(const char *name, uint64_t pc, void *data), void *data)
+{
+	struct inline_walk w = {.glob = glob, .fn = fn, .data = data};
+
+	each_cu_child(d, NULL, inlines_in, &w);
+	return w.r;
 }

@@ -101,7 +101,18 @@ int sym_dwarf_func(struct sym_dwarf *d, const char *name, uint64_t addr,
  */
 int sym_dwarf_vars(struct sym_dwarf *d, uint64_t pc, const struct sym_dw_var **ret_vars);
 
-/* A global or static variable "name" (of a compile unit whose name ends with file, if given). */
+/*
+ * Calls fn for every inlined instance (DW_TAG_inlined_subroutine) of a function whose name
+ * matches glob, with the name and the instance's entry pc, until fn returns non-zero (which is
+ * returned).  0 when all were seen.
+ */
+int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob,
+		      int (*fn)(const char *name, uint64_t pc, void *data), void *data);
+
+/*
+ * A global or static variable "name" of the first compile unit that has it; with file, only
+ * units whose name is file or ends with "/file" (file may be a glob, as stap's "name@*.c").
+ */
 int sym_dwarf_global(struct sym_dwarf *d, const char *name, const char *file,
 		     struct sym_dw_var *ret_var);
 
@@ -118,5 +129,35 @@ int sym_dwarf_line_addr(struct sym_dwarf *d, const char *func, const char *file,
 
 /* The source file and line of addr. */
 int sym_dwarf_addr_line(struct sym_dwarf *d, uint64_t addr, const char **ret_file, int *ret_line);
+
+/*
+ * dwarf_decls.c: what stap -L lists after a DWARF probe point.  A variable's type is spelled
+ * as stap spells it, typedefs and qualifiers kept: "int", "long int", "char const*",
+ * "struct point*", "pthread_t[]", "int (*) (int, char*)".
+ */
+struct sym_dw_decl {
+	const char *name; /* lives as long as the struct sym_dwarf */
+	char *type;
+};
+
+struct sym_dw_decls {
+	/* The function instance probed (an inlined copy or the function) and its declaration. */
+	const char *func;
+	const char *decl_file; /* NULL when unknown */
+	int decl_line;
+	char *return_type; /* NULL when it returns nothing (or its type is unspellable) */
+	struct sym_dw_decl *v;
+	size_t n;
+};
+
+/*
+ * The variables a probe at pc can name, innermost scope first, each scope in declaration
+ * order, out to the compile unit (not included): from the innermost instance at pc of function
+ * func (a function probe), or with func NULL from the innermost scope at pc (a statement
+ * probe).  Only variables with a name, a spellable type and a location at pc (or a constant
+ * value).  -ENOENT: no such function at pc.  *ret is released with sym_dw_decls_release.
+ */
+int sym_dwarf_decls(struct sym_dwarf *d, uint64_t pc, const char *func, struct sym_dw_decls *ret);
+void sym_dw_decls_release(struct sym_dw_decls *decls);
 
 #endif

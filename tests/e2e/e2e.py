@@ -783,6 +783,11 @@ def detached_ok(pid, what, want_state=None):
     T.eq(st.get("TracerPid"), "0", f"{what}: TracerPid 0 after detach")
     state = st.get("State", "")
     if want_state:
+        # A group-stop is re-armed by the kernel as the thread leaves its ptrace-stop, so the
+        # thread may show R for a moment before it stops again.
+        wait_for(lambda: (proc_status(pid) or {}).get("State", "").startswith(want_state),
+                 timeout=2)
+        state = (proc_status(pid) or {}).get("State", "")
         T.check(state.startswith(want_state), f"{what}: state {want_state}", state)
     else:
         T.check(not state.startswith("t"), f"{what}: not in tracing stop", state)

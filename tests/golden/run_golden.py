@@ -6,7 +6,7 @@
 #
 # usage: run_golden.py USTAP CASE
 # CASE.args, when present, holds the command line (shell words; {} is CASE.stp); otherwise it
-# is "-p1 CASE.stp".  USTAP_RANDOM_SEED=1 is set so that randint() is reproducible.
+# is "CASE.stp" for run_ and ex_ cases and "-p1 CASE.stp" for the others.  USTAP_RANDOM_SEED=1 is set so that randint() is reproducible.
 # UPDATE_GOLDEN=1 rewrites the expected files from what ustap printed.
 import os
 import shlex
@@ -23,6 +23,8 @@ def main():
         with open(case + ".args") as f:
             words = shlex.split(f.read())
         args = [stp if w == "{}" else w for w in words]
+    elif case.startswith(("run_", "ex_")):
+        args = [stp]
     else:
         args = ["-p1", stp]
     env = dict(os.environ, USTAP_RANDOM_SEED="1")

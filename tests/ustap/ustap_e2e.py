@@ -42,6 +42,25 @@ def probed():
     return os.path.join(os.path.realpath(A.progs), "probed")
 
 
+TESTS = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def source_line(src, pattern):
+    """The number of the first line of src that matches pattern (a regex)."""
+    with open(src) as f:
+        for n, line in enumerate(f, 1):
+            if re.search(pattern, line):
+                return n
+    raise AssertionError("%s: no line matches %r" % (src, pattern))
+
+
+def compiled_name(exe, src):
+    """src as Meson passes it to the compiler, so as DWARF names it: relative to the build
+    root, which is two levels above the test programs (build/tests/progs, build/tests/ustap)."""
+    root = os.path.join(os.path.dirname(os.path.realpath(exe)), "..", "..")
+    return os.path.relpath(src, os.path.realpath(root))
+
+
 def g_functions():
     rc, out, err, _ = run(["-c", "./probed recurse 5", "-e",
                            'probe process("./probed").function("fact") { printf("%d\\n", int_arg(1)) }'])
@@ -143,10 +162,74 @@ def g_list():
     p = probed()
     check("-l", (rc, out, err), (0, 'process("%s").function("f_step")\nprocess("%s").function("f_store")\n'
                                  'process("%s").function("f_syscall")\n' % (p, p, p), ""))
+    src = os.path.join(TESTS, "progs", "probed.c")
+    at = "%s:%d" % (compiled_name(p, src), source_line(src, r"^\S.* fact\(long n\)$"))
     rc, out, err = run_plain(["-L", 'process("./probed").function("fact").return'])
-    check("-L return", (rc, out), (0, 'process("%s").function("fact").return $return:long\n' % p))
+    check("-L return", (rc, out), (0, 'process("%s").function("fact@%s").return '
+                                      '$return:long int $n:long int\n' % (p, at)))
     rc, out, err = run_plain(["-L", 'process("%s").mark("*")' % A.greeter])
     check("-L mark", (rc, out), (0, 'process("%s").mark("greeted") $arg1:long $arg2:long\n' % A.greeter))
+    list_dwarf()
+
+
+def list_dwarf():
+    # stap's listing of DWARF points: function("name@file:decl_line"), and with -L the $return
+    # type of .return points, then the variables in scope with their C types, innermost first.
+    pts = os.path.realpath(A.points)
+    src = os.path.join(TESTS, "ustap", "progs", "points.c")
+    f = compiled_name(pts, src)
+    area = 'process("%s").function("area@%s:%d")' % (pts, f, source_line(src, r"\bint area\("))
+    area_vars = " $p:struct point* $scale:int $local:int"
+    rc, out, err = run_plain(["-L", 'process("%s").function("area")' % pts])
+    check("-L dwarf function", (rc, out, err), (0, area + area_vars + "\n", ""))
+    rc, out, err = run_plain(["-L", 'process("%s").function("area").return' % pts])
+    check("-L dwarf return", (rc, out, err), (0, area + ".return $return:int" + area_vars + "\n", ""))
+    rc, out, err = run_plain(["-l", 'process("%s").function("area").call' % pts])
+    check("-l dwarf call", (rc, out, err), (0, area + ".call\n", ""))
+    loop = source_line(src, r"sum \+= area\(")
+    rc, out, err = run_plain(["-L", 'process("%s").statement("main@points.c:%d")' % (pts, loop)])
+    check("-L dwarf statement", (rc, out, err),
+          (0, 'process("%s").statement("main@%s:%d") $i:int $argc:int $argv:char** '
+              '$second:struct point $first:struct point $n:int $sum:int\n' % (pts, f, loop), ""))
+    dec = os.path.realpath(A.decls)
+    src = os.path.join(TESTS, "ustap", "progs", "decls.c")
+    rc, out, err = run_plain(["-L", 'process("%s").function("decls")' % dec])
+    check("-L type spelling", (rc, out, err), (0,
+          'process("%s").function("decls@%s:%d") $name:char const* $argv:char* const* '
+          '$flag:int volatile* $count:counter_t $u:union num $c:enum color '
+          '$log:int (*) (char const*, ...) $done:void (*) (void) $pair:struct pair const* '
+          '$grid:int[] $limit:int const $anon:struct {...}\n'
+          % (dec, compiled_name(dec, src), source_line(src, r"\bint decls\(")), ""))
+
+
+def g_symlines():
+    # usymfileline(addr): "file:line" from the line table of the file mapped at addr (the file
+    # named as the compiler was given it), else addr in hex.  points N calls area() N times.
+    d = os.path.dirname(os.path.abspath(A.points))
+    src = os.path.join(TESTS, "ustap", "progs", "points.c")
+    f = compiled_name(A.points, src)
+    body = "%s:%d\n" % (f, source_line(src, r"int local = p->x \* p->y;"))
+    back = "%s:%d\n" % (f, source_line(src, r"sum \+= area\("))
+    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e",
+                           'probe process("./ustap_points").function("area") { println(usymfileline(uaddr())) } '
+                           'probe process("./ustap_points").function("area").return '
+                           '{ println(usymfileline(uaddr())) }'], cwd=d)
+    check("usymfileline: after the prologue, the return address", (rc, out, err),
+          (0, (body + back) * 2, ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
+                           'probe process("./ustap_points").function("main").return { '
+                           'printf("%s %s %d\\n", usymfileline(0), usymfileline(-1), '
+                           'usymfileline(uaddr()) == sprintf("0x%x", uaddr())) }'], cwd=d)
+    check("usymfileline: no line information (libc, unmapped)", (rc, out, err),
+          (0, "0x0 0xffffffffffffffff 1\n", ""))
+    # The library is loaded twice at two addresses: each hit maps its own pc.
+    src = os.path.join(TESTS, "progs", "libprobed.c")
+    lib = os.path.join(A.progs, "libprobed.so")
+    line = "%s:%d\n" % (compiled_name(lib, src), source_line(src, r"return x \+ 7;"))
+    rc, out, err, _ = run(["-c", "./dlopener ./libprobed.so 1", "-e",
+                           'probe process("./dlopener").library("./libprobed.so").function("lib_func") '
+                           '{ println(usymfileline(uaddr())) }'])
+    check("usymfileline: a shared library", (rc, out, err), (0, line * 2, ""))
 
 
 def g_attach():
@@ -361,6 +444,43 @@ def g_dwarf():
           (1, "", True, True, True))
     rc, out, err, _ = run(["--skip-badvars", "-c", "./ustap_points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
     check("dwarf skip-badvars", (rc, out, err), (0, "0\n", ""))
+    atvar(d, fn)
+
+
+def atvar(d, fn):
+    # @var: total (7, +12, +30, +12), static corner = {1, 2, "corner", NULL}, origin = &corner.
+    exe = os.path.realpath(os.path.join(d, "ustap_points"))
+    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", fn +
+                           '{ printf("%d %d %d %s %d %d %d %d\\n", @var("total@points.c"), @var("total"), '
+                           '@var("origin@points.c")->y, @var("origin")->name$, @var("corner")->name[1], '
+                           '&@var("corner@points.c") == @var("origin@points.c"), '
+                           '@defined(@var("nosuch")), @defined(@var("total@*.c"))) }'], cwd=d)
+    check("@var in .function", (rc, out, err),
+          (0, '7 7 2 "corner" 111 1 0 1\n19 19 2 "corner" 111 1 0 1\n49 49 2 "corner" 111 1 0 1\n', ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e",
+                           'probe process("./ustap_points").function("area").return { printf("%d %d %s\\n", '
+                           '@var("total@points.c"), @var("total", "/nonexistent:./ustap_points"), '
+                           '@var("corner@points.c")$) }'], cwd=d)
+    check("@var in .return: read at the return",
+          (rc, out, err), (0, "".join('%d %d {.x=1, .y=2, .name="corner", .next=0x0}\n' % (t, t)
+                                      for t in (19, 49, 61)), ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
+                           'global n; probe process.begin { printf("begin %d\\n", @var("total@points.c")) } '
+                           'probe process.syscall { if (execname() == "ustap_points" && !n++) '
+                           'printf("syscall %d\\n", @var("total@points.c", "EXE")) }'.replace("EXE", exe)],
+                          cwd=d)
+    check("@var in process.begin and .syscall", (rc, out, err), (0, "begin 7\nsyscall 7\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
+                           'probe process("./ustap_points").end { try { println(@var("total@points.c")) } '
+                           'catch (m) { printf("%s|%d\\n", m, pid()) } }'], cwd=d)
+    pid = out.rstrip("\n").split("|")[-1]
+    check("@var in process.end: the process is gone", (rc, out, err),
+          (0, "cannot read %s: process %s has exited|%s\n" % (exe, pid, pid), ""))
+    src = 'probe process("%s").function("area") { println(@var("nosuch@points.c")) }' % exe
+    rc, out, err = run_plain(["-p2", "-e", src])
+    check("@var unknown", (rc, err.splitlines()[0] if err else ""),
+          (1, "semantic error: unable to find global 'nosuch' in %s, in points.c: operator '@var' "
+              "at <input>:1:%d" % (exe, src.index("@var") + 1)))
 
 
 def g_entry():
@@ -396,8 +516,77 @@ def g_entry():
     rc, out, err, _ = run(["-c", "./probed calls 1", "-e",
                            'probe process("./probed").function("f_push") { println(@entry(1)) }'])
     check("entry outside .return", (rc, out, err.splitlines()[:1]),
-          (1, "", ["semantic error: @entry is only valid in .function(...).return probes: "
+          (1, "", ["semantic error: @entry is only valid in .return probes: "
                    "operator '@entry' at <input>:1:56"]))
+
+
+def g_inline():
+    # inlines 3: scale(i, 4) inlined for i = 0, 1, 2, then scale(3, 2) out of line.
+    d = os.path.dirname(os.path.abspath(A.inlines))
+    body = ' { printf("%s %d %d\\n", pp(), $v, $by) }'
+    pp = 'process("%s").function("scale")' % os.path.realpath(A.inlines)
+    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
+                           'probe process("./ustap_inlines").function("scale")' + body], cwd=d)
+    check("inline .function: both kinds", (rc, out, err),
+          (0, "".join(f"{pp} {v} {b}\n" for v, b in [(0, 4), (1, 4), (2, 4), (3, 2)]), ""))
+    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
+                           'probe process("./ustap_inlines").function("scale").inline' + body], cwd=d)
+    check("inline .inline: the inlined copies", (rc, out, err),
+          (0, "".join(f"{pp}.inline {v} 4\n" for v in range(3)), ""))
+    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
+                           'probe process("./ustap_inlines").function("scale").call' + body], cwd=d)
+    check("inline .call: the real function", (rc, out, err), (0, f"{pp}.call 3 2\n", ""))
+    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
+                           'probe process("./ustap_inlines").function("main").inline { }'], cwd=d)
+    check("inline no instance", (rc, "semantic error: no match (no inlined instance of that "
+                                     "function)\n" in err), (1, True))
+
+
+def g_aliases():
+    # Probe aliases over a traced program: a prologue reading the arguments, the alias with a
+    # .return suffix, pp() and pn(), a wildcard over aliases of a function, a marker and an
+    # epilogue, and the errors of an unknown and a recursive alias.
+    fn = 'process("%s").function("greet")' % A.greeter
+    greet = 'probe greeter.greet = %s { who = user_string(pointer_arg(1), "<null>"); n = $n }\n' % fn
+    rc, out, err, _ = run(["-c", A.greeter + " 2", "-e", greet +
+                           'probe greeter.greet { printf("%s %d %s\\n", who, n, pn()) }\n'
+                           'probe greeter.greet.return { printf("= %d %s %s\\n", $return, pp(), pn()) }'])
+    ret = "= %%d %s.return greeter.greet.return\n" % fn
+    check("prologue and suffix", (rc, out, err),
+          (0, "hello 1 greeter.greet\n" + ret % 5 + "world 2 greeter.greet\n" + ret % 10 +
+           "<null> 0 greeter.greet\n" + ret % 0, ""))
+    rc, out, err = run_plain(["-p2", "-e", 'probe greeter.greet = %s { n = int_arg(2) }\n'
+                              'probe greeter.greet.return { }' % fn])
+    check("-p2 derivation", (rc, out, err),
+          (0, "# probes\n%s.return /* <- greeter.greet = %s <- greeter.greet.return */\n"
+              "  # locals\n  n:long\n" % (fn, fn), ""))
+    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+                           'global calls\n'
+                           'probe greeter.greet = %s { }\n'
+                           'probe greeter.greeted = process("%s").mark("greeted") { }\n'
+                           'probe greeter.done += process("%s").end { printf("epilogue %%d\\n", calls) }\n'
+                           'probe greeter.* { calls++; printf("%%s\\n", pn()) }\n'
+                           'probe nosuch?, greeter.done { calls = calls * 10 }' % (fn, A.greeter, A.greeter)])
+    check("wildcard epilogue optional", (rc, out, err),
+          (0, "greeter.greet\ngreeter.greeted\ngreeter.greet\ngreeter.done\nepilogue 4\nepilogue 40\n", ""))
+    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+                           'probe greeter.greet = %s { }\nprobe greeter.gret { }' % fn])
+    check("unknown alias", (rc, out, err),
+          (1, "", "semantic error: while resolving probe point: identifier 'greeter' at <input>:2:7\n"
+                  "        source: probe greeter.gret { }\n"
+                  "                      ^\n\n"
+                  "semantic error: probe point mismatch (similar: greet): identifier 'gret' at <input>:2:15\n"
+                  "        source: probe greeter.gret { }\n"
+                  "                              ^\n\n"
+                  "Pass 2: analysis failed.  [man error::pass2]\n"))
+    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+                           'probe a = b { }\nprobe b = a { }\nprobe a { }'])
+    check("recursive alias", (rc, out, err),
+          (1, "", "semantic error: while resolving probe point: identifier 'a' at <input>:3:7\n"
+                  "        source: probe a { }\n"
+                  "                      ^\n\n"
+                  "semantic error: recursive loop in alias expansion of b at <input>:1:11\n\n"
+                  "Pass 2: analysis failed.  [man error::pass2]\n"))
 
 
 def main():
@@ -410,7 +599,9 @@ def main():
     ap.add_argument("--examples", required=True)
     ap.add_argument("--nofp", required=True)
     ap.add_argument("--points")
+    ap.add_argument("--decls")
     ap.add_argument("--mallocs")
+    ap.add_argument("--inlines")
     A = ap.parse_args()
     A.ustap = os.path.abspath(A.ustap)
     A.greeter = os.path.abspath(A.greeter)
@@ -418,6 +609,8 @@ def main():
     A.nofp = os.path.abspath(A.nofp)
     if A.mallocs:
         A.mallocs = os.path.abspath(A.mallocs)
+    if A.inlines:
+        A.inlines = os.path.abspath(A.inlines)
     os.environ["USTAP_E2E"] = "yes"
     globals()["g_" + A.group]()
     for f in failures:

@@ -7,7 +7,9 @@
  * calls procs_refresh) or dies.  usymname() and umodname() map an address through
  * /proc/PID/maps (read on first use and again when an address is not in it, as after a
  * dlopen) and the symbol tables of the mapped file, each ELF file opened once for the whole
- * session.  cmdline_str() and env_var() read /proc at each call: they change and are rare.
+ * session.  usymfileline() maps it the same way to the file's address and asks its DWARF
+ * line table, the DWARF also opened once per file (on first use: most scripts never ask).
+ * cmdline_str() and env_var() read /proc at each call: they change and are rare.
  * Nothing here is on the VM's side: the host ops of run.c call in.
  */
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "procs.h"
+#include "sym/dwarf.h"
 #include "sym/sym.h"
 #include "ustack.h"
 #include "util/strbuf.h"
@@ -32,6 +35,8 @@ struct proc_entry {
 struct file_entry {
 	char *path;
 	struct sym_file *f; /* NULL: not readable */
+	struct sym_dwarf *dw;
+	bool dw_opened; /* dw was asked for (NULL then: no DWARF) */
 	struct file_entry *next;
 };
 
@@ -142,19 +147,20 @@ void procs_free_all(void)
 
 		files = f->next;
 		sym_file_free(f->f);
+		sym_dwarf_free(f->dw);
 		free(f->path);
 		free(f);
 	}
 }
 
-static const struct sym_file *file(const char *path)
+static struct file_entry *file_entry(const char *path)
 {
 	struct file_entry *e;
 	int err;
 
 	for (e = files; e; e = e->next)
 		if (!strcmp(e->path, path))
-			return e->f;
+			return e;
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
@@ -162,7 +168,24 @@ static const struct sym_file *file(const char *path)
 	e->f = sym_file_open(path, &err);
 	e->next = files;
 	files = e;
-	return e->f;
+	return e;
+}
+
+static const struct sym_file *file(const char *path)
+{
+	struct file_entry *e = file_entry(path);
+
+	return e ? e->f : NULL;
+}
+
+static struct sym_dwarf *dwarf(struct file_entry *e)
+{
+	if (!e->dw_opened) {
+		e->dw_opened = true;
+		if (sym_dwarf_open(e->path, &e->dw) < 0)
+			e->dw = NULL;
+	}
+	return e->dw;
 }
 
 /* The mapping of addr, reading the maps again once if it is not there. */
@@ -215,6 +238,26 @@ long procs_usymname(pid_t pid, uint64_t addr, char *buf, size_t len)
 	    sym_addr_lookup(f, vaddr, &sym, &off) < 0)
 		return -ENOENT;
 	return copy_out(sym->name, strlen(sym->name), buf, len);
+}
+
+long procs_usymfileline(pid_t pid, uint64_t addr, char *buf, size_t len)
+{
+	const struct sym_mapping *m = mapping(pid, addr);
+	struct file_entry *e;
+	struct sym_dwarf *dw;
+	const char *src;
+	uint64_t vaddr;
+	int line, n;
+
+	if (!m || m->path[0] == '[' || !(e = file_entry(m->path)) || !e->f || !(dw = dwarf(e)))
+		return -ENOENT;
+	if (sym_offset_to_vaddr(e->f, addr - m->start + m->offset, 0, &vaddr) < 0 ||
+	    sym_dwarf_addr_line(dw, vaddr, &src, &line) < 0 || line <= 0)
+		return -ENOENT;
+	n = snprintf(buf, len, "%s:%d", src ? src : "??", line);
+	if (n < 0 || !len)
+		return -ENOSPC;
+	return (size_t)n < len ? n : (long)len - 1;
 }
 
 void procs_note_addrs(pid_t pid, const uint64_t *addrs, int n)

@@ -29,6 +29,8 @@ void procs_free_all(void);
  */
 long procs_usymname(pid_t pid, uint64_t addr, char *buf, size_t len);
 long procs_umodname(pid_t pid, uint64_t addr, char *buf, size_t len);
+/* "file:line" of addr from the DWARF of the file mapped there ("??:line" without a file name). */
+long procs_usymfileline(pid_t pid, uint64_t addr, char *buf, size_t len);
 /*
  * "name+0xoff/0xsize [path]" (usymdata, backtrace lines), "[path]" without a symbol; a return
  * address (ret_addr) is looked up at addr - 1 and its offset still counted from addr.

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "lang/vm.h"
+#include "modbias.h"
 #include "os/os.h"
 #include "procs.h"
 #include "run.h"
@@ -151,6 +152,8 @@ static long host_context_str(void *data, const struct vm_hit_ctx *ctx, enum vm_c
 		return procs_usymname(pid, addr, buf, len);
 	case VM_CTX_UMODNAME:
 		return procs_umodname(pid, addr, buf, len);
+	case VM_CTX_FILELINE:
+		return procs_usymfileline(pid, addr, buf, len);
 	case VM_CTX_PEXECNAME:
 		snprintf(buf, len, "%s", procs_get((pid_t)ctx->ppid)->comm);
 		return (long)strlen(buf);
@@ -180,6 +183,15 @@ static int host_backtrace(void *data, const struct vm_hit_ctx *ctx, uint64_t *pc
 	return n;
 }
 
+static int host_module_bias(void *data, const struct vm_hit_ctx *ctx, const char *module,
+			    uint64_t *ret_bias)
+{
+	(void)data;
+	if (!ctx->probe || ctx->probe->kind != VM_PROBE_PROCESS)
+		return -ENOENT;
+	return modbias_get((pid_t)ctx->pid, module, ret_bias);
+}
+
 static const struct vm_host host = {
 	.output = host_output,
 	.warn = host_warn,
@@ -190,6 +202,7 @@ static const struct vm_host host = {
 	.random = host_random,
 	.context_str = host_context_str,
 	.backtrace = host_backtrace,
+	.module_bias = host_module_bias,
 };
 
 static struct session *active;
@@ -518,6 +531,7 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 		vm_autoprint(&s->vm);
 	/* After the end probes: they may symbolize the stacks of processes that are gone. */
 	procs_free_all();
+	modbias_free_all();
 	fflush(s->out);
 	status = s->errors ? 1 : 0;
 	if (s->errors) {

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <wordexp.h>
 
+#include "modbias.h"
 #include "os/os.h"
 #include "procs.h"
 #include "target.h"
@@ -123,6 +124,7 @@ static uint32_t on_exec(uint32_t action, struct utrace_engine *engine, const cha
 
 	t->tid = utrace_engine_tid(engine);
 	procs_refresh(t->pid);
+	modbias_forget(t->pid);
 	fire_event(VM_PROC_BEGIN, t->pid, t->tid, NULL);
 	return keep(action);
 }
@@ -168,6 +170,7 @@ static uint32_t on_death(struct utrace_engine *engine, bool group_dead, int sign
 		fire_event(VM_PROC_THREAD_END, t->pid, t->tid, NULL);
 		return UTRACE_RESUME;
 	}
+	modbias_forget(t->pid);
 	fire_event(VM_PROC_END, t->pid, t->tid, NULL);
 	if (t->pid == target)
 		exited = true;

@@ -4,10 +4,11 @@
  *
  * Pass 2 did everything that needs DWARF (which variable, where it lives at the probe's pc,
  * member offsets, element sizes, formats), so this only follows steps: a register's value or
- * register + offset, an address in the module plus its load bias, pointer loads, offsets and
- * one dynamic index, then a load of 1, 2, 4 or 8 bytes, sign- or zero-extended.  The load bias
- * is the hit's pc less the probe's file address, which only holds at the probe address itself:
- * in a .return hit a module address (a global) is an error, never a guess.
+ * register + offset, an address in a module plus its load bias, pointer loads, offsets and
+ * one dynamic index, then a load of 1, 2, 4 or 8 bytes, sign- or zero-extended.  At a
+ * .function hit in the module itself the load bias is the pc less the probe's file address;
+ * anywhere else (.return, .mark, .syscall, process events, another module) the host finds it
+ * in the process's mappings, and a process that has none (gone at process.end) is an error.
  *
  * Every read of the traced process goes through ctx->read_mem, so a bad pointer is stap's
  * runtime error ("user memory read fault at 0x... [man error::fault]"), never a crash.  String
@@ -15,6 +16,7 @@
  * bytes; a char pointer prints as its quoted string, or as the bare address when that faults.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +51,9 @@ struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint3
 				it->steps ? arena_memdup(a, it->steps,
 							 (it->nsteps + 1) * sizeof(*it->steps))
 					  : NULL;
+			items[j].module = it->module
+						  ? arena_strndup(a, it->module, strlen(it->module))
+						  : NULL;
 		}
 		out[i].items = items;
 		out[i].nitems = v[i].nitems;
@@ -82,6 +87,42 @@ static uint64_t reg(const struct vm_hit_ctx *ctx, int r)
 	return v;
 }
 
+static bool at_probe_address(const struct vm_hit_ctx *ctx, const char *module)
+{
+	const struct vm_probe *p = ctx->probe;
+
+	return ctx->regs && !ctx->is_return && p->event == VM_PROC_FUNCTION && p->module &&
+	       !strcmp(p->module, module);
+}
+
+/* Where the hit's process has module (NULL: the probed one): its load bias. */
+static int module_bias(struct vm *vm, const char *module, uint64_t *ret)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+	char msg[PATH_MAX + 64];
+	int r = -ENOENT;
+
+	if (!module)
+		module = ctx->probe->module;
+	if (!module)
+		return vm_fail(vm, "a module address outside a probe of a module");
+	if (at_probe_address(ctx, module)) {
+		*ret = reg(ctx, 16) - ctx->probe->vaddr;
+		return 0;
+	}
+	if (vm->host->module_bias)
+		r = vm->host->module_bias(vm->host_data, ctx, module, ret);
+	if (r == 0)
+		return 0;
+	if (r == -ESRCH)
+		snprintf(msg, sizeof(msg), "cannot read %s: process %lld has exited", module,
+			 (long long)ctx->pid);
+	else
+		snprintf(msg, sizeof(msg), "module %s is not mapped in process %lld", module,
+			 (long long)ctx->pid);
+	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "module not mapped");
+}
+
 /* Follows it's steps: *ret is an address, or a value when *is_value. */
 static int walk(struct vm *vm, const struct rt_tv_item *it, int64_t index, uint64_t *ret,
 		bool *is_value)
@@ -96,16 +137,17 @@ static int walk(struct vm *vm, const struct rt_tv_item *it, int64_t index, uint6
 		switch (s->op) {
 		case RT_TV_REG:
 		case RT_TV_REGADDR:
+			if (!ctx->regs)
+				return vm_fail(vm, "target variable not available in this probe");
 			if (s->reg < 0 || (size_t)s->reg >= sizeof(dwarf_reg_offsets) / 2)
 				return vm_fail(vm, "unsupported register in a variable location");
 			v = reg(ctx, s->reg) + (s->op == RT_TV_REGADDR ? (uint64_t)s->arg : 0);
 			*is_value = s->op == RT_TV_REG;
 			break;
 		case RT_TV_ADDR:
-			if (ctx->is_return || !ctx->probe)
-				return vm_fail(vm, "a module address is not available in a .return "
-						   "probe");
-			v = (uint64_t)s->arg + reg(ctx, 16) - ctx->probe->vaddr;
+			if (module_bias(vm, it->module, &v) < 0)
+				return -1;
+			v += (uint64_t)s->arg;
 			break;
 		case RT_TV_DEREF:
 			if (!*is_value && read_mem(vm, v, &v, sizeof(v)) < 0)
@@ -226,7 +268,7 @@ int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret)
 	const struct rt_tv_expr *e;
 	struct out o;
 
-	if (!p || !ctx->regs || args[0].l < 0 || (uint64_t)args[0].l >= p->ntv)
+	if (!p || args[0].l < 0 || (uint64_t)args[0].l >= p->ntv)
 		return vm_fail(vm, "target variable not available in this probe");
 	e = &p->tv[args[0].l];
 	if (!string) {

@@ -14,12 +14,14 @@ struct vm;
  * A DWARF target variable ($var, $p->x[2], &$v, $$parms, $p$) of one probe point, resolved by
  * pass 2 into a plan the runtime follows without DWARF: each item walks steps from the hit's
  * registers to an address (or a register's value), then loads and formats it.  A long
- * expression is one value item; a string ($$vars, $v$) is its items' text, in order.
+ * expression is one value item; a string ($$vars, $v$) is its items' text, in order.  A global
+ * (@var, or a $var that is one) starts at a file address of its module, which the runtime
+ * moves to where the hit's process has that module.
  */
 enum rt_tv_op {
 	RT_TV_REG,     /* value = register reg */
 	RT_TV_REGADDR, /* address = register reg + arg */
-	RT_TV_ADDR,    /* address = arg + the module's load bias */
+	RT_TV_ADDR,    /* address = arg + the load bias of the item's module in the hit's process */
 	RT_TV_DEREF,   /* address = the pointer stored at address (or the value) */
 	RT_TV_OFFSET,  /* address += arg */
 	RT_TV_INDEX,   /* address += arg * the dynamic index */
@@ -48,6 +50,7 @@ struct rt_tv_item {
 	bool is_signed;
 	uint8_t nsteps;
 	const struct rt_tv_step *steps;
+	const char *module; /* the file of RT_TV_ADDR's addresses; NULL: the probed one */
 };
 
 struct rt_tv_expr {

@@ -404,6 +404,12 @@ static int probe_context(struct vm *vm, int id, vm_val *args, vm_val *ret)
 		if (missing)
 			ret->s = "<unknown>";
 		return 0;
+	case RT_B_USYMFILELINE:
+		if (context_str(vm, VM_CTX_FILELINE, (uint64_t)args[0].l, NULL, ret, &missing) < 0)
+			return -1;
+		if (missing)
+			ret->s = hex_msg(vm, "", (uint64_t)args[0].l, 0, "");
+		return ret->s ? 0 : vm_fail(vm, "out of memory for strings");
 	case RT_B_CMDLINE_STR:
 		return context_str(vm, VM_CTX_CMDLINE, 0, NULL, ret, &missing);
 	case RT_B_CMDLINE_ARG:

@@ -125,8 +125,12 @@ static void move_to_entry(struct entry_pass *x, struct ast_expr *e)
 	e->sym.name = local;
 }
 
+/* $var, and @var("name") without a file or module, which stap reads as $name. */
 static bool is_entry_value(const struct ast_expr *e)
 {
+	if (e->kind == AST_E_ATVAR)
+		return !e->target.module && e->target.type_name &&
+		       !strchr(e->target.type_name, '@');
 	return e->kind == AST_E_TARGET && strcmp(e->target.name, "$return") &&
 	       strcmp(e->target.name, "$$return");
 }
@@ -148,7 +152,7 @@ static void expr(struct entry_pass *x, struct ast_expr *e)
 		return;
 	}
 	if (is_entry_value(e)) {
-		struct ast_expr *copy = ast_expr_new(x->p->arena, AST_E_TARGET, e->tok);
+		struct ast_expr *copy = ast_expr_new(x->p->arena, e->kind, e->tok);
 
 		*copy = *e;
 		e->kind = AST_E_ENTRY;

@@ -4,8 +4,9 @@
  * each live global's signature (name, % for wrapping arrays, [size], :type, then the key types
  * in brackets), "# functions" with the used script functions in name order (name:type
  * (param:type, ...)) and their locals, "# probes" with each resolved probe point
- * (the point, then a comment "<- point") and its locals.  Bodies are printed only with -vv, in
- * pass 1's format.  Globals that nothing uses are elided, as stap elides them.
+ * (the point, then a comment "<- point", or through an alias "<- ALIAS = POINTS <- point") and
+ * its locals.  Bodies are printed only with -vv, in pass 1's format.  Globals that nothing uses
+ * are elided, as stap elides them.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -101,8 +102,12 @@ void sema_print(const struct sema_program *p, int verbose, struct strbuf *out)
 		const struct sema_probe *sp = p->probes[i];
 
 		for (unsigned j = 0; j < sp->npoints; j++) {
-			sb_printf(out, "%s /* <- %s */\n", sp->points[j].text,
-				  sp->points[j].orig ? sp->points[j].orig : sp->points[j].text);
+			const struct sema_point *pt = &sp->points[j];
+
+			sb_printf(out, "%s /* <- %s */\n", pt->text,
+				  pt->derivation ? pt->derivation
+				  : pt->orig	 ? pt->orig
+						 : pt->text);
 			locals(&sp->locals, 0, out);
 			if (verbose > 1) {
 				ast_print_stmt(sp->body, out);

@@ -43,6 +43,7 @@ struct proc_spec {
 	const char *pattern;
 	const char *provider;
 	bool call;
+	bool inline_;	/* .inline: only the inlined instances; .function has both, .call none */
 	bool statement; /* .statement("FUNC@FILE:LINE"): event FUNCTION at a line's address */
 	const struct token *pattern_tok;
 };
@@ -129,9 +130,11 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 			if (!s->pattern)
 				return "function requires a string argument";
 			i++;
-			if (i < n && (is(&c[i], "call") || is(&c[i], "return"))) {
+			if (i < n &&
+			    (is(&c[i], "call") || is(&c[i], "return") || is(&c[i], "inline"))) {
 				s->call = is(&c[i], "call");
-				if (!s->call)
+				s->inline_ = is(&c[i], "inline");
+				if (is(&c[i], "return"))
 					s->event = SEMA_PROC_RETURN;
 				i++;
 			}
@@ -193,7 +196,7 @@ static int find_executable(const char *name, char *buf)
 	return -ENOENT;
 }
 
-static unsigned edit_distance(const char *a, const char *b)
+unsigned sema_edit_distance(const char *a, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
 	unsigned row[256], diag, up;
@@ -235,7 +238,7 @@ static const char *no_match(struct sema_program *p, const char *pattern, const c
 	const char *msg;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned d = edit_distance(pattern, names[i]), at;
+		unsigned d = sema_edit_distance(pattern, names[i]), at;
 		bool dup = false;
 
 		if (d > 5 + strlen(pattern) / 2)
@@ -326,6 +329,7 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 		sb_printf(&sb, ".function(\"%s\")%s", func,
 			  s->event == SEMA_PROC_RETURN ? ".return"
 			  : s->call		       ? ".call"
+			  : s->inline_		       ? ".inline"
 						       : "");
 		break;
 	case SEMA_PROC_PLT:
@@ -403,13 +407,40 @@ static bool is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+static int add_inline(const char *name, uint64_t pc, void *data)
+{
+	struct expand *x = data;
+	uint64_t off;
+
+	if (sym_vaddr_to_offset(x->f, pc, SYM_NEED_EXEC, &off) < 0)
+		return 0;
+	for (unsigned i = 0; i < x->sp->npoints; i++)
+		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off)
+			return 0;
+	add_point(x, name, pc, off)->has_dwarf = true;
+	return 0;
+}
+
+/* stap's .function matches the inlined copies of a function too (at their entry pc). */
+static void expand_inlines(struct expand *x)
+{
+	struct sym_dwarf *dw = sema_dwarf_of(x->module);
+
+	if (dw && x->s->event == SEMA_PROC_FUNCTION && !x->s->call)
+		sym_dwarf_inlines(dw, x->s->pattern, add_inline, x);
+}
+
 static const char *expand_functions(struct expand *x)
 {
 	const char **names;
 	size_t n = sym_count(x->f);
 	const char *why;
-	int r;
+	int r = 0;
 
+	if (x->s->inline_) {
+		expand_inlines(x);
+		return x->added ? NULL : "no match (no inlined instance of that function)";
+	}
 	if (is_glob(x->s->pattern)) {
 		r = sym_glob(x->f, x->s->pattern, add_function, x);
 	} else {
@@ -423,6 +454,7 @@ static const char *expand_functions(struct expand *x)
 	}
 	if (r == -ENOENT)
 		return "no match (the file has no symbol table)";
+	expand_inlines(x);
 	if (x->added)
 		return NULL;
 	names = calloc(n + 1, sizeof(*names));

@@ -8,8 +8,8 @@
  * ("unresolved function", "unresolved arity-N function").  Functions reachable from a probe
  * are marked used (only those print at -p2).  The context variables of process probes ($argN,
  * $syscall, $return, $$name) become calls of internal built-ins (context.c), DWARF ones ($var,
- * @cast) calls that read their plans (target_vars.c); entry.c has already turned @entry into
- * ordinary code, so one found here is misplaced.  Embedded C is an error.
+ * @cast, @var) calls that read their plans (target_vars.c); entry.c has already turned @entry
+ * into ordinary code, so one found here is misplaced.  Embedded C is an error.
  */
 #include <string.h>
 
@@ -163,16 +163,16 @@ static void expr(struct resolver *r, struct ast_expr *e)
 			call(r, e);
 		break;
 	case AST_E_ENTRY:
-		sema_error(r->p, e->tok, "@entry is only valid in .function(...).return probes");
+		sema_error(r->p, e->tok, "@entry is only valid in .return probes");
 		break;
 	case AST_E_CAST:
+	case AST_E_ATVAR:
 		if (r->probe && sema_target_var(r->p, r->probe, e, false) != 0) {
 			if (e->kind == AST_E_CALL)
 				call(r, e);
 			break;
 		}
 		/* fall through */
-	case AST_E_ATVAR:
 	case AST_E_AUTOCAST:
 		sema_error(r->p, e->tok,
 			   "unresolved target-symbol expression (context variables need a traced "
@@ -180,7 +180,8 @@ static void expr(struct resolver *r, struct ast_expr *e)
 		break;
 	case AST_E_DEFINED:
 		if (r->probe && e->op.operand &&
-		    (e->op.operand->kind == AST_E_TARGET || e->op.operand->kind == AST_E_CAST)) {
+		    (e->op.operand->kind == AST_E_TARGET || e->op.operand->kind == AST_E_CAST ||
+		     e->op.operand->kind == AST_E_ATVAR)) {
 			int d = sema_target_var(r->p, r->probe, e->op.operand, true);
 
 			e->kind = AST_E_NUMBER;

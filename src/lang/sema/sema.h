@@ -87,8 +87,10 @@ struct sema_point {
 	int64_t priority; /* begin(N), end(N), error(N) */
 	uint64_t interval_ns;
 	uint64_t randomize_ns;
-	/* Process points: one per matched function, site or event. */
-	const char *orig; /* the point as written, when text is its expansion */
+	/* Through a probe alias: "ALIAS = POINTS <- ... <- the point as written", for -p2. */
+	const char *derivation;
+	/* Process points: one per matched function, site or event; any point through an alias. */
+	const char *orig; /* the point as written, when text is its expansion (pn()) */
 	enum sema_proc_event event;
 	const char *proc_path; /* canonical executable; NULL: the -c/-x target */
 	int64_t proc_pid;      /* process(PID), else 0 */
@@ -204,9 +206,10 @@ struct sema_point *sema_point_add(struct sema_program *p, struct sema_probe *sp)
  */
 void sema_context_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e);
 /*
- * target_vars.c: a DWARF $var, $$parms or @cast of a .function/.statement probe rewritten into
- * a call of _tvar_long/_tvar_str.  1: resolved (dry: only checked), 0: the probe has no DWARF
- * points, -1: an error (reported unless dry; with --skip-badvars a bad $var becomes 0).
+ * target_vars.c: a DWARF $var, $$parms or @cast of a .function/.statement probe, or an @var
+ * of any process probe, rewritten into a call of _tvar_long/_tvar_str.  1: resolved (dry: only
+ * checked), 0: the probe has no such points, -1: an error (reported unless dry; with
+ * --skip-badvars a bad $var or @var becomes 0).
  */
 int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry);
 /* The DWARF of a module, opened once per process (NULL: none); freed by sema_target_release. */
@@ -221,5 +224,7 @@ void sema_error(struct sema_program *p, const struct token *t, const char *fmt, 
 struct sema_var *sema_var_new(struct sema_program *p, struct sema_scope_vars *scope,
 			      const char *name, const struct token *tok, enum sema_scope kind);
 struct sema_var *sema_scope_find(const struct sema_scope_vars *scope, const char *name);
+/* The Levenshtein distance of a and b (b cut to 255 bytes), for "similar:" suggestions. */
+unsigned sema_edit_distance(const char *a, const char *b);
 
 #endif

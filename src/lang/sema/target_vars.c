@@ -5,6 +5,7 @@
  *	$var  $var->member->member  $var[3]  $var[i]  &$var  $var$  $var$$
  *	$$parms  $$locals  $$vars  (each also with $ or $$)
  *	@cast(ptr, "struct point"[, "module"])->member  @defined($var)
+ *	@var("name[@file]"[, "module[:module...]"]) with the components of $var
  *
  * For each point of the probe the variable is looked up at the point's pc in the probed
  * module's DWARF (sym/dwarf.h), and the access is compiled into a plan (rt/target.h): where
@@ -20,10 +21,20 @@
  * struct.  A name that is not there is stap's "unable to find local 'x', [man error::dwarf]
  * dieoffset ... (alternatives: $a $b)"; with --skip-badvars it is 0 instead.
  *
+ * @var, as stap's dwarf_atvar_query, names a global or file-static variable of a compile unit
+ * ("name@file": a unit whose name ends with /file, a glob allowed) of a module: the second
+ * argument (alternatives separated by ':', the first that has it wins), else the probed file,
+ * else, for a process event without a path, the -c/-x target.  It is not tied to a pc, so it
+ * works in every process probe: .return, .mark, .syscall, process.begin/end.  In a
+ * .function/.statement probe of that module, @var("name") without a file is $name (a local
+ * first), as in stap.  A name that is in none of the modules is stap's "unable to find global
+ * 'name' in MODULE, in FILE".
+ *
  * The DWARF of a module is opened once per pass and kept in the program until
  * sema_target_release().
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +66,8 @@ void sema_target_release(void)
 
 struct sym_dwarf *sema_dwarf_of(const char *path)
 {
+	if (!path)
+		return NULL;
 	for (unsigned i = 0; i < ncache; i++)
 		if (!strcmp(cache[i].path, path))
 			return cache[i].dw;
@@ -73,6 +86,7 @@ struct path {
 
 struct plan {
 	struct sema_program *p;
+	const char *module; /* the file of the plan's addresses */
 	struct rt_tv_item *items;
 	unsigned n, cap;
 	struct strbuf pending;
@@ -107,6 +121,7 @@ static void add(struct plan *pl, uint8_t fmt, const struct sym_dw_type *t, const
 	it->text = arena_strndup(pl->p->arena, sb_str(&pl->pending), pl->pending.len);
 	sb_release(&pl->pending);
 	it->fmt = fmt;
+	it->module = pl->module;
 	it->size = t ? (uint8_t)(t->size > 255 ? 255 : t->size) : 8;
 	it->is_signed = t && t->is_signed;
 	if (pa) {
@@ -382,17 +397,36 @@ static const char *unable(struct sema_program *p, struct sym_dwarf *dw, const st
 	return msg;
 }
 
-/* The plan of e at one point; NULL, or the error. */
+/* The plan of variable v with e's components; NULL, or the error. */
+static const char *located(struct plan *pl, const struct ast_expr *e, const struct sym_dw_var *v)
+{
+	const struct sym_dw_type *t = v->type;
+	struct path pa = {0};
+	int pp = 0;
+	const char *why;
+
+	if (!start(&pa, &v->loc)) {
+		struct strbuf sb = {0};
+		const char *msg;
+
+		sb_printf(&sb, "unable to find location of '%s' (%s), [man error::dwarf]", v->name,
+			  v->why ? v->why : "no location");
+		msg = arena_strndup(pl->p->arena, sb_str(&sb), sb.len);
+		sb_release(&sb);
+		return msg;
+	}
+	why = components(pl, e, &t, &pa, &pp);
+	return why ? why : finish(pl, e, t, &pa, pp);
+}
+
+/* The plan of e, variable name, at one point; NULL, or the error. */
 static const char *plan_at(struct plan *pl, const struct ast_expr *e, const struct sema_point *pt,
-			   struct sym_dwarf *dw)
+			   struct sym_dwarf *dw, const char *name)
 {
 	const struct sym_dw_var *vars = NULL, *v = NULL;
-	const struct sym_dw_type *t;
 	struct sym_dw_var global;
-	struct path pa = {0};
 	bool parms, locals;
 	int pp = 0, n = sym_dwarf_vars(dw, pt->vaddr, &vars);
-	const char *why;
 
 	if (n < 0)
 		return "no DWARF scope at the probe address";
@@ -404,25 +438,87 @@ static const char *plan_at(struct plan *pl, const struct ast_expr *e, const stru
 		return NULL;
 	}
 	for (int i = 0; i < n; i++)
-		if (!strcmp(vars[i].name, e->target.name + 1))
+		if (!strcmp(vars[i].name, name))
 			v = &vars[i];
-	if (!v && sym_dwarf_global(dw, e->target.name + 1, NULL, &global) == 0)
+	if (!v && sym_dwarf_global(dw, name, NULL, &global) == 0)
 		v = &global;
 	if (!v)
-		return unable(pl->p, dw, pt, e->target.name + 1, vars, n);
-	if (!start(&pa, &v->loc)) {
-		struct strbuf sb = {0};
-		const char *msg;
+		return unable(pl->p, dw, pt, name, vars, n);
+	return located(pl, e, v);
+}
 
-		sb_printf(&sb, "unable to find location of '%s' (%s), [man error::dwarf]", v->name,
-			  v->why ? v->why : "no location");
-		msg = arena_strndup(pl->p->arena, sb_str(&sb), sb.len);
-		sb_release(&sb);
-		return msg;
+/* The module @var reads when it names none: the probed file, else the -c/-x target. */
+static const char *default_module(const struct sema_program *p, const struct sema_point *pt)
+{
+	if (pt->module)
+		return pt->module;
+	return pt->proc_path ? pt->proc_path : p->limits.target_path;
+}
+
+static const char *canonical(struct sema_program *p, const char *path, size_t n)
+{
+	char buf[PATH_MAX], *copy = arena_strndup(p->arena, path, n);
+
+	return realpath(copy, buf) ? arena_strndup(p->arena, buf, strlen(buf)) : copy;
+}
+
+/* A .function/.statement point of module, where @var("name") is $name. */
+static bool in_function_of(const struct sema_point *pt, const char *module)
+{
+	return pt->has_dwarf && pt->event == SEMA_PROC_FUNCTION && pt->module &&
+	       !strcmp(pt->module, module);
+}
+
+static const char *unable_global(struct sema_program *p, const char *name, const char *modules,
+				 const char *file)
+{
+	struct strbuf sb = {0};
+	const char *msg;
+
+	sb_printf(&sb, "unable to find global '%s' in %s%s%s", name, modules, file ? ", in " : "",
+		  file ? file : "");
+	msg = arena_strndup(p->arena, sb_str(&sb), sb.len);
+	sb_release(&sb);
+	return msg;
+}
+
+/* @var("name[@file]"[, "module[:module...]"]) at one point; NULL, or the error. */
+static const char *plan_atvar(struct plan *pl, const struct ast_expr *e,
+			      const struct sema_point *pt)
+{
+	const char *target = e->target.type_name, *at = strchr(target, '@');
+	const char *name = at ? arena_strndup(pl->p->arena, target, (size_t)(at - target)) : target;
+	const char *file = at ? at + 1 : NULL, *m = e->target.module, *why;
+	struct strbuf tried = {0};
+
+	if (!m)
+		m = default_module(pl->p, pt);
+	if (!m)
+		return "@var in a process probe without a path needs a module argument or a target "
+		       "(-c CMD or -x PID)";
+	for (;;) {
+		size_t n = strcspn(m, ":");
+		const char *mod = canonical(pl->p, m, n);
+		struct sym_dwarf *dw = sema_dwarf_of(mod);
+		struct sym_dw_var v;
+
+		pl->module = mod;
+		if (dw && !file && in_function_of(pt, mod)) {
+			sb_release(&tried);
+			return plan_at(pl, e, pt, dw, name);
+		}
+		if (dw && sym_dwarf_global(dw, name, file, &v) == 0) {
+			sb_release(&tried);
+			return located(pl, e, &v);
+		}
+		sb_printf(&tried, "%s%s", tried.len ? ":" : "", mod);
+		if (!m[n])
+			break;
+		m += n + 1;
 	}
-	t = v->type;
-	why = components(pl, e, &t, &pa, &pp);
-	return why ? why : finish(pl, e, t, &pa, pp);
+	why = unable_global(pl->p, name, sb_str(&tried), file);
+	sb_release(&tried);
+	return why;
 }
 
 /* @cast(ptr, "type"[, "module"]): the pointer is the dynamic index. */
@@ -449,6 +545,28 @@ static const char *plan_cast(struct plan *pl, const struct ast_expr *e, const st
 	return why ? why : finish(pl, e, t, &pa, pp);
 }
 
+/* The plan of e at pt: a point of a probe where it can be planned (see plannable). */
+static const char *plan_point(struct plan *pl, const struct ast_expr *e,
+			      const struct sema_point *pt)
+{
+	struct sym_dwarf *dw;
+
+	if (e->kind == AST_E_ATVAR)
+		return plan_atvar(pl, e, pt);
+	if (e->kind == AST_E_CAST)
+		return plan_cast(pl, e, pt);
+	dw = sema_dwarf_of(pt->module);
+	return dw ? plan_at(pl, e, pt, dw, e->target.name + 1) : "no DWARF for the probed module";
+}
+
+/* $var and @cast need a DWARF .function/.statement point; @var any process point. */
+static bool plannable(const struct sema_point *pt, const struct ast_expr *e)
+{
+	if (pt->kind != SEMA_PP_PROCESS)
+		return false;
+	return e->kind == AST_E_ATVAR || (pt->has_dwarf && pt->event == SEMA_PROC_FUNCTION);
+}
+
 static void to_number(struct ast_expr *e, int64_t v)
 {
 	e->kind = AST_E_NUMBER;
@@ -465,17 +583,16 @@ int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_ex
 	struct ast_expr *index = NULL, **args;
 	unsigned k = 0;
 	const char *why = NULL;
-	int pp = e->kind == AST_E_TARGET ? pp_level(e) : 0;
+	int pp = pp_level(e);
 	bool all, string;
 	struct rt_tv_expr *plans = arena_zalloc(p->arena, (sp->npoints + 1) * sizeof(*plans));
 
 	for (unsigned i = 0; i < sp->npoints; i++)
-		if (sp->points[i].kind != SEMA_PP_PROCESS || !sp->points[i].has_dwarf ||
-		    sp->points[i].event != SEMA_PROC_FUNCTION)
+		if (!plannable(&sp->points[i], e))
 			return 0;
 	if (!sp->npoints)
 		return 0;
-	if (e->kind == AST_E_TARGET && has_dynamic_index(e, &index)) {
+	if (e->kind != AST_E_CAST && has_dynamic_index(e, &index)) {
 		unsigned nd = 0;
 
 		for (unsigned i = 0; i < e->target.ncomps; i++)
@@ -496,14 +613,9 @@ int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_ex
 	string = all || pp > 0;
 	for (unsigned i = 0; i < sp->npoints && !why; i++) {
 		struct sema_point *pt = &sp->points[i];
-		struct sym_dwarf *dw = sema_dwarf_of(pt->module);
-		struct plan pl = {.p = p};
+		struct plan pl = {.p = p, .module = pt->module};
 
-		if (!dw) {
-			why = "no DWARF for the probed module";
-			break;
-		}
-		why = e->kind == AST_E_CAST ? plan_cast(&pl, e, pt) : plan_at(&pl, e, pt, dw);
+		why = plan_point(&pl, e, pt);
 		sb_release(&pl.pending);
 		plans[i].items = pl.items;
 		plans[i].nitems = pl.n;
@@ -526,7 +638,7 @@ int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_ex
 	if (why) {
 		if (dry)
 			return -1;
-		if (p->limits.skip_badvars && e->kind == AST_E_TARGET) {
+		if (p->limits.skip_badvars && e->kind != AST_E_CAST) {
 			to_number(e, 0);
 			return 1;
 		}

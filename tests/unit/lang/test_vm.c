@@ -349,7 +349,7 @@ static void test_run_script(void **state)
 			   "probe end { println(\"end\") }",
 			   &c),
 		0);
-	assert_string_equal(sb_str(&c.out), "1=4 0=6 1700000000 begin\nend\nn=7\n");
+	assert_string_equal(sb_str(&c.out), "1=4 0=6 1700000000 begin\nend\nn=0x7\n");
 	assert_true(c.exited);
 	sb_release(&c.out);
 	sb_release(&c.err);
@@ -363,7 +363,7 @@ static void test_run_errors(void **state)
 	assert_int_equal(run_script("probe begin { x = 0; println(\"a\"); y = 1 / x }", &c),
 			 -ECANCELED);
 	assert_string_equal(sb_str(&c.out), "a\n");
-	assert_string_equal(sb_str(&c.err), "ERROR: division by zero near operator '/' at "
+	assert_string_equal(sb_str(&c.err), "ERROR: division by 0 near operator '/' at "
 					    "t.stp:1:42\n");
 	sb_release(&c.out);
 	sb_release(&c.err);

@@ -1,6 +1,6 @@
 /* points N: area() of N points with known coordinates, then exits 0.  The DWARF tracee of
- * the ustap "dwarf" tests: a struct pointer parameter, an int parameter, a local computed on a
- * line of its own, a global, and a char array member. */
+ * the ustap "dwarf" tests: a struct pointer parameter, an int parameter, a local on a line of
+ * its own, a global, a char array member, a file-static struct and a global pointer to it. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,6 +20,9 @@ __attribute__((noinline)) int area(struct point *p, int scale)
 	total += local;
 	return local * scale;
 }
+
+static struct point corner = {1, 2, "corner", NULL};
+struct point *origin = &corner;
 
 int main(int argc, char **argv)
 {

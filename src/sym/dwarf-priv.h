@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef SYM_DWARF_PRIV_H
+#define SYM_DWARF_PRIV_H
+
+#include <elfutils/libdw.h>
+
+#include "sym/dwarf.h"
+
+/*
+ * dwarf.c's view for the other DWARF files of src/sym: the scopes containing pc, innermost
+ * first (malloc'd, the caller frees them), and in *ret_func the index of the function's.
+ * Returns the count, or -ENOENT when no function contains pc.
+ */
+int sym_dwarf_scopes_at(struct sym_dwarf *d, uint64_t pc, Dwarf_Die **ret_scopes, int *ret_func);
+
+#endif
