@@ -67,6 +67,14 @@ enum uprobe_tier {
  * Registration and unregistration are safe while threads keep hitting the site.
  */
 int uprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc);
+/*
+ * The same for an SDT marker with a semaphore at file offset @ref_ctr_offset (mainline's
+ * uprobe_register_refctr): while the breakpoint is in a process, the 16-bit counter there is
+ * raised by one, so `if (..._ENABLED())` guards let the marker run; unregistering and detaching
+ * lower it again.  -EINVAL if the site is registered with another counter.
+ */
+int uprobe_register_refctr(const char *path, uint64_t offset, uint64_t ref_ctr_offset,
+			   struct uprobe_consumer *uc);
 int uretprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc);
 int uprobe_unregister(const char *path, uint64_t offset, struct uprobe_consumer *uc);
 int uretprobe_unregister(const char *path, uint64_t offset, struct uprobe_consumer *uc);

@@ -108,6 +108,7 @@ struct vm_probe {
 	uint64_t vaddr;
 	const struct rt_sdt_arg *sdt_args;
 	uint32_t sdt_nargs;
+	uint64_t sdt_semaphore;	     /* file offset of a mark's semaphore, 0 for none */
 	const struct rt_tv_expr *tv; /* DWARF target variables, _tvar_long(k) reads tv[k] */
 	uint32_t ntv;
 	bool saves_entry; /* the entry half of a .return probe with @entry */

@@ -430,6 +430,7 @@ static void process_probe(struct vm_program *prog, struct vm_probe *vp, const st
 	vp->offset = pt->offset;
 	vp->vaddr = pt->vaddr;
 	vp->sdt_nargs = pt->sdt_nargs;
+	vp->sdt_semaphore = pt->sdt_semaphore;
 	vp->saves_entry = pt->saves_entry;
 	vp->entry_delta = pt->entry_delta;
 	vp->ntv = pt->ntv;

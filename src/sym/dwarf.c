@@ -849,7 +849,7 @@ int sym_dwarf_addr_line(struct sym_dwarf *d, uint64_t addr, const char **ret_fil
 
 struct inline_walk {
 	const char *glob;
-	int (*fn)(const char *name, uint64_t pc, void *data);
+	sym_dw_inline_fn fn;
 	void *data;
 	int r;
 };
@@ -882,10 +882,15 @@ static bool inlines_in(struct sym_dwarf *d, Dwarf_Die *die, void *data)
 	if (tag == DW_TAG_inlined_subroutine) {
 		const char *name = dwarf_diename(die);
 		Dwarf_Addr pc;
+		int line = 0;
 
-		if (name && fnmatch(w->glob, name, 0) == 0 && instance_pc(die, &pc) == 0 &&
-		    (w->r = w->fn(name, pc, w->data)) != 0)
-			return true;
+		if (name && fnmatch(w->glob, name, 0) == 0 && instance_pc(die, &pc) == 0) {
+			if (dwarf_decl_line(die, &line) != 0)
+				line = 0;
+			w->r = w->fn(name, dwarf_decl_file(die), line, pc, w->data);
+			if (w->r)
+				return true;
+		}
 	}
 	if (dwarf_child(die, &c) != 0)
 		return false;
@@ -896,8 +901,7 @@ static bool inlines_in(struct sym_dwarf *d, Dwarf_Die *die, void *data)
 	return false;
 }
 
-int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob,
-		      int (*fn)(const char *name, uint64_t pc, void *data), void *data)
+int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob, sym_dw_inline_fn fn, void *data)
 {
 	struct inline_walk w = {.glob = glob, .fn = fn, .data = data};
 

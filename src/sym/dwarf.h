@@ -103,11 +103,12 @@ int sym_dwarf_vars(struct sym_dwarf *d, uint64_t pc, const struct sym_dw_var **r
 
 /*
  * Calls fn for every inlined instance (DW_TAG_inlined_subroutine) of a function whose name
- * matches glob, with the name and the instance's entry pc, until fn returns non-zero (which is
- * returned).  0 when all were seen.
+ * matches glob, with the name, the function's declaration (file NULL when unknown) and the
+ * instance's entry pc, until fn returns non-zero (which is returned).  0 when all were seen.
  */
-int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob,
-		      int (*fn)(const char *name, uint64_t pc, void *data), void *data);
+typedef int (*sym_dw_inline_fn)(const char *name, const char *decl_file, int decl_line, uint64_t pc,
+				void *data);
+int sym_dwarf_inlines(struct sym_dwarf *d, const char *glob, sym_dw_inline_fn fn, void *data);
 
 /*
  * A global or static variable "name" of the first compile unit that has it; with file, only

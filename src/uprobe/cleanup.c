@@ -9,7 +9,8 @@
  *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
  *     the SIGTRAP cancelled; a trap at the trampoline is completed;
  *   - every stack slot still holding the trampoline gets its real return address back;
- *   - every breakpoint byte still ours gets the file's byte back;
+ *   - every breakpoint byte still ours gets the file's byte back, and every SDT semaphore it
+ *     raised is lowered;
  *   - the XOL area is unmapped by a remote munmap run by one of the threads.
  *
  * Afterwards no thread has rip in the XOL area, no stack holds a trampoline address, and the
@@ -88,6 +89,7 @@ int uprobe_unwatch(pid_t pid)
 
 		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
 			(void)mem_write(p->pid, bp->vaddr, bp->probe->bytes, 1);
+		up_refctr_lower(p->pid, bp);
 	}
 	if (p->xol)
 		unmap_xol(p);

@@ -334,8 +334,10 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 	{
 		struct ubp *bp;
 
-		for (bp = t->proc->bps; bp; bp = bp->next)
+		for (bp = t->proc->bps; bp; bp = bp->next) {
 			(void)mem_write(child, bp->vaddr, bp->probe->bytes, 1);
+			up_refctr_lower(child, bp);
+		}
 		up_ret_restore_stack(t, child);
 	}
 	return UTRACE_RESUME;

@@ -226,6 +226,12 @@ static int install_in_maps(struct uproc *p, struct uprobe *probe, const struct s
 	return n;
 }
 
+static void update_refctrs(struct uproc *p, const struct sym_maps *maps)
+{
+	for (struct ubp *bp = p->bps; bp; bp = bp->next)
+		up_refctr_update(p, bp, maps);
+}
+
 int up_install_probe(struct uproc *p, struct uprobe *probe)
 {
 	struct sym_maps *maps;
@@ -234,6 +240,7 @@ int up_install_probe(struct uproc *p, struct uprobe *probe)
 	if (sym_maps_read(p->pid, &maps) < 0)
 		return -ESRCH;
 	n = install_in_maps(p, probe, maps);
+	update_refctrs(p, maps);
 	sym_maps_free(maps);
 	return n;
 }
@@ -264,6 +271,7 @@ int up_install_all(struct uproc *p, pid_t tid)
 	}
 	for (probe = up_probes(); probe; probe = probe->next)
 		n += install_in_maps(p, probe, maps);
+	update_refctrs(p, maps);
 	sym_maps_free(maps);
 	return n;
 }
@@ -283,6 +291,7 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 		}
 		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
 			(void)mem_write(p->pid, bp->vaddr, probe->bytes, 1);
+		up_refctr_lower(p->pid, bp);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;
 		*link = bp->next;
 		free(bp);

@@ -142,7 +142,8 @@ static bool consumer_remove(struct uprobe_consumer **list, struct uprobe_consume
 	return false;
 }
 
-static int do_register(const char *path, uint64_t offset, struct uprobe_consumer *uc, bool ret)
+static int do_register(const char *path, uint64_t offset, uint64_t ref_ctr_offset,
+		       struct uprobe_consumer *uc, bool ret)
 {
 	struct uprobe *probe;
 	struct uproc *p;
@@ -153,6 +154,8 @@ static int do_register(const char *path, uint64_t offset, struct uprobe_consumer
 		return -errno;
 	probe = up_probe_find(st.st_dev, st.st_ino, offset);
 	if (probe) {
+		if (ref_ctr_offset && probe->ref_ctr_offset != ref_ctr_offset)
+			return -EINVAL;
 		if (consumer_listed(probe->consumers, uc) ||
 		    consumer_listed(probe->ret_consumers, uc))
 			return -EBUSY;
@@ -173,6 +176,7 @@ static int do_register(const char *path, uint64_t offset, struct uprobe_consumer
 	probe->dev = st.st_dev;
 	probe->ino = st.st_ino;
 	probe->offset = offset;
+	probe->ref_ctr_offset = ref_ctr_offset;
 	consumer_append(ret ? &probe->ret_consumers : &probe->consumers, uc);
 	probe->next = probes;
 	probes = probe;
@@ -183,12 +187,18 @@ static int do_register(const char *path, uint64_t offset, struct uprobe_consumer
 
 int uprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc)
 {
-	return do_register(path, offset, uc, false);
+	return do_register(path, offset, 0, uc, false);
+}
+
+int uprobe_register_refctr(const char *path, uint64_t offset, uint64_t ref_ctr_offset,
+			   struct uprobe_consumer *uc)
+{
+	return do_register(path, offset, ref_ctr_offset, uc, false);
 }
 
 int uretprobe_register(const char *path, uint64_t offset, struct uprobe_consumer *uc)
 {
-	return do_register(path, offset, uc, true);
+	return do_register(path, offset, 0, uc, true);
 }
 
 static int do_unregister(const char *path, uint64_t offset, struct uprobe_consumer *uc, bool ret)

@@ -19,6 +19,7 @@ struct uprobe {
 	dev_t dev;
 	ino_t ino;
 	uint64_t offset;
+	uint64_t ref_ctr_offset;     /* file offset of its SDT semaphore, 0 for none (refctr.c) */
 	uint8_t bytes[X86_MAX_INSN]; /* from the file */
 	size_t nbytes;
 	struct x86_insn insn; /* analysed at vaddr 0: the class is what -v shows */
@@ -31,7 +32,8 @@ struct uprobe {
 struct ubp {
 	struct uprobe *probe;
 	uint64_t vaddr;
-	struct x86_insn insn; /* analysed at vaddr */
+	struct x86_insn insn;  /* analysed at vaddr */
+	uint64_t ref_ctr_addr; /* where its semaphore was raised, 0 if not */
 	struct ubp *next;
 };
 
@@ -82,6 +84,12 @@ struct uproc {
 	unsigned int nremoved;
 	struct uproc *next;
 };
+
+/* refctr.c: SDT semaphores.  Raise bp's counter where the maps now put it (once per place);
+ * lower it in process pid (the owner, or a fork child's copy). */
+struct sym_maps;
+void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *maps);
+void up_refctr_lower(pid_t pid, const struct ubp *bp);
 
 /* registry.c */
 int up_analyse(const uint8_t *bytes, size_t len, uint64_t vaddr, struct x86_insn *ret);

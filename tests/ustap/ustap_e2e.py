@@ -61,6 +61,13 @@ def compiled_name(exe, src):
     return os.path.relpath(src, os.path.realpath(root))
 
 
+def dwarf_fn(exe, src, name, decl):
+    """pp() of a function with DWARF: process("EXE").function("name@FILE:LINE"), LINE the
+    first line of src matching the regex decl."""
+    return 'process("%s").function("%s@%s:%d")' % (
+        os.path.realpath(exe), name, compiled_name(exe, src), source_line(src, decl))
+
+
 def g_functions():
     rc, out, err, _ = run(["-c", "./probed recurse 5", "-e",
                            'probe process("./probed").function("fact") { printf("%d\\n", int_arg(1)) }'])
@@ -82,8 +89,10 @@ def g_functions():
                            'probe process("./probed").function("f*").return, '
                            'process("./probed").function("deep") { printf("%s|%s\\n", pp(), pn()) }'])
     want = 'process("%s").function("frame_dummy").return|process("./probed").function("f*").return\n' % probed()
-    want += ('process("%s").function("fact").return|process("./probed").function("f*").return\n' % probed()) * 2
-    want += 'process("%s").function("deep")|process("./probed").function("deep")\n' % probed() * 3
+    fact = dwarf_fn(probed(), os.path.join(TESTS, "progs", "probed.c"), "fact", r"\blong fact\(long n\)$")
+    want += (fact + '.return|process("./probed").function("f*").return\n') * 2
+    deep = dwarf_fn(probed(), os.path.join(TESTS, "progs", "probed.c"), "deep", r"\blong deep\(long n\)$")
+    want += (deep + '|process("./probed").function("deep")\n') * 3
     check("pp pn", (rc, out), (0, want))
 
 
@@ -524,7 +533,8 @@ def g_inline():
     # inlines 3: scale(i, 4) inlined for i = 0, 1, 2, then scale(3, 2) out of line.
     d = os.path.dirname(os.path.abspath(A.inlines))
     body = ' { printf("%s %d %d\\n", pp(), $v, $by) }'
-    pp = 'process("%s").function("scale")' % os.path.realpath(A.inlines)
+    pp = dwarf_fn(A.inlines, os.path.join(TESTS, "ustap", "progs", "inlines.c"), "scale",
+                  r"\bint scale\(")
     rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
                            'probe process("./ustap_inlines").function("scale")' + body], cwd=d)
     check("inline .function: both kinds", (rc, out, err),
@@ -551,7 +561,9 @@ def g_aliases():
     rc, out, err, _ = run(["-c", A.greeter + " 2", "-e", greet +
                            'probe greeter.greet { printf("%s %d %s\\n", who, n, pn()) }\n'
                            'probe greeter.greet.return { printf("= %d %s %s\\n", $return, pp(), pn()) }'])
-    ret = "= %%d %s.return greeter.greet.return\n" % fn
+    greet_pp = dwarf_fn(A.greeter, os.path.join(TESTS, "ustap", "progs", "greeter.c"), "greet",
+                        r"\blong greet\(.*\)$")
+    ret = "= %%d %s.return greeter.greet.return\n" % greet_pp
     check("prologue and suffix", (rc, out, err),
           (0, "hello 1 greeter.greet\n" + ret % 5 + "world 2 greeter.greet\n" + ret % 10 +
            "<null> 0 greeter.greet\n" + ret % 0, ""))
@@ -559,7 +571,7 @@ def g_aliases():
                               'probe greeter.greet.return { }' % fn])
     check("-p2 derivation", (rc, out, err),
           (0, "# probes\n%s.return /* <- greeter.greet = %s <- greeter.greet.return */\n"
-              "  # locals\n  n:long\n" % (fn, fn), ""))
+              "  # locals\n  n:long\n" % (greet_pp, fn), ""))
     rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
                            'global calls\n'
                            'probe greeter.greet = %s { }\n'
@@ -589,6 +601,29 @@ def g_aliases():
                   "Pass 2: analysis failed.  [man error::pass2]\n"))
 
 
+def g_sdt():
+    # guarded N: the marker app:tick runs only while its semaphore is raised.
+    g = A.guarded
+    mark = 'probe process("%s").mark("tick") ' % g
+    p = subprocess.run([g, "3"], capture_output=True, timeout=30)
+    check("sdt untraced: the guard keeps the marker off", p.stdout.decode(), "fired=0 semaphore=0\n")
+    rc, out, err, stdout = run(["-c", g + " 5", "-e", mark + '{ printf("%d ", $arg1) }'])
+    check("sdt -c: the semaphore is raised before the program runs",
+          (rc, out, err, stdout), (0, "0 1 2 3 4 ", "", "fired=5 semaphore=1\n"))
+    # -x: attach to a running program, leave after 5 hits; the semaphore goes back to 0 and
+    # the guard stops the marker again.
+    prog = subprocess.Popen([g, "300"], stdout=subprocess.PIPE)
+    time.sleep(0.1)
+    rc, out, err, _ = run(["-x", str(prog.pid), "-e",
+                           'global n ' + mark + '{ if (++n == 5) exit() } probe end { println(n) }'])
+    tail = prog.communicate(timeout=30)[0].decode()
+    m = re.match(r"fired=(\d+) semaphore=(\d+)\n$", tail)
+    # The marker may run a few more times between exit() and the detach, not after it.
+    check("sdt -x: hits, then lowered at the detach",
+          (rc, out, err, bool(m) and 5 <= int(m.group(1)) < 100, m and m.group(2)),
+          (0, "5\n", "", True, "0"))
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()
@@ -602,6 +637,7 @@ def main():
     ap.add_argument("--decls")
     ap.add_argument("--mallocs")
     ap.add_argument("--inlines")
+    ap.add_argument("--guarded")
     A = ap.parse_args()
     A.ustap = os.path.abspath(A.ustap)
     A.greeter = os.path.abspath(A.greeter)
@@ -611,6 +647,8 @@ def main():
         A.mallocs = os.path.abspath(A.mallocs)
     if A.inlines:
         A.inlines = os.path.abspath(A.inlines)
+    if A.guarded:
+        A.guarded = os.path.abspath(A.guarded)
     os.environ["USTAP_E2E"] = "yes"
     globals()["g_" + A.group]()
     for f in failures:

@@ -109,7 +109,9 @@ static int add(const struct vm_probe *p, int verbose)
 		fprintf(stderr, "ustap: probe %s (%s:0x%" PRIx64 "): %s\n", p->pp, p->module,
 			p->offset, reason);
 	r = s->ret ? uretprobe_register(p->module, p->offset, &s->uc)
-		   : uprobe_register(p->module, p->offset, &s->uc);
+	    : p->sdt_semaphore
+		    ? uprobe_register_refctr(p->module, p->offset, p->sdt_semaphore, &s->uc)
+		    : uprobe_register(p->module, p->offset, &s->uc);
 	if (r < 0) {
 		if (!from_glob(p))
 			fprintf(stderr, "ERROR: cannot probe %s (%s:0x%" PRIx64 "): %s\n", p->pp,

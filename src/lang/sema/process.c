@@ -281,6 +281,9 @@ struct expand {
 	const char *module;
 	const char *orig;
 	unsigned added;
+	/* The function's declaration, for pp()'s function("name@file:line"); NULL: none. */
+	const char *decl_file;
+	int decl_line;
 };
 
 static struct sema_point *add_point(struct expand *x, const char *func, uint64_t vaddr,
@@ -326,7 +329,10 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 			sb_printf(&sb, ".statement(\"%s\")", func);
 			break;
 		}
-		sb_printf(&sb, ".function(\"%s\")%s", func,
+		sb_printf(&sb, ".function(\"%s", func);
+		if (x->decl_file)
+			sb_printf(&sb, "@%s:%d", x->decl_file, x->decl_line);
+		sb_printf(&sb, "\")%s",
 			  s->event == SEMA_PROC_RETURN ? ".return"
 			  : s->call		       ? ".call"
 			  : s->inline_		       ? ".inline"
@@ -371,7 +377,12 @@ static int add_function(const struct sym_symbol *sym, void *data)
 		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off &&
 		    !strcmp(x->sp->points[i].func, sym->name))
 			return 0;
+	if (has_dwarf && df.decl_file && df.decl_line > 0) {
+		x->decl_file = df.decl_file;
+		x->decl_line = df.decl_line;
+	}
 	add_point(x, sym->name, vaddr, off)->has_dwarf = has_dwarf;
+	x->decl_file = NULL;
 	return 0;
 }
 
@@ -380,6 +391,7 @@ static int add_mark(const struct sym_sdt_note *note, void *data)
 	struct expand *x = data;
 	struct sema_point *pt = add_point(x, note->name, note->pc, note->pc_offset);
 
+	pt->sdt_semaphore = note->semaphore_offset;
 	if (note->args_err < 0 || !note->nargs)
 		return 0;
 	pt->sdt_args = arena_zalloc(x->p->arena, note->nargs * sizeof(*pt->sdt_args));
@@ -407,7 +419,8 @@ static bool is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-static int add_inline(const char *name, uint64_t pc, void *data)
+static int add_inline(const char *name, const char *decl_file, int decl_line, uint64_t pc,
+		      void *data)
 {
 	struct expand *x = data;
 	uint64_t off;
@@ -417,7 +430,12 @@ static int add_inline(const char *name, uint64_t pc, void *data)
 	for (unsigned i = 0; i < x->sp->npoints; i++)
 		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off)
 			return 0;
+	if (decl_file && decl_line > 0) {
+		x->decl_file = decl_file;
+		x->decl_line = decl_line;
+	}
 	add_point(x, name, pc, off)->has_dwarf = true;
+	x->decl_file = NULL;
 	return 0;
 }
 

@@ -100,6 +100,7 @@ struct sema_point {
 	uint64_t vaddr;	       /* its address in the file */
 	struct rt_sdt_arg *sdt_args;
 	unsigned sdt_nargs;
+	uint64_t sdt_semaphore; /* file offset of the marker's semaphore, 0 for none */
 	/*
 	 * The entry half of a .return probe with @entry (entry.c): saves the values under the
 	 * call's return-address slot, found from the function's address (vaddr - entry_delta).
