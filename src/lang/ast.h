@@ -341,6 +341,19 @@ struct ast_stmt *ast_stmt_new(struct arena *a, enum ast_stmt_kind kind, const st
 /* Deep copies in a (NULL for NULL), with pass 2's results (ref) cleared; tokens are shared. */
 struct ast_expr *ast_expr_copy(struct arena *a, const struct ast_expr *e);
 struct ast_stmt *ast_stmt_copy(struct arena *a, const struct ast_stmt *s);
+
+/*
+ * ast_walk.c: a pre-order walk of a tree.  Each callback (NULL: go on) sees a node before its
+ * parts and returns false to keep the walk out of them.  A pass embeds the visitor in its own
+ * state and finds it again from v.
+ */
+struct ast_visitor {
+	bool (*expr)(struct ast_visitor *v, struct ast_expr *e);
+	bool (*stmt)(struct ast_visitor *v, struct ast_stmt *s);
+};
+void ast_walk_expr(struct ast_visitor *v, struct ast_expr *e);
+void ast_walk_stmt(struct ast_visitor *v, struct ast_stmt *s);
+
 const char *ast_expr_kind_name(enum ast_expr_kind kind);
 const char *ast_stmt_kind_name(enum ast_stmt_kind kind);
 /*

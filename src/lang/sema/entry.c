@@ -29,6 +29,7 @@
 #include "sym/dwarf.h"
 
 struct entry_pass {
+	struct ast_visitor v; /* first: the walk hands it back */
 	struct sema_program *p;
 	struct sema_probe *ret;
 	struct ast_vec saves; /* statements of the entry half */
@@ -135,21 +136,14 @@ static bool is_entry_value(const struct ast_expr *e)
 	       strcmp(e->target.name, "$$return");
 }
 
-static void expr(struct entry_pass *x, struct ast_expr *e);
-
-static void exprs(struct entry_pass *x, struct ast_expr **v, unsigned n)
+/* Moves @entry expressions and entry values out; leaves @defined to resolve.c. */
+static bool visit(struct ast_visitor *v, struct ast_expr *e)
 {
-	for (unsigned i = 0; i < n; i++)
-		expr(x, v[i]);
-}
+	struct entry_pass *x = (struct entry_pass *)v;
 
-static void expr(struct entry_pass *x, struct ast_expr *e)
-{
-	if (!e)
-		return;
 	if (e->kind == AST_E_ENTRY) {
 		move_to_entry(x, e);
-		return;
+		return false;
 	}
 	if (is_entry_value(e)) {
 		struct ast_expr *copy = ast_expr_new(x->p->arena, e->kind, e->tok);
@@ -158,94 +152,9 @@ static void expr(struct entry_pass *x, struct ast_expr *e)
 		e->kind = AST_E_ENTRY;
 		e->op.operand = copy;
 		move_to_entry(x, e);
-		return;
+		return false;
 	}
-	switch (e->kind) {
-	case AST_E_BINARY:
-	case AST_E_LOGICAL:
-	case AST_E_COMPARE:
-	case AST_E_CONCAT:
-	case AST_E_REGEX:
-	case AST_E_ASSIGN:
-		expr(x, e->bin.left);
-		expr(x, e->bin.right);
-		break;
-	case AST_E_UNARY:
-	case AST_E_PREINC:
-	case AST_E_POSTINC:
-		expr(x, e->un.operand);
-		break;
-	case AST_E_TERNARY:
-		expr(x, e->tern.cond);
-		expr(x, e->tern.then);
-		expr(x, e->tern.els);
-		break;
-	case AST_E_INDEX:
-		exprs(x, e->index.keys, e->index.nkeys);
-		break;
-	case AST_E_IN:
-		expr(x, e->in.index);
-		break;
-	case AST_E_CALL:
-		exprs(x, e->call.args, e->call.nargs);
-		break;
-	case AST_E_PRINT:
-		expr(x, e->print.hist);
-		exprs(x, e->print.args, e->print.nargs);
-		break;
-	case AST_E_STAT:
-		expr(x, e->stat.operand);
-		break;
-	case AST_E_HIST:
-		expr(x, e->hist.operand);
-		break;
-	case AST_E_CAST:
-	case AST_E_AUTOCAST:
-		expr(x, e->target.operand);
-		break;
-	default:
-		break;
-	}
-}
-
-static void stmt(struct entry_pass *x, struct ast_stmt *s)
-{
-	if (!s)
-		return;
-	switch (s->kind) {
-	case AST_S_BLOCK:
-		for (unsigned i = 0; i < s->block.n; i++)
-			stmt(x, s->block.stmts[i]);
-		break;
-	case AST_S_EXPR:
-	case AST_S_RETURN:
-	case AST_S_DELETE:
-		expr(x, s->expr.e);
-		break;
-	case AST_S_IF:
-		expr(x, s->if_.cond);
-		stmt(x, s->if_.then);
-		stmt(x, s->if_.els);
-		break;
-	case AST_S_WHILE:
-	case AST_S_FOR:
-		stmt(x, s->loop.init);
-		expr(x, s->loop.cond);
-		stmt(x, s->loop.incr);
-		stmt(x, s->loop.body);
-		break;
-	case AST_S_FOREACH:
-		exprs(x, s->foreach.slice, s->foreach.nslice);
-		expr(x, s->foreach.limit);
-		stmt(x, s->foreach.body);
-		break;
-	case AST_S_TRY:
-		stmt(x, s->try_.body);
-		stmt(x, s->try_.handler);
-		break;
-	default:
-		break;
-	}
+	return e->kind != AST_E_DEFINED;
 }
 
 static struct ast_stmt *block(struct sema_program *p, const struct token *tok,
@@ -323,11 +232,12 @@ unsigned sema_entry(struct sema_program *p)
 	unsigned errors = p->dl->errors, nprobes = p->nprobes, count = 0;
 
 	for (unsigned i = 0; i < nprobes; i++) {
-		struct entry_pass x = {.p = p, .ret = p->probes[i], .count = count};
+		struct entry_pass x = {
+			.v.expr = visit, .p = p, .ret = p->probes[i], .count = count};
 
 		if (!all_function_returns(x.ret))
 			continue;
-		stmt(&x, x.ret->body);
+		ast_walk_stmt(&x.v, x.ret->body);
 		count = x.count;
 		if (!x.saves.n)
 			continue;
