@@ -86,10 +86,14 @@ struct vm_host {
 			   uint64_t *ret_bias);
 };
 
+/* Writes len bytes at addr of the traced process: 0, or -errno (-EFAULT: not writable there). */
+typedef int (*rt_write_mem_fn)(void *data, uint64_t addr, const void *buf, size_t len);
+
 /*
  * Per-hit context: who fired.  For begin, end, error and timer probes these are the tracer's
  * own values; process probes add the hit's registers (a struct user_regs_struct, NULL for
- * process events that have none) and a reader of the traced process's memory.
+ * process events that have none; a handler may change them, the host puts them back in the
+ * thread) and a reader and a writer (guru-mode writes) of the traced process's memory.
  */
 struct vm_hit_ctx {
 	const struct vm_probe *probe;
@@ -100,6 +104,7 @@ struct vm_hit_ctx {
 	uint64_t call_slot; /* function probes: the call's return-address slot (0: unknown) */
 	void *regs;
 	rt_read_mem_fn read_mem;
+	rt_write_mem_fn write_mem;
 	void *mem_data;
 };
 

@@ -624,6 +624,94 @@ def g_sdt():
           (0, "5\n", "", True, "0"))
 
 
+def semantic_error(src, msg, at):
+    """stap's report of one semantic error at the text at of src, and the pass 2 failure."""
+    col = src.index(at)
+    return ("semantic error: %s at <input>:1:%d\n        source: %s\n%s^\n\n"
+            "Pass 2: analysis failed.  [man error::pass2]\n" % (msg, col + 1, src, " " * (16 + col)))
+
+
+def g_guru():
+    # -g: writes to target variables.  points N prints the sum of area() (local * scale) and
+    # total (7 + every local); a write changes what it prints, and stays after the detach.
+    d = os.path.dirname(os.path.abspath(A.points))
+    fn = 'probe process("./ustap_points").function("area") '
+    ret = 'probe process("./ustap_points").function("area").return '
+    cases = [("$scale", 1, "$scale = 100", "1200 19\n"),
+             ("$p->x", 3, "$p->x = 10", "420 147\n"),
+             ("@var", 3, '@var("total@points.c") = 1000', "162 1012\n"),
+             ("@cast", 1, '@cast($p, "struct point")->y = 100', "600 307\n")]
+    for name, n, body, want in cases:
+        rc, out, err, stdout = run(["-g", "-c", "./ustap_points %d" % n, "-e", fn + "{ %s }" % body], cwd=d)
+        check("guru " + name, (rc, out, err, stdout), (0, "", "", want))
+    rc, out, err, stdout = run(["-g", "-c", "./ustap_points 1", "-e", fn +
+                                "{ $scale += 10; $scale *= 2; println($scale++); println(--$scale) }"], cwd=d)
+    check("guru compound, ++ and --", (rc, out, err, stdout), (0, "24\n24\n", "", "288 19\n"))
+    rc, out, err, stdout = run(["-g", "-c", "./ustap_points 2", "-e", ret + "{ $return = 5 }"], cwd=d)
+    check("guru $return", (rc, out, err, stdout), (0, "", "", "10 49\n"))
+    src = fn + "{ $scale = 100 }"
+    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", src], cwd=d)
+    check("no -g: stap's refusal", (rc, out, err), (1, "", semantic_error(
+        src, "write to target variable not permitted; need stap -g: identifier '$scale'", "$scale =")))
+    refusals = [(fn + '{ @var("total@points.c")++ }', "write to @var variable not permitted; "
+                 "need stap -g: operator '@var'", "@var"),
+                (fn + '{ @cast($p, "struct point")->x = 1 }', "write to @cast context variable not "
+                 "permitted; need stap -g: operator '@cast'", "@cast")]
+    for src, msg, at in refusals:
+        rc, out, err, _ = run(["-p2", "-e", src], cwd=d)
+        check("no -g: " + at, (rc, err), (1, semantic_error(src, msg, at)))
+    errors = [(ret + "{ $scale = 1 }", "write to target variable not permitted in .return probes: "
+               "identifier '$scale'", "$scale"),
+              (fn + "{ $p->name = 1 }", "cannot write to array address: identifier '$p'", "$p"),
+              (fn + '{ @var("corner@points.c") = 1 }', "struct/union is being accessed instead of a "
+               "member of the struct/union: operator '@var'", "@var"),
+              (fn + "{ $$parms = 1 }", "cannot write to context variable: identifier '$$parms'", "$$"),
+              (fn + '{ $scale .= "x" }', "Only the following assign operators are implemented on "
+               "target variables:  =, +=, -=, *=, /=, %=, <<=, >>=, &=, |=, ^=: operator '.='", ".=")]
+    for src, msg, at in errors:
+        rc, out, err, _ = run(["-g", "-p2", "-e", src], cwd=d)
+        check("guru error " + msg.split(":")[0], (rc, err), (1, semantic_error(src, msg, at)))
+    src = fn + "{ $p->next->next->x = 1 }"
+    rc, out, err, _ = run(["-g", "-c", "./ustap_points 2", "-e", src], cwd=d)
+    check("guru write fault", (rc, err.splitlines()[0] if err else ""),
+          (1, "ERROR: user memory write fault at 0x0 [man error::fault] near identifier '$p' at "
+              "<input>:1:%d" % (src.index("$p") + 1)))
+    guru_widths()
+
+
+def guru_widths():
+    # guru N (-O2): twice(v) = 2v for v = 1..N, where v is in rdi; then w (every integer
+    # width), then values.
+    g = A.guru
+    fn = 'probe process("%s").function("twice") ' % g
+    plain = "1 2 3 4 5 6 7 0\n10 20 30 40\n"
+    rc, out, err, stdout = run(["-g", "-c", g + " 2", "-e", fn + "{ $v *= 10; println($v) }"])
+    check("guru register", (rc, out, err, stdout), (0, "10\n20\n", "", "60\n" + plain))
+    body = ("println(W->c = 300); W->uc = -1; W->s = 40000; W->us = -2; W->i = 2147483648; "
+            "W->u = -1; W->l = 0x7fffffffffffffff; W->e = 2").replace("W", '@var("w@guru.c")')
+    rc, out, err, stdout = run(["-g", "-c", g + " 1", "-e", fn + "{ %s }" % body])
+    check("guru truncates as C", (rc, out, err, stdout),
+          (0, "44\n", "", "2\n44 255 -25536 65534 -2147483648 4294967295 9223372036854775807 2\n"
+                          "10 20 30 40\n"))
+    rc, out, err, stdout = run(["-g", "-c", g + " 2", "-e", 'global k ' + fn +
+                                '{ @var("values@guru.c")[k++] += 5; @var("values")[$v + 1] = $v * 100 } '
+                                'probe end { println(k) }'])
+    check("guru computed index, evaluated once", (rc, out, err, stdout),
+          (0, "2\n", "", "6\n1 2 3 4 5 6 7 0\n15 25 100 200\n"))
+    rc, out, err, _ = run(["-g", "-p2", "-e", fn + "{ $tripled = 1 }"])
+    check("guru optimized out", (rc, err.startswith("semantic error: unable to find location of "
+                                                    "'tripled' ("), "identifier '$tripled'" in err),
+          (1, True, True))
+    # -x: the first hit writes w.i and ends the session; the program, untraced, prints it.
+    prog = subprocess.Popen([g, "300", "5"], stdout=subprocess.PIPE)
+    time.sleep(0.1)
+    rc, out, err, _ = run(["-g", "-x", str(prog.pid), "-e", fn +
+                           '{ @var("w@guru.c")->i = 99; exit() }'])
+    tail = prog.communicate(timeout=30)[0].decode()
+    check("guru write stays after the detach", (rc, out, err, tail),
+          (0, "", "", "90300\n1 2 3 4 99 6 7 0\n10 20 30 40\n"))
+
+
 def main():
     global A
     ap = argparse.ArgumentParser()
@@ -638,6 +726,7 @@ def main():
     ap.add_argument("--mallocs")
     ap.add_argument("--inlines")
     ap.add_argument("--guarded")
+    ap.add_argument("--guru")
     A = ap.parse_args()
     A.ustap = os.path.abspath(A.ustap)
     A.greeter = os.path.abspath(A.greeter)
@@ -649,6 +738,8 @@ def main():
         A.inlines = os.path.abspath(A.inlines)
     if A.guarded:
         A.guarded = os.path.abspath(A.guarded)
+    if A.guru:
+        A.guru = os.path.abspath(A.guru)
     os.environ["USTAP_E2E"] = "yes"
     globals()["g_" + A.group]()
     for f in failures:

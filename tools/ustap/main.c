@@ -107,7 +107,7 @@ static void usage(FILE *f)
 		   "   -G VAR=VAL set global variable VAR to VAL\n"
 		   "   -D NM=VAL  set a limit such as MAXACTION or MAXSTRINGLEN\n"
 		   "   -T SECS    terminate the session after SECS seconds\n"
-		   "   -g         guru mode: allow embedded C\n"
+		   "   -g         guru mode: allow embedded C and writes to $variables\n"
 		   "   -w         suppress warnings\n"
 		   "   -l PROBE   list probes matching PROBE\n"
 		   "   -L PROBE   list probes matching PROBE and their context variables\n"
@@ -404,6 +404,7 @@ static int later_passes(const struct ustap_opts *o, struct ast_file *file,
 	    target_path(o->target_cmd, o->target_pid, exe, sizeof(exe)) == 0)
 		limits.target_path = exe;
 	limits.skip_badvars = o->skip_badvars;
+	limits.guru = o->guru;
 	err = sema_elaborate(file, &limits, &dl, &sp);
 	print_diags(&dl, o->suppress_warnings);
 	diag_release(&dl);

@@ -28,6 +28,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -214,6 +215,24 @@ static int read_tracee(void *data, uint64_t addr, void *buf, size_t len)
 	return n == (long)len ? 0 : -EFAULT;
 }
 
+/*
+ * A guru-mode write ($var = v): process_vm_writev, which keeps the page protections, so a
+ * read-only address is a fault as in stap.  Only where that call is not allowed at all does
+ * /proc/PID/mem do the write.
+ */
+static int write_tracee(void *data, uint64_t addr, const void *buf, size_t len)
+{
+	pid_t pid = (pid_t)(intptr_t)data;
+	struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && errno != EFAULT && mem_write(pid, addr, buf, len) == (long)len)
+		return 0;
+	return -EFAULT;
+}
+
 bool ustap_fire(const struct vm_probe *p, const struct ustap_hit *hit)
 {
 	struct session *s = active;
@@ -238,6 +257,7 @@ bool ustap_fire(const struct vm_probe *p, const struct ustap_hit *hit)
 	ctx.is_return = hit->is_return;
 	ctx.call_slot = hit->call_slot;
 	ctx.read_mem = read_tracee;
+	ctx.write_mem = write_tracee;
 	ctx.mem_data = (void *)(intptr_t)hit->pid;
 	r = vm_run(&s->vm, &s->prog->chunks[p->handler], &ctx);
 	fflush(s->out);

@@ -101,7 +101,8 @@
 	X(SDT_ARG, "_sdt_arg", 'l', "l", "$argN of a mark probe")                                  \
 	X(TVAR_LONG, "_tvar_long", 'l', "ll", "DWARF target variable k of the point (index i)")    \
 	X(TVAR_STR, "_tvar_str", 's', "ll", "DWARF target variable k pretty-printed")              \
-	X(CALL_SLOT, "_call_slot", 'l', "", "@entry: the call's return-address slot, 0 if unknown") \
+	X(TVAR_SET, "_tvar_set", 'l', "llll", "guru: writes target variable k (index i, op, v)")   \
+	X(CALL_SLOT, "_call_slot", 'l', "", "@entry: the call's return-address slot, else 0")      \
 	RT_BUILTIN_USTACK_LIST(X)
 
 /* The user stack of a process probe's hit (rt/ustack.c), unwound by the host. */

@@ -14,6 +14,13 @@
  * runtime error ("user memory read fault at 0x... [man error::fault]"), never a crash.  String
  * plans ($$parms, $p$) concatenate their items into one string of at most MAXSTRINGLEN - 1
  * bytes; a char pointer prints as its quoted string, or as the bare address when that faults.
+ *
+ * A guru-mode write (_tvar_set) walks the same steps once, combines the old value with the
+ * new one as the VM's arithmetic would (for += and x++), truncates the result to the
+ * variable's size and stores it: into the hit's registers, which the host puts back in the
+ * thread, or through ctx->write_mem, where an address that is not writable is the runtime
+ * error "user memory write fault at 0x...".  Writes are the user's change to the program:
+ * nothing undoes them when the session ends.
  */
 #include <errno.h>
 #include <limits.h>
@@ -61,13 +68,18 @@ struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint3
 	return out;
 }
 
-static int fault(struct vm *vm, uint64_t addr)
+static int access_fault(struct vm *vm, const char *access, uint64_t addr)
 {
 	char msg[96];
 
-	snprintf(msg, sizeof(msg), "user memory read fault at 0x%llx [man error::fault]",
+	snprintf(msg, sizeof(msg), "user memory %s fault at 0x%llx [man error::fault]", access,
 		 (unsigned long long)addr);
-	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "user memory read fault");
+	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "user memory fault");
+}
+
+static int fault(struct vm *vm, uint64_t addr)
+{
+	return access_fault(vm, "read", addr);
 }
 
 static int read_mem(struct vm *vm, uint64_t addr, void *buf, size_t len)
@@ -166,22 +178,29 @@ static int walk(struct vm *vm, const struct rt_tv_item *it, int64_t index, uint6
 	return 0;
 }
 
-static int load(struct vm *vm, const struct rt_tv_item *it, uint64_t v, bool is_value,
-		uint64_t *ret)
+/* raw as a value of it's type: its low size bytes, sign- or zero-extended. */
+static uint64_t extend(const struct rt_tv_item *it, uint64_t raw)
 {
-	uint64_t raw = 0;
 	unsigned bits = it->size * 8u;
 
-	if (is_value)
-		raw = v;
-	else if (read_mem(vm, v, &raw, it->size > 8 ? 8 : it->size) < 0)
-		return -1;
 	if (bits && bits < 64) {
 		raw &= (1ull << bits) - 1;
 		if (it->is_signed && (raw >> (bits - 1)))
 			raw |= ~0ull << bits;
 	}
-	*ret = raw;
+	return raw;
+}
+
+static int load(struct vm *vm, const struct rt_tv_item *it, uint64_t v, bool is_value,
+		uint64_t *ret)
+{
+	uint64_t raw = 0;
+
+	if (is_value)
+		raw = v;
+	else if (read_mem(vm, v, &raw, it->size > 8 ? 8 : it->size) < 0)
+		return -1;
+	*ret = extend(it, raw);
 	return 0;
 }
 
@@ -295,5 +314,100 @@ int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret)
 		if (item(vm, &e->items[i], args[1].l, &o) < 0)
 			return -1;
 	ret->s = o.buf;
+	return 0;
+}
+
+/* old op value, as the VM computes it (division by 0 is its runtime error). */
+static int combine(struct vm *vm, unsigned op, int64_t old, int64_t v, int64_t *ret)
+{
+	switch (op) {
+	case RT_TV_SET:
+		*ret = v;
+		return 0;
+	case RT_TV_SET_ADD:
+		*ret = (int64_t)((uint64_t)old + (uint64_t)v);
+		return 0;
+	case RT_TV_SET_SUB:
+		*ret = (int64_t)((uint64_t)old - (uint64_t)v);
+		return 0;
+	case RT_TV_SET_MUL:
+		*ret = (int64_t)((uint64_t)old * (uint64_t)v);
+		return 0;
+	case RT_TV_SET_DIV:
+	case RT_TV_SET_MOD:
+		if (v == 0)
+			return vm_fail(vm, "division by 0");
+		if (v == -1)
+			*ret = op == RT_TV_SET_DIV ? (int64_t)(0 - (uint64_t)old) : 0;
+		else
+			*ret = op == RT_TV_SET_DIV ? old / v : old % v;
+		return 0;
+	case RT_TV_SET_SHL:
+		*ret = (int64_t)((uint64_t)old << (v & 63));
+		return 0;
+	case RT_TV_SET_SHR:
+		*ret = old >> (v & 63);
+		return 0;
+	case RT_TV_SET_AND:
+		*ret = old & v;
+		return 0;
+	case RT_TV_SET_OR:
+		*ret = old | v;
+		return 0;
+	case RT_TV_SET_XOR:
+		*ret = old ^ v;
+		return 0;
+	}
+	return vm_fail(vm, "unknown target variable assignment");
+}
+
+/*
+ * Stores v (already extended from its type's size) where it's walk ended: the register of a
+ * one-step register plan (all 64 bits, so the upper ones agree with the value), else size
+ * bytes of memory at addr.
+ */
+static int store(struct vm *vm, const struct rt_tv_item *it, uint64_t addr, bool is_value,
+		 uint64_t v)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+
+	if (is_value) {
+		const struct rt_tv_step *s = &it->steps[0];
+
+		if (it->nsteps != 1 || s->op != RT_TV_REG || s->reg < 0 || s->reg > 15)
+			return vm_fail(vm, "cannot write to a computed value");
+		memcpy((char *)ctx->regs + dwarf_reg_offsets[s->reg], &v, sizeof(v));
+		return 0;
+	}
+	if (!ctx->write_mem || ctx->write_mem(ctx->mem_data, addr, &v, it->size) < 0)
+		return access_fault(vm, "write", addr);
+	return 0;
+}
+
+int rt_tvar_set(struct vm *vm, vm_val *args, vm_val *ret)
+{
+	const struct vm_hit_ctx *ctx = vm->ctx;
+	const struct vm_probe *p = ctx ? ctx->probe : NULL;
+	const struct rt_tv_item *it;
+	unsigned op = (unsigned)args[2].l & ~(unsigned)RT_TV_SET_OLD;
+	uint64_t where, old = 0;
+	int64_t now = 0;
+	bool is_value;
+
+	if (!p || args[0].l < 0 || (uint64_t)args[0].l >= p->ntv)
+		return vm_fail(vm, "target variable not available in this probe");
+	it = &p->tv[args[0].l].items[0];
+	if (p->tv[args[0].l].nitems != 1 || !it->writable || it->fmt != RT_TV_LONG)
+		return vm_fail(vm, "target variable is not writable");
+	if (walk(vm, it, args[1].l, &where, &is_value) < 0)
+		return -1;
+	if (op != RT_TV_SET && load(vm, it, where, is_value, &old) < 0)
+		return -1;
+	if (combine(vm, op, (int64_t)old, args[3].l, &now) < 0)
+		return -1;
+	now = (int64_t)extend(it, (uint64_t)now);
+	if (store(vm, it, where, is_value, (uint64_t)now) < 0)
+		return -1;
+	ret->l = (args[2].l & RT_TV_SET_OLD) ? (int64_t)old : now;
 	return 0;
 }

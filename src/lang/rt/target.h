@@ -51,6 +51,7 @@ struct rt_tv_item {
 	uint8_t nsteps;
 	const struct rt_tv_step *steps;
 	const char *module; /* the file of RT_TV_ADDR's addresses; NULL: the probed one */
+	bool writable;	    /* planned as the target of a guru-mode write (_tvar_set) */
 };
 
 struct rt_tv_expr {
@@ -58,9 +59,31 @@ struct rt_tv_expr {
 	const struct rt_tv_item *items;
 };
 
+/*
+ * _tvar_set(k, index, op, value): a guru-mode write to expression k, a writable long.  op says
+ * how value combines with what the variable holds (= += -= ...); with RT_TV_SET_OLD the call
+ * gives the value before the write (x++, x--), else the value after it.
+ */
+enum rt_tv_set_op {
+	RT_TV_SET, /* = */
+	RT_TV_SET_ADD,
+	RT_TV_SET_SUB,
+	RT_TV_SET_MUL,
+	RT_TV_SET_DIV,
+	RT_TV_SET_MOD,
+	RT_TV_SET_SHL,
+	RT_TV_SET_SHR,
+	RT_TV_SET_AND,
+	RT_TV_SET_OR,
+	RT_TV_SET_XOR,
+};
+#define RT_TV_SET_OLD 0x100
+
 /* A deep copy of n expressions into a (codegen: from the tree's arena to the program's). */
 struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n);
 /* _tvar_long(k, index) and _tvar_str(k, index): expression k of the hit's probe point. */
 int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret);
+/* _tvar_set(k, index, op, value), see enum rt_tv_set_op. */
+int rt_tvar_set(struct vm *vm, vm_val *args, vm_val *ret);
 
 #endif

@@ -478,6 +478,8 @@ int rt_user_call(struct vm *vm, int id, vm_val *args, vm_val *ret)
 
 	if (id == RT_B_TVAR_LONG || id == RT_B_TVAR_STR)
 		return rt_tvar_call(vm, id == RT_B_TVAR_STR, args, ret);
+	if (id == RT_B_TVAR_SET)
+		return rt_tvar_set(vm, args, ret);
 	if (id >= RT_B_USER_CHAR && id <= RT_B_USER_UINT64) {
 		ret->l = user_scalar(vm, id, (uint64_t)args[0].l);
 		return 0;

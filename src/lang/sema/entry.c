@@ -17,9 +17,10 @@
  * _call_slot() names the call: the stack slot of its return address, which the return probe
  * hijacked at the entry (the host finds it among the thread's pending return instances) and
  * which the return hit reports.  Recursion gives every level its own slot; a call that was not
- * hijacked saves nothing, and its return reads 0 or "".  The pass runs after the probe points
- * are resolved and before names are, so the later passes see ordinary code; an @entry left
- * elsewhere (not in a function .return probe) is resolve.c's error.
+ * hijacked saves nothing, and its return reads 0 or "".  A write to a $variable is refused, as
+ * stap refuses it: it would change a copy.  The pass runs after the probe points are resolved
+ * and before names are, so the later passes see ordinary code; an @entry left elsewhere (not
+ * in a function .return probe) is resolve.c's error.
  */
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +137,35 @@ static bool is_entry_value(const struct ast_expr *e)
 	       strcmp(e->target.name, "$$return");
 }
 
+/*
+ * An assignment, ++ or -- of a $variable, which stap refuses in a .return probe (without -g,
+ * as any write).  @var is written where the return is, so it stays for resolve.c; only the
+ * operands that are read move to the entry.
+ */
+static bool return_write(struct entry_pass *x, struct ast_expr *e)
+{
+	bool assign = e->kind == AST_E_ASSIGN;
+	struct ast_expr *lhs = assign ? e->bin.left : e->un.operand;
+
+	if ((!assign && e->kind != AST_E_PREINC && e->kind != AST_E_POSTINC) ||
+	    !is_entry_value(lhs))
+		return false;
+	if (lhs->kind == AST_E_ATVAR) {
+		for (unsigned i = 0; i < lhs->target.ncomps; i++)
+			ast_walk_expr(&x->v, lhs->target.comps[i].expr);
+	} else {
+		sema_error(x->p, lhs->tok, "%s",
+			   x->p->limits.guru
+				   ? "write to target variable not permitted in .return probes"
+				   : sema_write_refusal(x->ret, lhs));
+		lhs->kind = AST_E_NUMBER; /* said once: resolve.c does not see it again */
+		lhs->num.value = 0;
+	}
+	if (assign)
+		ast_walk_expr(&x->v, e->bin.right);
+	return true;
+}
+
 /* Moves @entry expressions and entry values out; leaves @defined to resolve.c. */
 static bool visit(struct ast_visitor *v, struct ast_expr *e)
 {
@@ -145,6 +175,8 @@ static bool visit(struct ast_visitor *v, struct ast_expr *e)
 		move_to_entry(x, e);
 		return false;
 	}
+	if (return_write(x, e))
+		return false;
 	if (is_entry_value(e)) {
 		struct ast_expr *copy = ast_expr_new(x->p->arena, e->kind, e->tok);
 

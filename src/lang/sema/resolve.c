@@ -8,8 +8,9 @@
  * ("unresolved function", "unresolved arity-N function").  Functions reachable from a probe
  * are marked used (only those print at -p2).  The context variables of process probes ($argN,
  * $syscall, $return, $$name) become calls of internal built-ins (context.c), DWARF ones ($var,
- * @cast, @var) calls that read their plans (target_vars.c); entry.c has already turned @entry
- * into ordinary code, so one found here is misplaced.  Embedded C is an error.
+ * @cast, @var) calls that read their plans (target_vars.c), and a write to one (guru mode) a
+ * call that writes it; entry.c has already turned @entry into ordinary code, so one found here
+ * is misplaced.  Embedded C is an error.
  */
 #include <string.h>
 
@@ -95,8 +96,41 @@ static void call(struct resolver *r, struct ast_expr *e)
 	e->ref = (void *)&rt_builtins[b];
 }
 
+static bool is_target(const struct ast_expr *e)
+{
+	return e->kind == AST_E_TARGET || e->kind == AST_E_ATVAR || e->kind == AST_E_CAST;
+}
+
+/* What assignment, ++ or -- e writes when that is a target variable, else NULL. */
+static struct ast_expr *written_target(struct ast_expr *e)
+{
+	struct ast_expr *lhs = e->kind == AST_E_ASSIGN ? e->bin.left : e->un.operand;
+
+	return is_target(lhs) ? lhs : NULL;
+}
+
+/*
+ * A guru write becomes a call of _tvar_set.  A target that is not a DWARF variable of the
+ * probe is resolved as a read, which says why it is not there, or else is read-only.
+ */
+static void target_write(struct resolver *r, struct ast_expr *e, struct ast_expr *lhs)
+{
+	unsigned errors = r->p->dl->errors;
+	int w = r->probe ? sema_target_write(r->p, r->probe, e) : 0;
+
+	if (w > 0)
+		call(r, e);
+	if (w != 0)
+		return;
+	expr(r, lhs);
+	if (r->p->dl->errors == errors)
+		sema_error(r->p, lhs->tok, "cannot write to context variable");
+}
+
 static void expr(struct resolver *r, struct ast_expr *e)
 {
+	struct ast_expr *lhs;
+
 	if (!e)
 		return;
 	switch (e->kind) {
@@ -106,18 +140,28 @@ static void expr(struct resolver *r, struct ast_expr *e)
 	case AST_E_SYMBOL:
 		bind_symbol(r, e);
 		break;
+	case AST_E_ASSIGN:
+	case AST_E_PREINC:
+	case AST_E_POSTINC:
+		lhs = written_target(e);
+		if (lhs) {
+			target_write(r, e, lhs);
+			break;
+		}
+		if (e->kind != AST_E_ASSIGN) {
+			expr(r, e->un.operand);
+			break;
+		}
+		/* fall through */
 	case AST_E_BINARY:
 	case AST_E_LOGICAL:
 	case AST_E_COMPARE:
 	case AST_E_CONCAT:
 	case AST_E_REGEX:
-	case AST_E_ASSIGN:
 		expr(r, e->bin.left);
 		expr(r, e->bin.right);
 		break;
 	case AST_E_UNARY:
-	case AST_E_PREINC:
-	case AST_E_POSTINC:
 		expr(r, e->un.operand);
 		break;
 	case AST_E_TERNARY:

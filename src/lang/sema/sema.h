@@ -150,6 +150,8 @@ struct sema_limits {
 	const char *target_path;
 	/* --skip-badvars: an unresolvable $variable is 0. */
 	bool skip_badvars;
+	/* -g: $variables may be written ($var = v, target_vars.c). */
+	bool guru;
 };
 
 struct sema_program {
@@ -213,6 +215,14 @@ void sema_context_var(struct sema_program *p, struct sema_probe *sp, struct ast_
  * --skip-badvars a bad $var or @var becomes 0).
  */
 int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry);
+/*
+ * target_vars.c: a guru-mode write e ($var = v, $p->x += v, @var("g")++, $return = v in a
+ * .return probe) rewritten into a call of _tvar_set.  1: done, 0: the target is not a DWARF
+ * variable of sp (the caller says why), -1: an error (reported; without -g stap's refusal).
+ */
+int sema_target_write(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e);
+/* The message stap gives for a write to target variable e without -g. */
+const char *sema_write_refusal(const struct sema_probe *sp, const struct ast_expr *e);
 /* The DWARF of a module, opened once per process (NULL: none); freed by sema_target_release. */
 struct sym_dwarf *sema_dwarf_of(const char *path);
 void sema_target_release(void);

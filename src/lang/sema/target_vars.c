@@ -30,6 +30,14 @@
  * first), as in stap.  A name that is in none of the modules is stap's "unable to find global
  * 'name' in MODULE, in FILE".
  *
+ * With -g, a target is also written: "$var = v", "$p->x += v", "@var("g@f.c")[i]++" (and
+ * $return in a .return probe) become _tvar_set(k, index, op, v), whose plan k ends at an
+ * integer, pointer or enum of 1, 2, 4 or 8 bytes, in memory or in a register.  stap allows only
+ * "=" on targets; the other assignment operators and ++/-- are ours.  Without -g the write is
+ * stap's "write to target variable not permitted; need stap -g" (@var and @cast have their
+ * own words); a write to what has no place to store into (an optimized-out or computed
+ * variable, an array, a struct, $$parms, $var$) is a semantic error.
+ *
  * The DWARF of a module is opened once per pass and kept in the program until
  * sema_target_release().
  */
@@ -91,6 +99,8 @@ struct plan {
 	unsigned n, cap;
 	struct strbuf pending;
 	const char *err;
+	bool write;	    /* the target of a guru write: one writable long */
+	bool shared_member; /* the last component is a member sharing its offset (a bit field) */
 };
 
 static void step(struct path *pa, uint8_t op, int reg, int64_t arg)
@@ -250,6 +260,17 @@ static void all_vars(struct plan *pl, const struct sym_dw_var *vars, int n, bool
 	}
 }
 
+/* Whether m shares its offset with another member of struct t, as bit fields do. */
+static bool shares_offset(const struct sym_dw_type *t, const struct sym_dw_member *m)
+{
+	if (t->kind != SYM_DWT_STRUCT)
+		return false;
+	for (size_t i = 0; i < t->nmembers; i++)
+		if (&t->members[i] != m && t->members[i].offset == m->offset)
+			return true;
+	return false;
+}
+
 /* The components of e after the variable: the path and type they end at; NULL or an error. */
 static const char *components(struct plan *pl, const struct ast_expr *e,
 			      const struct sym_dw_type **tp, struct path *pa, int *pp)
@@ -283,9 +304,11 @@ static const char *components(struct plan *pl, const struct ast_expr *e,
 			if (pa->is_value)
 				return "unsupported location (a struct in a register)";
 			step(pa, RT_TV_OFFSET, 0, (int64_t)m->offset);
+			pl->shared_member = shares_offset(t, m);
 			t = m->type;
 			continue;
 		}
+		pl->shared_member = false;
 		/* [index] */
 		if (t->kind == SYM_DWT_POINTER) {
 			step(pa, RT_TV_DEREF, 0, 0);
@@ -303,10 +326,35 @@ static const char *components(struct plan *pl, const struct ast_expr *e,
 	return NULL;
 }
 
+/* The end of a written access: an integer, pointer or enum of 1, 2, 4 or 8 bytes. */
+static const char *written_end(struct plan *pl, const struct ast_expr *e,
+			       const struct sym_dw_type *t, const struct path *pa, int pp)
+{
+	if (pp)
+		return "cannot write to pretty-printed variable";
+	if (e->target.addressof)
+		return "cannot write to member address";
+	if (t->kind == SYM_DWT_ARRAY)
+		return "cannot write to array address";
+	if (is_aggregate(t))
+		return "struct/union is being accessed instead of a member of the struct/union";
+	if (!is_scalar(t) || t->is_float)
+		return "unsupported type (not an integer, pointer or enum)";
+	if (t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8)
+		return "unsupported type size for a write (not 1, 2, 4 or 8 bytes)";
+	if (pl->shared_member)
+		return "writing a bit field is not supported";
+	add(pl, RT_TV_LONG, t, pa);
+	pl->items[pl->n - 1].writable = true;
+	return NULL;
+}
+
 /* The end of a single-variable access: a long, an address, or the pretty form. */
 static const char *finish(struct plan *pl, const struct ast_expr *e, const struct sym_dw_type *t,
 			  struct path *pa, int pp)
 {
+	if (pl->write)
+		return written_end(pl, e, t, pa, pp);
 	if (e->target.addressof) {
 		if (pa->is_value)
 			return "cannot take the address of a register variable";
@@ -431,6 +479,8 @@ static const char *plan_at(struct plan *pl, const struct ast_expr *e, const stru
 	if (n < 0)
 		return "no DWARF scope at the probe address";
 	if (is_all_vars(e->target.name, &parms, &locals, &pp)) {
+		if (pl->write)
+			return "cannot write to context variable";
 		if (pp_level(e) > pp)
 			pp = pp_level(e);
 		all_vars(pl, vars, n, parms, locals, pp);
@@ -573,54 +623,68 @@ static void to_number(struct ast_expr *e, int64_t v)
 	e->num.value = v;
 }
 
-/*
- * Plans e at every point of sp.  Returns 1 when it resolves (rewritten into a call unless
- * dry), 0 when the probe has no DWARF points (not ours), -1 after an error (reported unless
- * dry).
- */
-int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry)
+static struct ast_expr *number(struct sema_program *p, const struct token *tok, int64_t v)
 {
-	struct ast_expr *index = NULL, **args;
-	unsigned k = 0;
-	const char *why = NULL;
-	int pp = pp_level(e);
-	bool all, string;
-	struct rt_tv_expr *plans = arena_zalloc(p->arena, (sp->npoints + 1) * sizeof(*plans));
+	struct ast_expr *n = ast_expr_new(p->arena, AST_E_NUMBER, tok);
 
+	n->num.value = v;
+	return n;
+}
+
+/* e becomes fn(args), blamed on tok. */
+static void to_call(struct sema_program *p, struct ast_expr *e, const char *fn,
+		    const struct token *tok, struct ast_expr *const *args, unsigned n)
+{
+	struct ast_expr **v = arena_alloc(p->arena, n * sizeof(*v));
+
+	memcpy(v, args, n * sizeof(*v));
+	e->kind = AST_E_CALL;
+	e->tok = tok;
+	e->call.name = fn;
+	e->call.args = v;
+	e->call.nargs = n;
+}
+
+/* What one target expression of a probe became: its slot, dynamic index and kind. */
+struct tv_plan {
+	unsigned k;
+	struct ast_expr *index; /* NULL: none */
+	bool string;
+	bool hard; /* an error --skip-badvars does not hide */
+};
+
+static bool plannable_everywhere(const struct sema_probe *sp, const struct ast_expr *e)
+{
 	for (unsigned i = 0; i < sp->npoints; i++)
 		if (!plannable(&sp->points[i], e))
-			return 0;
-	if (!sp->npoints)
-		return 0;
-	if (e->kind != AST_E_CAST && has_dynamic_index(e, &index)) {
-		unsigned nd = 0;
+			return false;
+	return sp->npoints > 0;
+}
 
-		for (unsigned i = 0; i < e->target.ncomps; i++)
-			nd += e->target.comps[i].kind == AST_COMP_INDEX_EXPR;
-		if (nd > 1) {
-			if (!dry)
-				sema_error(p, e->tok,
-					   "only one computed index per target variable");
-			return -1;
-		}
-	}
-	if (e->kind == AST_E_CAST && has_dynamic_index(e, &index)) {
-		if (!dry)
-			sema_error(p, e->tok, "a computed index in @cast is not supported yet");
-		return -1;
-	}
-	all = e->kind == AST_E_TARGET && is_all_vars(e->target.name, &(bool){0}, &(bool){0}, &pp);
-	string = all || pp > 0;
-	for (unsigned i = 0; i < sp->npoints && !why; i++) {
-		struct sema_point *pt = &sp->points[i];
-		struct plan pl = {.p = p, .module = pt->module};
+/* The one computed index of e (@cast: its pointer), or why e cannot have it. */
+static const char *dynamic_index(const struct ast_expr *e, struct ast_expr **ret)
+{
+	unsigned n = 0;
 
-		why = plan_point(&pl, e, pt);
-		sb_release(&pl.pending);
-		plans[i].items = pl.items;
-		plans[i].nitems = pl.n;
+	for (unsigned i = 0; i < e->target.ncomps; i++)
+		n += e->target.comps[i].kind == AST_COMP_INDEX_EXPR;
+	if (e->kind == AST_E_CAST) {
+		*ret = e->target.operand;
+		return n ? "a computed index in @cast is not supported yet" : NULL;
 	}
-	for (unsigned i = 0; i < sp->npoints && !why && !dry; i++) {
+	if (n > 1)
+		return "only one computed index per target variable";
+	has_dynamic_index(e, ret);
+	return NULL;
+}
+
+/* Gives every point of sp its plan of one expression, in the same slot k (returned). */
+static unsigned install(struct sema_program *p, struct sema_probe *sp,
+			const struct rt_tv_expr *plans)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < sp->npoints; i++) {
 		struct sema_point *pt = &sp->points[i];
 
 		if (pt->ntv == pt->captv) {
@@ -635,31 +699,200 @@ int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_ex
 		k = pt->ntv++;
 		pt->tv[k] = plans[i];
 	}
-	if (why) {
+	return k;
+}
+
+/*
+ * Plans e at every point of sp (write: as the target of a guru write), installed unless dry.
+ * 1: done (*tp), 0: the probe has no points where e is a DWARF target (not ours), -1: *why.
+ */
+static int plan_probe(struct sema_program *p, struct sema_probe *sp, const struct ast_expr *e,
+		      bool write, bool dry, struct tv_plan *tp, const char **why)
+{
+	struct rt_tv_expr *plans;
+	int pp = pp_level(e);
+
+	if (!plannable_everywhere(sp, e))
+		return 0;
+	*why = dynamic_index(e, &tp->index);
+	tp->hard = *why != NULL;
+	if (*why)
+		return -1;
+	tp->string = (e->kind == AST_E_TARGET &&
+		      is_all_vars(e->target.name, &(bool){0}, &(bool){0}, &pp)) ||
+		     pp > 0;
+	plans = arena_zalloc(p->arena, sp->npoints * sizeof(*plans));
+	for (unsigned i = 0; i < sp->npoints && !*why; i++) {
+		struct sema_point *pt = &sp->points[i];
+		struct plan pl = {.p = p, .module = pt->module, .write = write};
+
+		*why = plan_point(&pl, e, pt);
+		sb_release(&pl.pending);
+		plans[i].items = pl.items;
+		plans[i].nitems = pl.n;
+	}
+	if (*why)
+		return -1;
+	if (!dry)
+		tp->k = install(p, sp, plans);
+	return 1;
+}
+
+/*
+ * Plans e at every point of sp.  Returns 1 when it resolves (rewritten into a call unless
+ * dry), 0 when the probe has no DWARF points (not ours), -1 after an error (reported unless
+ * dry).
+ */
+int sema_target_var(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e, bool dry)
+{
+	struct tv_plan tp = {0};
+	const char *why = NULL;
+	int r = plan_probe(p, sp, e, false, dry, &tp, &why);
+
+	if (r < 0) {
 		if (dry)
 			return -1;
-		if (p->limits.skip_badvars && e->kind != AST_E_CAST) {
+		if (!tp.hard && p->limits.skip_badvars && e->kind != AST_E_CAST) {
 			to_number(e, 0);
 			return 1;
 		}
 		sema_error(p, e->tok, "%s", why);
 		return -1;
 	}
-	if (dry)
-		return 1;
-	if (e->kind == AST_E_CAST)
-		index = e->target.operand;
-	args = arena_alloc(p->arena, 2 * sizeof(*args));
-	args[0] = ast_expr_new(p->arena, AST_E_NUMBER, e->tok);
-	args[0]->num.value = k;
-	if (!index) {
-		index = ast_expr_new(p->arena, AST_E_NUMBER, e->tok);
-		index->num.value = 0;
+	if (r == 0 || dry)
+		return r;
+	to_call(p, e, tp.string ? "_tvar_str" : "_tvar_long", e->tok,
+		(struct ast_expr *[]){number(p, e->tok, tp.k),
+				      tp.index ? tp.index : number(p, e->tok, 0)},
+		2);
+	return 1;
+}
+
+/* ---- guru-mode writes ------------------------------------------------------------------- */
+
+static const struct {
+	enum tok tok;
+	enum rt_tv_set_op op;
+	const char *text;
+} assign_ops[] = {
+	{TOK_ASSIGN, RT_TV_SET, "="},		{TOK_ADD_ASSIGN, RT_TV_SET_ADD, "+="},
+	{TOK_SUB_ASSIGN, RT_TV_SET_SUB, "-="},	{TOK_MUL_ASSIGN, RT_TV_SET_MUL, "*="},
+	{TOK_DIV_ASSIGN, RT_TV_SET_DIV, "/="},	{TOK_MOD_ASSIGN, RT_TV_SET_MOD, "%="},
+	{TOK_SHL_ASSIGN, RT_TV_SET_SHL, "<<="}, {TOK_SHR_ASSIGN, RT_TV_SET_SHR, ">>="},
+	{TOK_AND_ASSIGN, RT_TV_SET_AND, "&="},	{TOK_OR_ASSIGN, RT_TV_SET_OR, "|="},
+	{TOK_XOR_ASSIGN, RT_TV_SET_XOR, "^="},
+};
+
+/* The _tvar_set op of an assignment, ++ or -- e; -1 for the others (.= and <<<). */
+static int set_op(const struct ast_expr *e)
+{
+	if (e->kind != AST_E_ASSIGN)
+		return (e->un.op == TOK_INC ? RT_TV_SET_ADD : RT_TV_SET_SUB) |
+		       (e->kind == AST_E_POSTINC ? RT_TV_SET_OLD : 0);
+	for (size_t i = 0; i < sizeof(assign_ops) / sizeof(assign_ops[0]); i++)
+		if (assign_ops[i].tok == e->bin.op)
+			return (int)assign_ops[i].op;
+	return -1;
+}
+
+/* stap's refusal of another operator, its list formatted as stap formats it. */
+static void unsupported_op(struct sema_program *p, const struct ast_expr *e)
+{
+	struct strbuf ops = {0};
+
+	for (size_t i = 0; i < sizeof(assign_ops) / sizeof(assign_ops[0]); i++)
+		sb_printf(&ops, "%s %s", i ? "," : "", assign_ops[i].text);
+	sema_error(p, e->tok,
+		   "Only the following assign operators are implemented on target variables: %s",
+		   sb_str(&ops));
+	sb_release(&ops);
+}
+
+/* @var("name") without a file or module in a DWARF function probe: stap's $name. */
+static bool atvar_is_local(const struct sema_probe *sp, const struct ast_expr *e)
+{
+	if (e->target.module || strchr(e->target.type_name, '@') || !sp || !sp->npoints)
+		return false;
+	for (unsigned i = 0; i < sp->npoints; i++) {
+		const struct sema_point *pt = &sp->points[i];
+
+		if (pt->kind != SEMA_PP_PROCESS || !pt->has_dwarf || !pt->module ||
+		    (pt->event != SEMA_PROC_FUNCTION && pt->event != SEMA_PROC_RETURN))
+			return false;
 	}
-	args[1] = index;
-	e->kind = AST_E_CALL;
-	e->call.name = string ? "_tvar_str" : "_tvar_long";
-	e->call.args = args;
-	e->call.nargs = 2;
+	return true;
+}
+
+const char *sema_write_refusal(const struct sema_probe *sp, const struct ast_expr *e)
+{
+	if (e->kind == AST_E_CAST)
+		return "write to @cast context variable not permitted; need stap -g";
+	if (e->kind == AST_E_ATVAR && !atvar_is_local(sp, e))
+		return "write to @var variable not permitted; need stap -g";
+	return "write to target variable not permitted; need stap -g";
+}
+
+/* $return in a .return probe of functions or PLT entries: all of rax, as stap stores it. */
+static int plan_return(struct sema_program *p, struct sema_probe *sp, const struct ast_expr *e,
+		       struct tv_plan *tp, const char **why)
+{
+	struct rt_tv_step *rax = arena_zalloc(p->arena, 2 * sizeof(*rax));
+	struct rt_tv_item *it = arena_zalloc(p->arena, sizeof(*it));
+	struct rt_tv_expr *plans;
+
+	for (unsigned i = 0; i < sp->npoints; i++)
+		if (sp->points[i].kind != SEMA_PP_PROCESS ||
+		    (sp->points[i].event != SEMA_PROC_RETURN &&
+		     sp->points[i].event != SEMA_PROC_PLT_RETURN))
+			return 0;
+	if (!sp->npoints)
+		return 0;
+	if (e->target.ncomps || e->target.addressof) {
+		*why = "writing through $return is not supported";
+		return -1;
+	}
+	rax[0] = (struct rt_tv_step){RT_TV_REG, 0, 0};
+	*it = (struct rt_tv_item){
+		.text = "", .fmt = RT_TV_LONG, .size = 8, .is_signed = true, .nsteps = 1};
+	it->steps = rax;
+	it->writable = true;
+	plans = arena_zalloc(p->arena, sp->npoints * sizeof(*plans));
+	for (unsigned i = 0; i < sp->npoints; i++)
+		plans[i] = (struct rt_tv_expr){1, it};
+	tp->k = install(p, sp, plans);
+	return 1;
+}
+
+int sema_target_write(struct sema_program *p, struct sema_probe *sp, struct ast_expr *e)
+{
+	struct ast_expr *lhs = e->kind == AST_E_ASSIGN ? e->bin.left : e->un.operand, *value;
+	struct tv_plan tp = {0};
+	const char *why = NULL;
+	int op = set_op(e), r;
+
+	if (!p->limits.guru) {
+		sema_error(p, lhs->tok, "%s", sema_write_refusal(sp, lhs));
+		return -1;
+	}
+	if (op < 0) {
+		unsupported_op(p, e);
+		return -1;
+	}
+	if (lhs->kind == AST_E_TARGET && !strcmp(lhs->target.name, "$return"))
+		r = plan_return(p, sp, lhs, &tp, &why);
+	else
+		r = plan_probe(p, sp, lhs, true, false, &tp, &why);
+	if (r < 0) {
+		sema_error(p, lhs->tok, "%s", why);
+		return -1;
+	}
+	if (r == 0)
+		return 0;
+	value = e->kind == AST_E_ASSIGN ? e->bin.right : number(p, e->tok, 1);
+	to_call(p, e, "_tvar_set", lhs->tok,
+		(struct ast_expr *[]){number(p, lhs->tok, tp.k),
+				      tp.index ? tp.index : number(p, lhs->tok, 0),
+				      number(p, lhs->tok, op), value},
+		4);
 	return 1;
 }
