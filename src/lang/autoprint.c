@@ -33,20 +33,6 @@ static void print_stats(struct rt_out *o, const struct rt_stat *s, int shift)
 	}
 }
 
-/* stap's "%#x": 0x and lowercase hex digits, two's complement for negatives. */
-static void print_hex(struct rt_out *o, uint64_t v)
-{
-	char digits[16];
-	int n = 0;
-
-	do {
-		digits[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n)
-		rt_out_putc(o, digits[--n]);
-}
-
 static void print_value(struct rt_out *o, const struct vm_global *g, const void *p)
 {
 	if (g->type == VM_T_STAT) {
@@ -56,11 +42,12 @@ static void print_value(struct rt_out *o, const struct vm_global *g, const void 
 		rt_escape(o, p, strlen(p));
 		rt_out_putc(o, '"');
 	} else {
+		char hex[24];
 		int64_t v;
 
 		memcpy(&v, p, 8);
-		rt_out_str(o, "=0x");
-		print_hex(o, (uint64_t)v);
+		rt_out_putc(o, '=');
+		rt_out_append(o, hex, rt_hex(hex, (uint64_t)v, 0));
 	}
 	rt_out_putc(o, '\n');
 }

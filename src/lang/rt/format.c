@@ -18,6 +18,26 @@
 
 #include "lang/rt/format.h"
 
+size_t rt_hex(char *buf, uint64_t v, int width)
+{
+	char digits[16];
+	int n = 0;
+	size_t at = 0;
+
+	do {
+		digits[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	while (n < width && n < 16)
+		digits[n++] = '0';
+	buf[at++] = '0';
+	buf[at++] = 'x';
+	while (n > 0)
+		buf[at++] = digits[--n];
+	buf[at] = '\0';
+	return at;
+}
+
 void rt_out_long(struct rt_out *o, int64_t v)
 {
 	char tmp[24];

@@ -33,21 +33,7 @@
 /* Appends v as 0x... with at least width digits; returns the new length. */
 static size_t put_hex(char *buf, size_t at, uint64_t v, int width)
 {
-	char digits[16];
-	int n = 0;
-
-	do {
-		digits[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < width)
-		digits[n++] = '0';
-	buf[at++] = '0';
-	buf[at++] = 'x';
-	while (n > 0)
-		buf[at++] = digits[--n];
-	buf[at] = '\0';
-	return at;
+	return at + rt_hex(buf + at, v, width);
 }
 
 static size_t put_str(char *buf, size_t at, size_t cap, const char *s)

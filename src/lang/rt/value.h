@@ -69,5 +69,8 @@ static inline const char *rt_out_finish(struct rt_out *o)
 
 /* Decimal text of v, signed. */
 void rt_out_long(struct rt_out *o, int64_t v);
+/* "0x" and v's lowercase hex digits, at least width of them, into buf (19 bytes at most, NUL
+ * included); returns the length. */
+size_t rt_hex(char *buf, uint64_t v, int width);
 
 #endif

@@ -18,14 +18,23 @@
 #include "lang/sema/sema.h"
 
 struct resolver {
+	struct ast_visitor v; /* first: the walk hands it back */
 	struct sema_program *p;
 	struct sema_scope_vars *locals;
 	struct sema_func *func;	  /* NULL in a probe */
 	struct sema_probe *probe; /* NULL in a function */
 };
 
-static void expr(struct resolver *r, struct ast_expr *e);
-static void stmt(struct resolver *r, struct ast_stmt *s);
+static void expr(struct resolver *r, struct ast_expr *e)
+{
+	ast_walk_expr(&r->v, e);
+}
+
+static void exprs(struct resolver *r, struct ast_expr **e, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		expr(r, e[i]);
+}
 
 static struct sema_func *find_func(struct sema_program *p, const char *name)
 {
@@ -73,8 +82,7 @@ static void call(struct resolver *r, struct ast_expr *e)
 	struct sema_func *f = find_func(r->p, e->call.name);
 	int b;
 
-	for (unsigned i = 0; i < e->call.nargs; i++)
-		expr(r, e->call.args[i]);
+	exprs(r, e->call.args, e->call.nargs);
 	if (f) {
 		if (f->nparams != e->call.nargs) {
 			sema_error(r->p, e->tok, "unresolved arity-%u function", e->call.nargs);
@@ -127,73 +135,10 @@ static void target_write(struct resolver *r, struct ast_expr *e, struct ast_expr
 		sema_error(r->p, lhs->tok, "cannot write to context variable");
 }
 
-static void expr(struct resolver *r, struct ast_expr *e)
+/* Target and context expressions: rewritten into calls, or refused. */
+static void context_expr(struct resolver *r, struct ast_expr *e)
 {
-	struct ast_expr *lhs;
-
-	if (!e)
-		return;
 	switch (e->kind) {
-	case AST_E_NUMBER:
-	case AST_E_STRING:
-		break;
-	case AST_E_SYMBOL:
-		bind_symbol(r, e);
-		break;
-	case AST_E_ASSIGN:
-	case AST_E_PREINC:
-	case AST_E_POSTINC:
-		lhs = written_target(e);
-		if (lhs) {
-			target_write(r, e, lhs);
-			break;
-		}
-		if (e->kind != AST_E_ASSIGN) {
-			expr(r, e->un.operand);
-			break;
-		}
-		/* fall through */
-	case AST_E_BINARY:
-	case AST_E_LOGICAL:
-	case AST_E_COMPARE:
-	case AST_E_CONCAT:
-	case AST_E_REGEX:
-		expr(r, e->bin.left);
-		expr(r, e->bin.right);
-		break;
-	case AST_E_UNARY:
-		expr(r, e->un.operand);
-		break;
-	case AST_E_TERNARY:
-		expr(r, e->tern.cond);
-		expr(r, e->tern.then);
-		expr(r, e->tern.els);
-		break;
-	case AST_E_INDEX:
-		for (unsigned i = 0; i < e->index.nkeys; i++)
-			expr(r, e->index.keys[i]);
-		bind_array(r, e->index.base, e->index.nkeys);
-		e->ref = e->index.base->ref;
-		break;
-	case AST_E_IN:
-		expr(r, e->in.index);
-		e->ref = e->in.index->ref;
-		break;
-	case AST_E_CALL:
-		call(r, e);
-		break;
-	case AST_E_PRINT:
-		if (e->print.hist)
-			expr(r, e->print.hist);
-		for (unsigned i = 0; i < e->print.nargs; i++)
-			expr(r, e->print.args[i]);
-		break;
-	case AST_E_STAT:
-		expr(r, e->stat.operand);
-		break;
-	case AST_E_HIST:
-		expr(r, e->hist.operand);
-		break;
 	case AST_E_TARGET:
 		if (!r->probe) {
 			sema_error(
@@ -237,6 +182,53 @@ static void expr(struct resolver *r, struct ast_expr *e)
 	case AST_E_EMBEDDED:
 		sema_error(r->p, e->tok, "not supported yet");
 		break;
+	default:
+		break;
+	}
+}
+
+/* The nodes that bind names or are rewritten; the others are only walked through. */
+static bool visit_expr(struct ast_visitor *v, struct ast_expr *e)
+{
+	struct resolver *r = (struct resolver *)v;
+	struct ast_expr *lhs;
+
+	switch (e->kind) {
+	case AST_E_SYMBOL:
+		bind_symbol(r, e);
+		return false;
+	case AST_E_ASSIGN:
+	case AST_E_PREINC:
+	case AST_E_POSTINC:
+		lhs = written_target(e);
+		if (!lhs)
+			return true;
+		target_write(r, e, lhs);
+		return false;
+	case AST_E_INDEX:
+		exprs(r, e->index.keys, e->index.nkeys);
+		bind_array(r, e->index.base, e->index.nkeys);
+		e->ref = e->index.base->ref;
+		return false;
+	case AST_E_IN:
+		expr(r, e->in.index);
+		e->ref = e->in.index->ref;
+		return false;
+	case AST_E_CALL:
+		call(r, e);
+		return false;
+	case AST_E_TARGET:
+	case AST_E_ENTRY:
+	case AST_E_CAST:
+	case AST_E_ATVAR:
+	case AST_E_AUTOCAST:
+	case AST_E_DEFINED:
+	case AST_E_PERF:
+	case AST_E_EMBEDDED:
+		context_expr(r, e);
+		return false;
+	default:
+		return true;
 	}
 }
 
@@ -253,182 +245,81 @@ static void local_symbol(struct resolver *r, struct ast_expr *e)
 	e->ref = v;
 }
 
-static void stmt(struct resolver *r, struct ast_stmt *s)
+static void foreach_loop(struct resolver *r, struct ast_stmt *s)
 {
-	if (!s)
+	if (s->foreach.base->kind == AST_E_HIST) {
+		sema_error(r->p, s->foreach.base->tok,
+			   "foreach over a histogram is not supported yet");
 		return;
-	switch (s->kind) {
-	case AST_S_BLOCK:
-		for (unsigned i = 0; i < s->block.n; i++)
-			stmt(r, s->block.stmts[i]);
-		break;
-	case AST_S_EXPR:
-	case AST_S_RETURN:
-		expr(r, s->expr.e);
-		break;
-	case AST_S_DELETE:
-		if (s->expr.e->kind == AST_E_SYMBOL) {
-			struct ast_expr *e = s->expr.e;
+	}
+	exprs(r, s->foreach.slice, s->foreach.nslice);
+	if (s->foreach.nslice && s->foreach.nslice != s->foreach.nkeys)
+		sema_error(r->p, s->tok, "array slice does not match the number of keys");
+	bind_array(r, s->foreach.base, s->foreach.nkeys);
+	for (unsigned i = 0; i < s->foreach.nkeys; i++)
+		local_symbol(r, s->foreach.keys[i]);
+	if (s->foreach.value)
+		local_symbol(r, s->foreach.value);
+	expr(r, s->foreach.limit);
+	ast_walk_stmt(&r->v, s->foreach.body);
+}
 
-			bind_symbol(r, e);
-		} else if (s->expr.e->kind == AST_E_INDEX) {
+/* delete, foreach and catch bind names their own way; the rest is walked through. */
+static bool visit_stmt(struct ast_visitor *v, struct ast_stmt *s)
+{
+	struct resolver *r = (struct resolver *)v;
+
+	switch (s->kind) {
+	case AST_S_DELETE:
+		if (s->expr.e->kind == AST_E_SYMBOL)
+			bind_symbol(r, s->expr.e);
+		else if (s->expr.e->kind == AST_E_INDEX)
 			expr(r, s->expr.e);
-		} else {
+		else
 			sema_error(r->p, s->expr.e->tok, "delete of an expression is not allowed");
-		}
-		break;
-	case AST_S_NULL:
-	case AST_S_BREAK:
-	case AST_S_CONTINUE:
-	case AST_S_NEXT:
-		break;
-	case AST_S_IF:
-		expr(r, s->if_.cond);
-		stmt(r, s->if_.then);
-		stmt(r, s->if_.els);
-		break;
-	case AST_S_WHILE:
-	case AST_S_FOR:
-		stmt(r, s->loop.init);
-		expr(r, s->loop.cond);
-		stmt(r, s->loop.incr);
-		stmt(r, s->loop.body);
-		break;
+		return false;
 	case AST_S_FOREACH:
-		if (s->foreach.base->kind == AST_E_HIST) {
-			sema_error(r->p, s->foreach.base->tok,
-				   "foreach over a histogram is not supported yet");
-			break;
-		}
-		for (unsigned i = 0; i < s->foreach.nslice; i++)
-			expr(r, s->foreach.slice[i]);
-		if (s->foreach.nslice && s->foreach.nslice != s->foreach.nkeys)
-			sema_error(r->p, s->tok, "array slice does not match the number of keys");
-		bind_array(r, s->foreach.base, s->foreach.nkeys);
-		for (unsigned i = 0; i < s->foreach.nkeys; i++)
-			local_symbol(r, s->foreach.keys[i]);
-		if (s->foreach.value)
-			local_symbol(r, s->foreach.value);
-		expr(r, s->foreach.limit);
-		stmt(r, s->foreach.body);
-		break;
+		foreach_loop(r, s);
+		return false;
 	case AST_S_TRY:
-		stmt(r, s->try_.body);
+		ast_walk_stmt(v, s->try_.body);
 		if (s->try_.catch_var)
 			local_symbol(r, s->try_.catch_var);
-		stmt(r, s->try_.handler);
-		break;
-	}
-}
-
-/* Marks f and everything it calls as used. */
-static void mark_used(struct sema_program *p, struct ast_stmt *s);
-
-static void mark_expr(struct sema_program *p, struct ast_expr *e);
-
-static void mark_func(struct sema_program *p, struct sema_func *f)
-{
-	if (f->used)
-		return;
-	f->used = true;
-	mark_used(p, f->fn->body);
-}
-
-static void mark_exprs(struct sema_program *p, struct ast_expr **v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		mark_expr(p, v[i]);
-}
-
-static void mark_expr(struct sema_program *p, struct ast_expr *e)
-{
-	if (!e)
-		return;
-	switch (e->kind) {
-	case AST_E_BINARY:
-	case AST_E_LOGICAL:
-	case AST_E_COMPARE:
-	case AST_E_CONCAT:
-	case AST_E_REGEX:
-	case AST_E_ASSIGN:
-		mark_expr(p, e->bin.left);
-		mark_expr(p, e->bin.right);
-		break;
-	case AST_E_UNARY:
-	case AST_E_PREINC:
-	case AST_E_POSTINC:
-		mark_expr(p, e->un.operand);
-		break;
-	case AST_E_TERNARY:
-		mark_expr(p, e->tern.cond);
-		mark_expr(p, e->tern.then);
-		mark_expr(p, e->tern.els);
-		break;
-	case AST_E_INDEX:
-		mark_exprs(p, e->index.keys, e->index.nkeys);
-		break;
-	case AST_E_IN:
-		mark_expr(p, e->in.index);
-		break;
-	case AST_E_CALL:
-		mark_exprs(p, e->call.args, e->call.nargs);
-		for (unsigned i = 0; i < p->nfuncs; i++)
-			if (e->ref == p->funcs[i])
-				mark_func(p, p->funcs[i]);
-		break;
-	case AST_E_PRINT:
-		mark_expr(p, e->print.hist);
-		mark_exprs(p, e->print.args, e->print.nargs);
-		break;
-	case AST_E_STAT:
-		mark_expr(p, e->stat.operand);
-		break;
-	case AST_E_HIST:
-		mark_expr(p, e->hist.operand);
-		break;
+		ast_walk_stmt(v, s->try_.handler);
+		return false;
 	default:
-		break;
+		return true;
 	}
+}
+
+/* Marks the functions a body calls, and everything they call, as used. */
+struct marker {
+	struct ast_visitor v; /* first: the walk hands it back */
+	struct sema_program *p;
+};
+
+static bool mark_call(struct ast_visitor *v, struct ast_expr *e)
+{
+	struct marker *m = (struct marker *)v;
+
+	if (e->kind != AST_E_CALL)
+		return true;
+	for (unsigned i = 0; i < m->p->nfuncs; i++) {
+		struct sema_func *f = m->p->funcs[i];
+
+		if (e->ref == f && !f->used) {
+			f->used = true;
+			ast_walk_stmt(v, f->fn->body);
+		}
+	}
+	return true;
 }
 
 static void mark_used(struct sema_program *p, struct ast_stmt *s)
 {
-	if (!s)
-		return;
-	switch (s->kind) {
-	case AST_S_BLOCK:
-		for (unsigned i = 0; i < s->block.n; i++)
-			mark_used(p, s->block.stmts[i]);
-		break;
-	case AST_S_EXPR:
-	case AST_S_RETURN:
-	case AST_S_DELETE:
-		mark_expr(p, s->expr.e);
-		break;
-	case AST_S_IF:
-		mark_expr(p, s->if_.cond);
-		mark_used(p, s->if_.then);
-		mark_used(p, s->if_.els);
-		break;
-	case AST_S_WHILE:
-	case AST_S_FOR:
-		mark_used(p, s->loop.init);
-		mark_expr(p, s->loop.cond);
-		mark_used(p, s->loop.incr);
-		mark_used(p, s->loop.body);
-		break;
-	case AST_S_FOREACH:
-		mark_exprs(p, s->foreach.slice, s->foreach.nslice);
-		mark_expr(p, s->foreach.limit);
-		mark_used(p, s->foreach.body);
-		break;
-	case AST_S_TRY:
-		mark_used(p, s->try_.body);
-		mark_used(p, s->try_.handler);
-		break;
-	default:
-		break;
-	}
+	struct marker m = {.v.expr = mark_call, .p = p};
+
+	ast_walk_stmt(&m.v, s);
 }
 
 static void declare_globals(struct sema_program *p)
@@ -500,7 +391,7 @@ static void declare_functions(struct sema_program *p)
 unsigned sema_resolve(struct sema_program *p)
 {
 	unsigned errors = p->dl->errors;
-	struct resolver r = {.p = p};
+	struct resolver r = {.v = {visit_expr, visit_stmt}, .p = p};
 
 	for (unsigned i = 0; i < p->file->nembeds; i++)
 		sema_error(p, p->file->embeds[i]->tok, "embedded code is not supported yet");
@@ -509,13 +400,13 @@ unsigned sema_resolve(struct sema_program *p)
 	for (unsigned i = 0; i < p->nfuncs; i++) {
 		r.func = p->funcs[i];
 		r.locals = &p->funcs[i]->locals;
-		stmt(&r, p->funcs[i]->fn->body);
+		ast_walk_stmt(&r.v, p->funcs[i]->fn->body);
 	}
 	r.func = NULL;
 	for (unsigned i = 0; i < p->nprobes; i++) {
 		r.locals = &p->probes[i]->locals;
 		r.probe = p->probes[i];
-		stmt(&r, p->probes[i]->body);
+		ast_walk_stmt(&r.v, p->probes[i]->body);
 	}
 	if (p->dl->errors == errors)
 		for (unsigned i = 0; i < p->nprobes; i++)
