@@ -5,29 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MARK2(name, a1, a2)                                                                      \
-	__asm__ volatile("990: nop\n"                                                            \
-			 ".pushsection .note.stapsdt,\"?\",\"note\"\n"                           \
-			 ".balign 4\n"                                                           \
-			 ".4byte 992f-991f, 994f-993f, 3\n"                                      \
-			 "991: .asciz \"stapsdt\"\n"                                             \
-			 "992: .balign 4\n"                                                      \
-			 "993: .8byte 990b\n"                                                    \
-			 ".8byte _.stapsdt.base\n"                                               \
-			 ".8byte 0\n"                                                            \
-			 ".asciz \"app\"\n"                                                      \
-			 ".asciz \"" #name "\"\n"                                                \
-			 ".asciz \"-4@%0 8@%1\"\n"                                               \
-			 "994: .balign 4\n"                                                      \
-			 ".popsection\n"                                                         \
-			 ".ifndef _.stapsdt.base\n"                                              \
-			 ".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
-			 ".weak _.stapsdt.base\n"                                                \
-			 ".hidden _.stapsdt.base\n"                                              \
-			 "_.stapsdt.base: .space 1\n"                                            \
-			 ".size _.stapsdt.base, 1\n"                                             \
-			 ".popsection\n"                                                         \
-			 ".endif\n" ::"nor"(a1),                                                 \
+#include "../../lib/sdt_note.h"
+
+#define MARK2(name, a1, a2)                                                                 \
+	__asm__ volatile("990: nop\n" SDT_NOTE("app", #name, "990b", "_.stapsdt.base", "0", \
+					       "-4@%0 8@%1")::"nor"(a1),                    \
 			 "nor"(a2))
 
 long greet(const char *who, int n);

@@ -5,31 +5,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../lib/sdt_note.h"
+
 __attribute__((section(".probes"), used)) volatile unsigned short app_tick_semaphore;
 
-#define MARK1(name, a1)                                                                          \
-	__asm__ volatile("990: nop\n"                                                            \
-			 ".pushsection .note.stapsdt,\"?\",\"note\"\n"                           \
-			 ".balign 4\n"                                                           \
-			 ".4byte 992f-991f, 994f-993f, 3\n"                                      \
-			 "991: .asciz \"stapsdt\"\n"                                             \
-			 "992: .balign 4\n"                                                      \
-			 "993: .8byte 990b\n"                                                    \
-			 ".8byte _.stapsdt.base\n"                                               \
-			 ".8byte app_tick_semaphore\n"                                           \
-			 ".asciz \"app\"\n"                                                      \
-			 ".asciz \"" #name "\"\n"                                                \
-			 ".asciz \"-4@%0\"\n"                                                    \
-			 "994: .balign 4\n"                                                      \
-			 ".popsection\n"                                                         \
-			 ".ifndef _.stapsdt.base\n"                                              \
-			 ".pushsection .stapsdt.base,\"aG\",\"progbits\",.stapsdt.base,comdat\n" \
-			 ".weak _.stapsdt.base\n"                                                \
-			 ".hidden _.stapsdt.base\n"                                              \
-			 "_.stapsdt.base: .space 1\n"                                            \
-			 ".size _.stapsdt.base, 1\n"                                             \
-			 ".popsection\n"                                                         \
-			 ".endif\n" ::"nor"(a1))
+#define MARK1(name, a1)                                                                \
+	__asm__ volatile("990: nop\n" SDT_NOTE("app", #name, "990b", "_.stapsdt.base", \
+					       "app_tick_semaphore", "-4@%0")::"nor"(a1))
 
 int main(int argc, char **argv)
 {
