@@ -7,7 +7,7 @@
  * A bias found is kept per (process, file) until the process execs or ends (modbias_forget),
  * so process.end finds the process gone rather than reading a stale address.  A file that is
  * not mapped is looked up again at the next use, so a library the process dlopen()s later is
- * found.  Each file is opened once for the session.  A process whose mappings cannot be read,
+ * found.  Files come from procs.c's cache, opened once for the session.  A process whose mappings cannot be read,
  * or has none left (it exited), is -ESRCH.
  */
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "modbias.h"
+#include "procs.h"
 #include "sym/sym.h"
 
 struct bias_entry {
@@ -24,36 +25,7 @@ struct bias_entry {
 	struct bias_entry *next;
 };
 
-struct file_entry {
-	char *path;
-	struct sym_file *f; /* NULL: not readable */
-	int err;
-	struct file_entry *next;
-};
-
 static struct bias_entry *biases;
-static struct file_entry *files;
-
-static const struct file_entry *file(const char *path)
-{
-	struct file_entry *e;
-
-	for (e = files; e; e = e->next)
-		if (!strcmp(e->path, path))
-			return e;
-	e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
-	e->path = strdup(path);
-	if (!e->path) {
-		free(e);
-		return NULL;
-	}
-	e->f = sym_file_open(path, &e->err);
-	e->next = files;
-	files = e;
-	return e;
-}
 
 static int remember(pid_t pid, const char *path, uint64_t bias)
 {
@@ -87,7 +59,7 @@ static int look_up(pid_t pid, const struct sym_file *f, uint64_t *ret)
 
 int modbias_get(pid_t pid, const char *path, uint64_t *ret_bias)
 {
-	const struct file_entry *fe;
+	const struct sym_file *f;
 	uint64_t bias;
 	int r;
 
@@ -96,12 +68,10 @@ int modbias_get(pid_t pid, const char *path, uint64_t *ret_bias)
 			*ret_bias = b->bias;
 			return 0;
 		}
-	fe = file(path);
-	if (!fe)
-		return -ENOMEM;
-	if (!fe->f)
-		return fe->err < 0 ? fe->err : -ENOENT;
-	r = look_up(pid, fe->f, &bias);
+	f = procs_file(path, &r);
+	if (!f)
+		return r;
+	r = look_up(pid, f, &bias);
 	if (r < 0)
 		return r;
 	r = remember(pid, path, bias);
@@ -132,12 +102,4 @@ void modbias_free_all(void)
 {
 	while (biases)
 		modbias_forget(biases->pid);
-	while (files) {
-		struct file_entry *f = files;
-
-		files = f->next;
-		sym_file_free(f->f);
-		free(f->path);
-		free(f);
-	}
 }

@@ -34,7 +34,8 @@ struct proc_entry {
 
 struct file_entry {
 	char *path;
-	struct sym_file *f; /* NULL: not readable */
+	struct sym_file *f; /* NULL: not readable, err says why */
+	int err;
 	struct sym_dwarf *dw;
 	bool dw_opened; /* dw was asked for (NULL then: no DWARF) */
 	struct file_entry *next;
@@ -156,7 +157,6 @@ void procs_free_all(void)
 static struct file_entry *file_entry(const char *path)
 {
 	struct file_entry *e;
-	int err;
 
 	for (e = files; e; e = e->next)
 		if (!strcmp(e->path, path))
@@ -165,17 +165,24 @@ static struct file_entry *file_entry(const char *path)
 	if (!e)
 		return NULL;
 	e->path = strdup(path);
-	e->f = sym_file_open(path, &err);
+	e->f = e->path ? sym_file_open(path, &e->err) : NULL;
 	e->next = files;
 	files = e;
 	return e;
 }
 
-static const struct sym_file *file(const char *path)
+const struct sym_file *procs_file(const char *path, int *ret_err)
 {
 	struct file_entry *e = file_entry(path);
 
+	if (ret_err)
+		*ret_err = !e ? -ENOMEM : e->f ? 0 : e->err < 0 ? e->err : -ENOENT;
 	return e ? e->f : NULL;
+}
+
+static const struct sym_file *file(const char *path)
+{
+	return procs_file(path, NULL);
 }
 
 static struct sym_dwarf *dwarf(struct file_entry *e)

@@ -22,6 +22,9 @@ const struct proc_info *procs_get(pid_t pid);
 void procs_refresh(pid_t pid);
 void procs_forget(pid_t pid);
 void procs_free_all(void);
+/* The ELF file at path, opened once for the session; NULL with *ret_err (may be NULL) set. */
+struct sym_file;
+const struct sym_file *procs_file(const char *path, int *ret_err);
 
 /*
  * The strings of the probe context functions, NUL-terminated in buf (at most len - 1 bytes);
