@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * format: stap's printf.  A format is compiled once, at code generation, into a list of specs
- * (literal runs and conversions %[flags][width|*][.prec|.*][l]conv), so a hit only walks the
- * list.  Numbers follow the kernel's vsprintf number() that stap's runtime uses: 64-bit values,
- * '-' left-justifies, '0' pads with zeros unless there is a precision or '-', '+' and ' ' give
- * positive numbers a sign, '#' prefixes 0 for %o and 0x/0X for %x/%X; the precision is the
- * minimum number of digits.  %u, %o, %x print the 64-bit two's complement of negative numbers.
- * %p is 0x and the hex digits.  %s takes a precision as the maximum number of bytes.  %b writes
- * the number's bytes (host order; width 1, 2, 4 or 8, default 8).  %m/%M dump precision bytes
- * (default 1) of memory at an address, read through the caller's function.
+ * format: stap's printf.  A format is compiled once, at code generation (format_parse.c), into
+ * a list of specs (literal runs and conversions %[flags][width|*][.prec|.*][l]conv), so a hit
+ * only walks the list.  Numbers follow the kernel's vsprintf number() that stap's runtime uses:
+ * 64-bit values, '-' left-justifies, '0' pads with zeros unless there is a precision or '-',
+ * '+' and ' ' give positive numbers a sign, '#' prefixes 0 for %o and 0x/0X for %x/%X; the
+ * precision is the minimum number of digits.  %u, %o, %x print the 64-bit two's complement of
+ * negative numbers.  %p is 0x and the hex digits.  %s takes a precision as the maximum number
+ * of bytes.  %b writes the number's bytes (host order; width 1, 2, 4 or 8, default 8).  %m/%M
+ * dump precision bytes (default 1) of memory at an address, read through the caller's function.
  *
  * Runs on the hit path: no allocation, no stdio, output into a fixed buffer that drops what
  * does not fit.
@@ -52,140 +52,6 @@ void rt_out_long(struct rt_out *o, int64_t v)
 		rt_out_putc(o, '-');
 	while (n)
 		rt_out_putc(o, tmp[--n]);
-}
-
-static int conv_of(char c)
-{
-	switch (c) {
-	case 'd':
-	case 'i':
-		return RT_CONV_D;
-	case 'u':
-		return RT_CONV_U;
-	case 'o':
-		return RT_CONV_O;
-	case 'x':
-		return RT_CONV_X;
-	case 'X':
-		return RT_CONV_XU;
-	case 'c':
-		return RT_CONV_C;
-	case 's':
-		return RT_CONV_S;
-	case 'p':
-		return RT_CONV_P;
-	case 'b':
-		return RT_CONV_B;
-	case 'm':
-		return RT_CONV_M;
-	case 'M':
-		return RT_CONV_MU;
-	case '%':
-		return RT_CONV_PCT;
-	}
-	return -1;
-}
-
-static int32_t read_num(const char *s, size_t n, size_t *i)
-{
-	int64_t v = 0;
-
-	while (*i < n && s[*i] >= '0' && s[*i] <= '9') {
-		if (v < 100000000)
-			v = v * 10 + (s[*i] - '0');
-		(*i)++;
-	}
-	return (int32_t)v;
-}
-
-struct rt_format *rt_format_parse(struct arena *a, const char *s, size_t n, const char **ret_err)
-{
-	struct rt_format *f = arena_new(a, struct rt_format);
-	size_t i = 0, max = 1;
-
-	for (size_t k = 0; k < n; k++)
-		max += s[k] == '%' ? 2 : 0;
-	f->specs = arena_zalloc(a, (max + 1) * sizeof(*f->specs));
-	f->text = arena_strndup(a, s, n);
-	while (i < n) {
-		struct rt_fmt_spec *sp = &f->specs[f->nspecs];
-		int conv;
-
-		if (s[i] != '%') {
-			size_t start = i;
-
-			while (i < n && s[i] != '%')
-				i++;
-			sp->conv = RT_CONV_LIT;
-			sp->off = (uint32_t)start;
-			sp->len = (uint32_t)(i - start);
-			f->nspecs++;
-			continue;
-		}
-		i++;
-		sp->width = RT_FMT_NONE;
-		sp->prec = RT_FMT_NONE;
-		for (; i < n; i++) {
-			const char *fl = strchr("-+ #0", s[i]);
-
-			if (!fl || !s[i])
-				break;
-			sp->flags |= (uint8_t)(1u << (fl - "-+ #0"));
-		}
-		if (i < n && s[i] == '*') {
-			sp->width = RT_FMT_STAR;
-			f->nargs++;
-			i++;
-		} else if (i < n && s[i] >= '0' && s[i] <= '9') {
-			sp->width = read_num(s, n, &i);
-		}
-		if (i < n && s[i] == '.') {
-			i++;
-			if (i < n && s[i] == '*') {
-				sp->prec = RT_FMT_STAR;
-				f->nargs++;
-				i++;
-			} else {
-				sp->prec = read_num(s, n, &i);
-			}
-		}
-		while (i < n && s[i] == 'l')
-			i++;
-		if (i >= n) {
-			*ret_err = "trailing incomplete print format conversion";
-			return NULL;
-		}
-		conv = conv_of(s[i]);
-		if (conv < 0) {
-			*ret_err = "invalid or missing conversion specifier";
-			return NULL;
-		}
-		i++;
-		sp->conv = (uint8_t)conv;
-		if (conv != RT_CONV_PCT)
-			f->nargs++;
-		f->nspecs++;
-	}
-	return f;
-}
-
-char rt_format_arg_type(const struct rt_format *f, unsigned i)
-{
-	unsigned k = 0;
-
-	for (uint32_t j = 0; j < f->nspecs; j++) {
-		const struct rt_fmt_spec *sp = &f->specs[j];
-
-		if (sp->conv == RT_CONV_LIT || sp->conv == RT_CONV_PCT)
-			continue;
-		if (sp->width == RT_FMT_STAR && k++ == i)
-			return 'l';
-		if (sp->prec == RT_FMT_STAR && k++ == i)
-			return 'l';
-		if (k++ == i)
-			return sp->conv == RT_CONV_S ? 's' : 'l';
-	}
-	return 'l';
 }
 
 void rt_escape(struct rt_out *o, const char *s, size_t n)

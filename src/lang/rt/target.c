@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/user.h>
 
@@ -41,40 +40,24 @@ static const uint16_t dwarf_reg_offsets[] = {
 };
 #undef REG
 
-struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n)
+/* Fails the hit with the message in o (its buffer on the caller's stack). */
+static int fail_with(struct vm *vm, struct rt_out *o)
 {
-	struct rt_tv_expr *out = arena_zalloc(a, (n ? n : 1) * sizeof(*out));
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct rt_tv_item *items = arena_zalloc(a, (v[i].nitems + 1) * sizeof(*items));
-
-		for (uint32_t j = 0; j < v[i].nitems; j++) {
-			const struct rt_tv_item *it = &v[i].items[j];
-
-			items[j] = *it;
-			items[j].text =
-				it->text ? arena_strndup(a, it->text, strlen(it->text)) : "";
-			items[j].steps =
-				it->steps ? arena_memdup(a, it->steps,
-							 (it->nsteps + 1) * sizeof(*it->steps))
-					  : NULL;
-			items[j].module = it->module
-						  ? arena_strndup(a, it->module, strlen(it->module))
-						  : NULL;
-		}
-		out[i].items = items;
-		out[i].nitems = v[i].nitems;
-	}
-	return out;
+	rt_out_finish(o);
+	return vm_fail(vm, vm_strdup(vm, o->buf, o->len) ?: "runtime error");
 }
 
 static int access_fault(struct vm *vm, const char *access, uint64_t addr)
 {
-	char msg[96];
+	char buf[96], num[24];
+	struct rt_out o = {buf, 0, sizeof(buf), 0};
 
-	snprintf(msg, sizeof(msg), "user memory %s fault at 0x%llx [man error::fault]", access,
-		 (unsigned long long)addr);
-	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "user memory fault");
+	rt_out_str(&o, "user memory ");
+	rt_out_str(&o, access);
+	rt_out_str(&o, " fault at ");
+	rt_out_append(&o, num, rt_hex(num, addr, 0));
+	rt_out_str(&o, " [man error::fault]");
+	return fail_with(vm, &o);
 }
 
 static int fault(struct vm *vm, uint64_t addr)
@@ -111,7 +94,8 @@ static bool at_probe_address(const struct vm_hit_ctx *ctx, const char *module)
 static int module_bias(struct vm *vm, const char *module, uint64_t *ret)
 {
 	const struct vm_hit_ctx *ctx = vm->ctx;
-	char msg[PATH_MAX + 64];
+	char buf[PATH_MAX + 64];
+	struct rt_out o = {buf, 0, sizeof(buf), 0};
 	int r = -ENOENT;
 
 	if (!module)
@@ -126,13 +110,13 @@ static int module_bias(struct vm *vm, const char *module, uint64_t *ret)
 		r = vm->host->module_bias(vm->host_data, ctx, module, ret);
 	if (r == 0)
 		return 0;
+	rt_out_str(&o, r == -ESRCH ? "cannot read " : "module ");
+	rt_out_str(&o, module);
+	rt_out_str(&o, r == -ESRCH ? ": process " : " is not mapped in process ");
+	rt_out_long(&o, ctx->pid);
 	if (r == -ESRCH)
-		snprintf(msg, sizeof(msg), "cannot read %s: process %lld has exited", module,
-			 (long long)ctx->pid);
-	else
-		snprintf(msg, sizeof(msg), "module %s is not mapped in process %lld", module,
-			 (long long)ctx->pid);
-	return vm_fail(vm, vm_strdup(vm, msg, strlen(msg)) ?: "module not mapped");
+		rt_out_str(&o, " has exited");
+	return fail_with(vm, &o);
 }
 
 /* Follows it's steps: *ret is an address, or a value when *is_value. */
@@ -242,11 +226,22 @@ static bool quoted(struct vm *vm, struct out *o, uint64_t addr, size_t max)
 	return true;
 }
 
+/* v in decimal into buf (24 bytes); returns the length. */
+static size_t decimal(char *buf, int64_t v)
+{
+	struct rt_out o = {buf, 0, 24, 0};
+
+	rt_out_long(&o, v);
+	rt_out_finish(&o);
+	return o.len;
+}
+
 static int item(struct vm *vm, const struct rt_tv_item *it, int64_t index, struct out *o)
 {
 	uint64_t v;
 	bool is_value;
 	char num[32];
+	size_t n = 0;
 
 	put(o, it->text, strlen(it->text));
 	if (it->fmt == RT_TV_LIT)
@@ -259,7 +254,7 @@ static int item(struct vm *vm, const struct rt_tv_item *it, int64_t index, struc
 		return -1;
 	switch (it->fmt) {
 	case RT_TV_ADDRESS:
-		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)v);
+		n = rt_hex(num, v, 0);
 		break;
 	case RT_TV_CHARS:
 		if (!quoted(vm, o, v, it->size))
@@ -271,12 +266,12 @@ static int item(struct vm *vm, const struct rt_tv_item *it, int64_t index, struc
 		if (it->fmt == RT_TV_STRING && v && quoted(vm, o, v, 200))
 			return 0;
 		if (it->fmt == RT_TV_LONG)
-			snprintf(num, sizeof(num), "%lld", (long long)v);
+			n = decimal(num, (int64_t)v);
 		else
-			snprintf(num, sizeof(num), "0x%llx", (unsigned long long)v);
+			n = rt_hex(num, v, 0);
 		break;
 	}
-	put(o, num, strlen(num));
+	put(o, num, n);
 	return 0;
 }
 

@@ -108,22 +108,14 @@ static const char *hex_msg(struct vm *vm, const char *prefix, uint64_t v, int wi
 			   const char *suffix)
 {
 	char *buf = vm_scratch(vm, strlen(prefix) + strlen(suffix) + 24);
-	char digits[17];
-	int n = 0;
+	size_t at;
 
 	if (!buf)
 		return NULL;
-	do {
-		digits[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	while (n < width)
-		digits[n++] = '0';
 	strcpy(buf, prefix);
-	strcat(buf, "0x");
-	for (size_t at = strlen(buf); n > 0; at++)
-		buf[at] = digits[--n], buf[at + 1] = '\0';
-	strcat(buf, suffix);
+	at = strlen(buf);
+	at += rt_hex(buf + at, v, width);
+	strcpy(buf + at, suffix);
 	return buf;
 }
 
