@@ -23,6 +23,15 @@ pid_t utrace_tracer_of(pid_t pid)
 	return r < 0 ? r : st.tracer;
 }
 
+/* PTRACE_SEIZE says EPERM for a thread on its way out (SIGKILLed, a zombie): it is gone. */
+static bool dying(pid_t tid)
+{
+	struct proc_status st;
+
+	return proc_status(tid, &st) < 0 || st.state == 'Z' || st.state == 'X' ||
+	       (st.sig_pnd & 1ull << (SIGKILL - 1));
+}
+
 static int scan_once(pid_t tgid, int *ret_added)
 {
 	pid_t *tids = NULL;
@@ -35,7 +44,7 @@ static int scan_once(pid_t tgid, int *ret_added)
 		if (eng_thread_find(tids[i]))
 			continue;
 		if (!eng_thread_seize(tids[i])) {
-			if (errno == ESRCH)
+			if (errno == ESRCH || (errno == EPERM && dying(tids[i])))
 				continue;
 			r = -errno;
 			if (tids[i] == tgid)

@@ -702,6 +702,35 @@ def test_attach_detach_random():
     T.check(n > 0, "the probes still fire after 16 detaches")
 
 
+def test_kill_while_attached():
+    """SIGKILL to the tracee at a random point of the attach, the XOL injection or a hit: utrace
+    reports the death and exits; it never hangs on a thread that is gone."""
+    rnd = random.Random(os.environ.get("UPROBES_E2E_SEED", str(time.time_ns())))
+    for i in range(8):
+        p = start_spin()
+        path = os.path.join(TMP, f"kill{i}.txt")
+        u = spawn([UTRACE, "-p", str(p.pid), "-U", "f_push", "-U", "f_push%return", "-o", path])
+        wait_for(lambda: catches_sigint(u.pid) or u.poll() is not None, timeout=5)
+        delay = rnd.uniform(0.0, 0.06)
+        time.sleep(delay)
+        p.kill()
+        try:
+            err = u.communicate(timeout=10)[1].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            os.killpg(u.pid, signal.SIGKILL)
+            u.communicate()
+            T.check(False, f"round {i + 1} ({delay * 1000:.0f} ms): utrace exits after the kill")
+            continue
+        p.wait()
+        trace = open(path, errors="replace").read() if os.path.exists(path) else ""
+        # Killed before the attach completed, it is strace's "No such process" error instead.
+        gone_early = u.returncode == 1 and "No such process" in err and not trace
+        T.check(gone_early or (u.returncode, trace.splitlines()[-1:]) ==
+                (0, ["+++ killed by SIGKILL +++"]),
+                f"round {i + 1} ({delay * 1000:.0f} ms): utrace reports the kill and exits",
+                f"rc={u.returncode}\n{err}\n{trace[-500:]}")
+
+
 GROUPS = {
     "tiers": [test_tiers_counts, test_tiers_verbose],
     "returns": [test_return_fact5, test_return_longjmp, test_return_deep_recursion],
@@ -713,7 +742,7 @@ GROUPS = {
     "errors": [test_errors, test_errors_stripped, test_func_offset],
     "syscalls": [test_with_syscalls],
     "attach": [test_attach_detach],
-    "detach_stress": [test_attach_detach_random],
+    "detach_stress": [test_attach_detach_random, test_kill_while_attached],
 }
 
 
