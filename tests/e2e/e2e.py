@@ -23,10 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Children, Skip, Tap  # noqa: E402
+from tap import Children, Result, Skip, Tap, proc_status, split_prefix, wait_for  # noqa: E402
 
 UTRACE = None
 PROGS = {}
@@ -59,19 +58,6 @@ def cleanup():
 
 def no_core():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-class Result:
-    def __init__(self, rc, out, err, trace):
-        self.rc, self.out, self.err, self.trace = rc, out, err, trace
-
-    @property
-    def lines(self):
-        return self.trace.splitlines()
-
-    def __repr__(self):
-        return (f"rc={self.rc}\n--- stdout:\n{self.out}--- stderr:\n{self.err}"
-                f"--- trace:\n{self.trace}")
 
 
 _outn = 0
@@ -107,25 +93,6 @@ def utrace(*args, **kw):
 def need_strace():
     if not STRACE:
         raise Skip("strace is not installed")
-
-
-def proc_status(pid):
-    """Fields of /proc/PID/status as a dict, or None if the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
-def wait_for(cond, timeout=10.0, step=0.02):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
 
 
 def session_members(sid):
@@ -175,7 +142,6 @@ def progresses(cfile, secs=0.3):
 # --------------------------------------------------------------------------------------------
 # Trace parsing
 
-PREFIX_RE = re.compile(r"^(?:\[pid\s+(\d+)\] |(\d+)\s+)?(.*)$")
 STAMP_RE = re.compile(r"^\d\d:\d\d:\d\d(?:\.\d{6})? ")
 SIG_RE = re.compile(r"^--- (SIG\w+|stopped by SIG\w+)\b.* ---$")
 EXIT_RE = re.compile(r"^\+\+\+ (exited with \d+|killed by SIG\w+(?: \(core dumped\))?|"
@@ -184,13 +150,6 @@ PIDCHANGE_RE = re.compile(r" <pid changed to (\d+) \.\.\.>$")
 RESUMED_RE = re.compile(r"^<\.\.\. (\w+) resumed>(.*)$")
 CALL_RE = re.compile(r"^(\w+)\((.*)$")
 RESULT_RE = re.compile(r"\s+= (-?\d+|\?|0x[0-9a-f]+)(?: ([A-Z]\w*))?(?: \(.*\))?(?: <[\d.]+>)?$")
-
-
-def split_prefix(line):
-    m = PREFIX_RE.match(line)
-    pid = m.group(1) or m.group(2)
-    body = STAMP_RE.sub("", m.group(3))
-    return (int(pid) if pid else None), body
 
 
 class Trace:

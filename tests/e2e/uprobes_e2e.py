@@ -27,10 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Children, Skip, Tap  # noqa: E402
+from tap import Children, Result, Skip, Tap, proc_status, split_prefix, wait_for  # noqa: E402
 
 UTRACE = None
 PROGS = {}
@@ -60,25 +59,6 @@ def cleanup():
     _children.cleanup()
 
 
-class Result:
-    def __init__(self, rc, out, err, trace):
-        self.rc, self.out, self.err, self.trace = rc, out, err, trace
-
-    @property
-    def lines(self):
-        return self.trace.splitlines()
-
-    @property
-    def err_lines(self):
-        return self.err.splitlines()
-
-    def __repr__(self):
-        t = self.trace
-        if len(t) > 4000:
-            t = t[:2000] + "\n...\n" + t[-2000:]
-        return f"rc={self.rc}\n--- stdout:\n{self.out}--- stderr:\n{self.err}--- trace:\n{t}"
-
-
 _outn = 0
 
 
@@ -106,39 +86,13 @@ def prog(name):
     return PROGS[name]
 
 
-def wait_for(cond, timeout=10.0, step=0.01):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(step)
-    return cond()
-
-
-def proc_status(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-
-
 # --------------------------------------------------------------------------------------------
 # Trace parsing
 
-PREFIX_RE = re.compile(r"^(?:\[pid\s+(\d+)\] |(\d+)\s+)?(.*)$")
 ENTRY_RE = re.compile(r"^(\w+)\((0x[0-9a-f]+|0)((?:, (?:0x[0-9a-f]+|0)){5})\)$")
 RETURN_RE = re.compile(r"^(\w+) = (0x[0-9a-f]+|0)$")
 TIER_RE = re.compile(r"^utrace: probe (\S+) \((.+):0x([0-9a-f]+)\): (\w+): (.*)$")
 ANY = object()
-
-
-def split_prefix(line):
-    """(pid or None, body): strace's "[pid N] " (stderr) and "N  " (-o with -f) prefixes."""
-    m = PREFIX_RE.match(line)
-    pid = m.group(1) or m.group(2)
-    return (int(pid) if pid else None), m.group(3)
 
 
 class Hits:

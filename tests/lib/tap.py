@@ -1,13 +1,15 @@
 """TAP output for the end-to-end test scripts: one `ok N - case: what` line per check, details
 as `#` lines, `# TODO` for known bugs (reported, not failed), `# SKIP` for cases that cannot
 run here.  Shared by tests/e2e/e2e.py and tests/e2e/uprobes_e2e.py, with Children, the processes a case
-starts and kills."""
+starts and kills, and the helpers both need: Result (what a run of the tracer gave),
+proc_status, wait_for and split_prefix."""
 import difflib
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import traceback
 
 
@@ -135,3 +137,54 @@ class Children:
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     pass
+
+
+class Result:
+    """What a run of the tracer gave: exit code, stdout, stderr and the trace (-o FILE)."""
+
+    def __init__(self, rc, out, err, trace):
+        self.rc, self.out, self.err, self.trace = rc, out, err, trace
+
+    @property
+    def lines(self):
+        return self.trace.splitlines()
+
+    @property
+    def err_lines(self):
+        return self.err.splitlines()
+
+    def __repr__(self):
+        t = self.trace
+        if len(t) > 4000:
+            t = t[:2000] + "\n...\n" + t[-2000:]
+        return f"rc={self.rc}\n--- stdout:\n{self.out}--- stderr:\n{self.err}--- trace:\n{t}"
+
+
+def proc_status(pid):
+    """Fields of /proc/PID/status as a dict, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def wait_for(cond, timeout=10.0, step=0.01):
+    """cond() once it is true, polling every step seconds; its last value after timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(step)
+    return cond()
+
+
+PREFIX_RE = re.compile(r"^(?:\[pid\s+(\d+)\] |(\d+)\s+)?(.*)$")
+
+
+def split_prefix(line):
+    """(pid or None, body): strace's "[pid N] " (stderr) and "N  " (-o with -f) prefixes."""
+    m = PREFIX_RE.match(line)
+    pid = m.group(1) or m.group(2)
+    return (int(pid) if pid else None), m.group(3)
