@@ -339,6 +339,7 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 			up_refctr_lower(child, bp);
 		}
 		up_ret_restore_stack(t, child);
+		up_xol_drop_in_child(child, t->proc->xol);
 	}
 	return UTRACE_RESUME;
 }

@@ -118,6 +118,7 @@ int up_xol_ensure(struct uproc *p, pid_t tid);
 int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
 void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
+void up_xol_drop_in_child(pid_t child, uint64_t xol);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;

@@ -11,7 +11,10 @@
  * slot until it dies; the code in it is rewritten when the thread hits another probe.  When
  * every slot is taken, the hit falls back to a wait (the thread is held until a slot is
  * free), never to sharing.  The area survives fork (children inherit it at the same address,
- * so inherited trampoline frames work) and is unmapped at cleanup.
+ * so inherited trampoline frames work) and is unmapped at cleanup.  A fork child we do not
+ * follow has its copy taken out by an engine of its own (up_xol_drop_in_child): attached from
+ * the clone report, it gets the child's first report, before any instruction of the child
+ * runs, makes the child munmap the area, and detaches.
  */
 #include <errno.h>
 #include <string.h>
@@ -128,4 +131,36 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 	}
 	*ret_addr = addr;
 	return 0;
+}
+
+static uint32_t drop_quiesce(uint32_t action, struct utrace_engine *engine, unsigned long event)
+{
+	uint64_t args[6] = {(uint64_t)(uintptr_t)engine->data, XOL_PAGES * 4096, 0, 0, 0, 0};
+	pid_t tid = utrace_engine_tid(engine);
+	long ret = -1;
+
+	if (inj_syscall(tid, SYS_munmap, args, &ret) < 0 || ret != 0)
+		pr_warn("pid %d: could not unmap the inherited XOL area at 0x%lx", tid,
+			(unsigned long)args[0]);
+	return UTRACE_DETACH;
+}
+
+static const struct utrace_engine_ops drop_ops = {
+	.report_quiesce = drop_quiesce,
+};
+
+void up_xol_drop_in_child(pid_t child, uint64_t xol)
+{
+	struct utrace_engine *e;
+	int r;
+
+	if (!xol)
+		return;
+	e = utrace_attach(child, UTRACE_ATTACH_CREATE, &drop_ops, (void *)(uintptr_t)xol);
+	if (!e)
+		return;
+	r = utrace_set_events(child, e, UTRACE_EVENT(QUIESCE));
+	if (r == 0 || r == -EINPROGRESS)
+		utrace_control(child, e, UTRACE_REPORT);
+	utrace_engine_put(e);
 }

@@ -389,6 +389,16 @@ def test_fork_nofollow():
     T.eq(sum(1 for o in h.other if o.startswith("+++")), 1, "one exit line: the child untraced")
 
 
+def test_fork_nofollow_xol():
+    # f_riprel is boosted, so the parent gets an XOL area before it forks.
+    r = utrace("-U", "f_riprel", "--", prog("probed"), "forkxol")
+    T.eq((r.rc, r.out), (0, "child: 0 anonymous rwx mappings\n"),
+         "an unfollowed child has its inherited XOL area unmapped before it runs", r)
+    r = utrace("-f", "-U", "f_riprel", "--", prog("probed"), "forkxol")
+    T.eq((r.rc, r.out), (0, "child: 1 anonymous rwx mappings\n"),
+         "a followed child keeps it (its inherited frames may return through it)", r)
+
+
 def test_fork_follow():
     n = 100
     r = utrace("-f", "-U", "f_push", "--", prog("probed"), "fork", n)
@@ -691,7 +701,7 @@ GROUPS = {
     "args": [test_args, test_globs, test_globs_verbose],
     "dlopen": [test_dlopen, test_dlopen_return],
     "threads": [test_threads_count, test_threads_lines],
-    "fork": [test_fork_nofollow, test_fork_follow],
+    "fork": [test_fork_nofollow, test_fork_nofollow_xol, test_fork_follow],
     "signals": [test_flood_step, test_flood_siginfo],
     "errors": [test_errors, test_errors_stripped, test_func_offset],
     "syscalls": [test_with_syscalls],

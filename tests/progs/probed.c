@@ -7,6 +7,8 @@
  *   tail     f_tail (a tail call into f_push) N times
  *   selftrap f_push then an int3 of the program's own, N times, with a SIGTRAP handler
  *   forkret  fork inside f_forker; the child returns 77 from it and exits 0
+ *   forkxol  f_riprel once, then a fork child prints how many anonymous rwx mappings it has
+ *            (an XOL area it inherited); exit 0
  *   fault    f_load and f_jmpmem on a page that faults once; a SIGSEGV handler fixes it
  *   flood    f_step and f_riprel in a loop while a child sends N SIGUSR1 (handler counts)
  *   spin     call f_push forever, sleeping 1 ms between calls (attach/detach tests)
@@ -168,6 +170,23 @@ static void *thread_main(void *arg)
 	return (void *)(sum == n * (n - 1) / 2 + 3 * n ? 0L : 1L);
 }
 
+/* Mappings "rwxp 00000000 00:00 0": what an XOL area looks like in /proc/self/maps. */
+static int anon_rwx_mappings(void)
+{
+	char line[512], perms[8];
+	unsigned long off, inode;
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*x-%*x %7s %lx %*x:%*x %lu", perms, &off, &inode) == 3 &&
+		    !strcmp(perms, "rwxp") && inode == 0)
+			n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -243,6 +262,20 @@ int main(int argc, char **argv)
 		printf("%ld calls, %d signals\n", calls_made, (int)handled);
 		return sum == calls_made * (calls_made - 1) / 2 + 4 * calls_made && handled > 0 ? 0
 												: 1;
+	}
+	if (!strcmp(mode, "forkxol")) {
+		int status;
+		pid_t pid;
+
+		f_riprel(0);
+		pid = fork();
+		if (pid == 0) {
+			printf("child: %d anonymous rwx mappings\n", anon_rwx_mappings());
+			fflush(stdout);
+			_exit(0);
+		}
+		waitpid(pid, &status, 0);
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
 	}
 	if (!strcmp(mode, "fork")) {
 		int status;
