@@ -83,6 +83,20 @@ static pid_t start_watched(const char *name, const char *a1, const char *a2, boo
 	return pid;
 }
 
+/* One run of NAME A1 A2 with a counting probe (c) on func of file; returns the exit status. */
+static int counted_run(struct count *c, const char *file, const char *func, const char *name,
+		       const char *a1, const char *a2, bool follow)
+{
+	uint64_t off = func_offset(file, func);
+	int status;
+
+	count_init(c);
+	uprobe_register(file, off, &c->uc);
+	status = run_to_exit(start_watched(name, a1, a2, follow), 20000);
+	uprobe_unregister(file, off, &c->uc);
+	return status;
+}
+
 static void test_tiers(void)
 {
 	static const char *funcs[] = {"f_riprel", "f_nop5", "f_endbr",
@@ -217,37 +231,22 @@ static void test_tail_call(void)
 /* The program's own int3 is not ours: its SIGTRAP reaches its handler. */
 static void test_foreign_trap(void)
 {
-	const char *path = prog("probed");
-	uint64_t push = func_offset(path, "f_push");
 	struct count c;
-	int status;
-	pid_t pid;
+	int status = counted_run(&c, prog("probed"), "f_push", "probed", "selftrap", "20", false);
 
-	count_init(&c);
-	uprobe_register(path, push, &c.uc);
-	pid = start_watched("probed", "selftrap", "20", false);
-	status = run_to_exit(pid, 20000);
 	tap_is(WEXITSTATUS(status), 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
 	tap_is(c.hits, 20, "foreign int3: our probe fired 20 times beside it");
-	uprobe_unregister(path, push, &c.uc);
 }
 
 /* exec chain: forker vfork+execs probed, which inherits nothing but gets the probe anew. */
 static void test_exec_chain(void)
 {
 	const char *path = prog("probed");
-	uint64_t push = func_offset(path, "f_push");
 	struct count c;
-	int status;
-	pid_t pid;
+	int status = counted_run(&c, path, "f_push", "forker", "vfork", path, true);
 
-	count_init(&c);
-	uprobe_register(path, push, &c.uc);
-	pid = start_watched("forker", "vfork", path, true);
-	status = run_to_exit(pid, 20000);
 	tap_is(WEXITSTATUS(status), 0, "exec chain: probed ran correctly after vfork+exec");
 	tap_is(c.hits, 10, "exec chain: probe installed in the exec'd image (10 hits)");
-	uprobe_unregister(path, push, &c.uc);
 }
 
 static void test_dlopen(void)
@@ -270,26 +269,15 @@ static void test_dlopen(void)
 static void test_fork(void)
 {
 	const char *path = prog("probed");
-	uint64_t off = func_offset(path, "f_push");
 	struct count c;
-	int status;
-	pid_t pid;
+	int status = counted_run(&c, path, "f_push", "probed", "fork", "100", false);
 
-	count_init(&c);
-	uprobe_register(path, off, &c.uc);
-	pid = start_watched("probed", "fork", "100", false);
-	status = run_to_exit(pid, 20000);
 	tap_is(WEXITSTATUS(status), 0, "fork: unfollowed child ran clean (no stray int3)");
 	tap_is(c.hits, 100, "fork: only the parent's hits without following");
-	count_init(&c);
-	uprobe_unregister(path, off, &c.uc);
-	uprobe_register(path, off, &c.uc);
-	pid = start_watched("probed", "fork", "100", true);
-	status = run_to_exit(pid, 20000);
+	status = counted_run(&c, path, "f_push", "probed", "fork", "100", true);
 	tap_is(WEXITSTATUS(status), 0, "fork: followed child ran correctly");
 	tap_is(c.hits, 200, "fork: parent and child hits when following");
 	tap_is(c.npids, 2, "fork: hits from two processes");
-	uprobe_unregister(path, off, &c.uc);
 }
 
 /* A fork child returns through the trampoline frame it inherited. */
