@@ -162,11 +162,16 @@ struct ubp *up_bp_find(struct uproc *p, uint64_t vaddr)
 	return NULL;
 }
 
+bool up_mapping_holds(const struct sym_mapping *m, const struct uprobe *probe, uint64_t offset,
+		      uint64_t len)
+{
+	return m->inode == probe->ino && makedev(m->dev_major, m->dev_minor) == probe->dev &&
+	       offset >= m->offset && offset + len <= m->offset + (m->end - m->start);
+}
+
 static bool mapping_is(const struct sym_mapping *m, const struct uprobe *probe)
 {
-	return m->perms[2] == 'x' && m->inode == probe->ino &&
-	       makedev(m->dev_major, m->dev_minor) == probe->dev && probe->offset >= m->offset &&
-	       probe->offset < m->offset + (m->end - m->start);
+	return m->perms[2] == 'x' && up_mapping_holds(m, probe, probe->offset, 1);
 }
 
 static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)

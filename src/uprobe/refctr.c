@@ -15,7 +15,6 @@
  * from the file) raises it there.  Lowering writes only to the mapping that was raised.
  */
 #include <errno.h>
-#include <sys/sysmacros.h>
 
 #include "os/os.h"
 #include "sym/sym.h"
@@ -28,10 +27,7 @@ static uint64_t counter_addr(const struct uprobe *probe, const struct sym_maps *
 	for (size_t i = 0; i < maps->count; i++) {
 		const struct sym_mapping *m = &maps->v[i];
 
-		if (m->perms[1] == 'w' && m->inode == probe->ino &&
-		    makedev(m->dev_major, m->dev_minor) == probe->dev &&
-		    probe->ref_ctr_offset >= m->offset &&
-		    probe->ref_ctr_offset + 2 <= m->offset + (m->end - m->start))
+		if (m->perms[1] == 'w' && up_mapping_holds(m, probe, probe->ref_ctr_offset, 2))
 			return m->start + (probe->ref_ctr_offset - m->offset);
 	}
 	return 0;

@@ -98,6 +98,10 @@ struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset);
 
 /* proc.c */
 struct uproc *up_proc_find(pid_t pid);
+/* Whether mapping m is of probe's file and holds its bytes [offset, offset + len). */
+struct sym_mapping;
+bool up_mapping_holds(const struct sym_mapping *m, const struct uprobe *probe, uint64_t offset,
+		      uint64_t len);
 struct uproc *up_proc_all(void);
 struct uproc *up_proc_new(pid_t pid, bool follow);
 void up_proc_free(struct uproc *p);

@@ -355,6 +355,28 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 	return pt;
 }
 
+/* Whether this point of the probe already has offset off (for function name, unless NULL). */
+static bool point_added(const struct expand *x, uint64_t off, const char *name)
+{
+	for (unsigned i = 0; i < x->sp->npoints; i++)
+		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off &&
+		    (!name || !strcmp(x->sp->points[i].func, name)))
+			return true;
+	return false;
+}
+
+/* A function point; pp() names it function("name@file:line") when the declaration is known. */
+static void add_function_point(struct expand *x, const char *name, const char *decl_file,
+			       int decl_line, uint64_t vaddr, uint64_t off, bool has_dwarf)
+{
+	if (decl_file && decl_line > 0) {
+		x->decl_file = decl_file;
+		x->decl_line = decl_line;
+	}
+	add_point(x, name, vaddr, off)->has_dwarf = has_dwarf;
+	x->decl_file = NULL;
+}
+
 static int add_function(const struct sym_symbol *sym, void *data)
 {
 	struct expand *x = data;
@@ -371,18 +393,11 @@ static int add_function(const struct sym_symbol *sym, void *data)
 		if (x->s->event == SEMA_PROC_FUNCTION)
 			vaddr = df.prologue;
 	}
-	if (sym_vaddr_to_offset(x->f, vaddr, SYM_NEED_EXEC, &off) < 0)
+	if (sym_vaddr_to_offset(x->f, vaddr, SYM_NEED_EXEC, &off) < 0 ||
+	    point_added(x, off, sym->name))
 		return 0;
-	for (unsigned i = 0; i < x->sp->npoints; i++)
-		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off &&
-		    !strcmp(x->sp->points[i].func, sym->name))
-			return 0;
-	if (has_dwarf && df.decl_file && df.decl_line > 0) {
-		x->decl_file = df.decl_file;
-		x->decl_line = df.decl_line;
-	}
-	add_point(x, sym->name, vaddr, off)->has_dwarf = has_dwarf;
-	x->decl_file = NULL;
+	add_function_point(x, sym->name, has_dwarf ? df.decl_file : NULL,
+			   has_dwarf ? df.decl_line : 0, vaddr, off, has_dwarf);
 	return 0;
 }
 
@@ -425,17 +440,9 @@ static int add_inline(const char *name, const char *decl_file, int decl_line, ui
 	struct expand *x = data;
 	uint64_t off;
 
-	if (sym_vaddr_to_offset(x->f, pc, SYM_NEED_EXEC, &off) < 0)
+	if (sym_vaddr_to_offset(x->f, pc, SYM_NEED_EXEC, &off) < 0 || point_added(x, off, NULL))
 		return 0;
-	for (unsigned i = 0; i < x->sp->npoints; i++)
-		if (x->sp->points[i].pp == x->s->pp && x->sp->points[i].offset == off)
-			return 0;
-	if (decl_file && decl_line > 0) {
-		x->decl_file = decl_file;
-		x->decl_line = decl_line;
-	}
-	add_point(x, name, pc, off)->has_dwarf = true;
-	x->decl_file = NULL;
+	add_function_point(x, name, decl_file, decl_line, pc, off, true);
 	return 0;
 }
 
