@@ -7,9 +7,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define NTHREADS 8
+#define NTHREADS   8
 #define PER_THREAD 100
-#define IN_MAIN 5
+#define IN_MAIN	   5
 
 static pthread_barrier_t barrier;
 
