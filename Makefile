@@ -6,11 +6,18 @@
 
 BUILD ?= build
 MESON_ARGS ?=
+# Every Debian package a job needs, in this one place (.ci/fresh-debian proves the lists on a
+# fresh Debian 12 root).  A test that needs a package names it here and says so when it fails.
+#   DEBS        build the tools and the tests (cmocka too: the build detects it once, at setup)
+#   CHECK_DEBS  strace: e2e compares utrace's lines with the real strace's;
+#               libc6-dbg: backtrace tests name libc's local frames (__libc_start_call_main)
+#   BENCH_DEBS  the peers bench/ measures against
+#   CI_DEBS     .ci/run: the clang sanitizer build, the format check, the fresh root
 DEBS = gcc libc6-dev binutils make meson ninja-build pkg-config python3 libseccomp-dev libelf-dev libdw-dev \
 	libzydis-dev libcmocka-dev
-CHECK_DEBS = $(DEBS) strace
+CHECK_DEBS = $(DEBS) strace libc6-dbg
 BENCH_DEBS = $(CHECK_DEBS) ltrace gdb bpftrace hyperfine
-CI_DEBS = $(CHECK_DEBS) clang libclang-rt-14-dev
+CI_DEBS = $(CHECK_DEBS) clang libclang-rt-14-dev clang-format debootstrap
 
 UTRACE = $(BUILD)/tools/utrace/utrace
 USTAP = $(BUILD)/tools/ustap/ustap
