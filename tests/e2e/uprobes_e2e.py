@@ -478,6 +478,32 @@ def test_errors():
               r"^utrace: -U f_push\+2: offset 0x2 is not on an instruction boundary in f_push$")
     one_error(utrace("-U", "f_push+0x40", "--", p, "calls", 1), "FUNC+OFF past the end",
               r"^utrace: -U f_push\+0x40: offset 0x40 is past the end of f_push")
+    # PATH:0xOFFSET is checked as FUNC+OFF is: an int3 in the middle of push %rbp; mov
+    # %rsp,%rbp (f_push+2) would make the program run half an instruction.
+    off = file_offset(p, "f_push")
+    one_error(utrace("-U", f"{p}:{off + 2:#x}", "--", p, "calls", 1),
+              "PATH:0xOFF inside an instruction",
+              r"^utrace: -U .*: offset 0x2 is not on an instruction boundary in f_push$")
+    one_error(utrace("-U", f"{p}:0xffffffffff", "--", p, "calls", 1), "PATH:0xOFF past the file",
+              r"^utrace: -U .*:0xffffffffff: offset 0xffffffffff is not in any segment the "
+              r"loader maps of ")
+    one_error(utrace("-U", f"{p}:0x40", "--", p, "calls", 1), "PATH:0xOFF in the ELF header",
+              r"^utrace: -U .*:0x40: offset 0x40 is not in an executable segment of ")
+    r = utrace("-U", f"{p}:{off + 1:#x}", "--", p, "calls", 2)
+    T.eq((r.rc, sum(1 for l in r.lines if f"] {p}:{off + 1:#x}(" in l)), (0, 2),
+         "PATH:0xOFF on a boundary (f_push+1): 2 hits, exit 0", r)
+
+
+def file_offset(path, name):
+    """The file offset of function name in path, through its PT_LOAD (nm gives the address)."""
+    nm = subprocess.run(["nm", path], capture_output=True, text=True, check=True).stdout
+    addr = next(int(l.split()[0], 16) for l in nm.splitlines() if l.endswith(" " + name))
+    ph = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True, check=True)
+    for l in ph.stdout.splitlines():
+        f = l.split()
+        if f[:1] == ["LOAD"] and int(f[2], 16) <= addr < int(f[2], 16) + int(f[5], 16):
+            return addr - int(f[2], 16) + int(f[1], 16)
+    raise AssertionError(f"{name} at {addr:#x} is in no PT_LOAD of {path}")
 
 
 def test_func_offset():

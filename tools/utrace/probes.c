@@ -3,7 +3,8 @@
  * `utrace -U SPEC`: function probes, ltrace style, on top of uprobes.
  *
  * SPEC is FUNC, FUNC+OFF, FUNC%return, LIB:FUNC, PATH:0xOFFSET, or a glob over function names
- * ('str*').  FUNC+OFF must fall on an instruction boundary, decoding FUNC from its start.
+ * ('str*').  FUNC+OFF and PATH:0xOFFSET must fall on an instruction boundary of a known
+ * function, decoding it from its start; an int3 in the middle of an instruction would corrupt it.
  * FUNC without a library names a function of the traced program itself; LIB is a path or a
  * library name (libc, libc.so.6) found where the dynamic linker would find it.  Each match
  * becomes a uprobe (entry) or a uretprobe (%return) whose handler prints
@@ -176,14 +177,56 @@ static int add_symbol(const struct sym_symbol *sym, void *data)
 	return 0;
 }
 
-/* FUNC+OFF: the offset must start an instruction, decoding the function from its start. */
+/*
+ * An int3 must go where an instruction starts, or the program runs the rest of that
+ * instruction as code of its own.  The function holding the probe is decoded from its symbol's
+ * start (x86_boundary_check); *ret_file_off is the probe's file offset.
+ */
+static int check_insn_start(const char *spec_text, const struct sym_file *f,
+			    const struct sym_symbol *sym, uint64_t off, uint64_t *ret_file_off)
+{
+	uint64_t file_off;
+	uint8_t *code;
+	size_t len;
+	int r;
+
+	if (sym->size && off >= sym->size) {
+		fprintf(stderr,
+			"utrace: -U %s: offset 0x%" PRIx64 " is past the end of %s (%" PRIu64
+			" bytes)\n",
+			spec_text, off, sym->name, sym->size);
+		return -ERANGE;
+	}
+	if (sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &file_off) < 0) {
+		fprintf(stderr, "utrace: -U %s: %s is not in an executable segment of %s\n",
+			spec_text, sym->name, sym_file_path(f));
+		return -ENOEXEC;
+	}
+	len = sym->size ? sym->size : off + 16;
+	code = malloc(len);
+	if (!code)
+		return -ENOMEM;
+	r = sym_file_read(f, file_off, code, len);
+	if (r == 0)
+		r = x86_boundary_check(code, len, off);
+	free(code);
+	if (r < 0) {
+		fprintf(stderr,
+			"utrace: -U %s: offset 0x%" PRIx64
+			" is not on an instruction boundary in %s\n",
+			spec_text, off, sym->name);
+		return -EINVAL;
+	}
+	*ret_file_off = file_off + off;
+	return 0;
+}
+
+/* FUNC+OFF. */
 static int add_at_offset(const char *spec_text, const struct sym_file *f, char *func, bool ret)
 {
 	char *plus = strchr(func, '+'), *end;
 	const struct sym_symbol *sym;
 	uint64_t off, file_off;
-	uint8_t *code;
-	size_t len;
 	int r;
 
 	*plus = '\0';
@@ -198,31 +241,47 @@ static int add_at_offset(const char *spec_text, const struct sym_file *f, char *
 			sym_file_path(f));
 		return r;
 	}
-	if (sym->size && off >= sym->size) {
-		fprintf(stderr,
-			"utrace: -U %s: offset 0x%" PRIx64 " is past the end of %s (%" PRIu64
-			" bytes)\n",
-			spec_text, off, func, sym->size);
-		return -ERANGE;
-	}
-	if (sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &file_off) < 0)
-		return -ENOEXEC;
-	len = sym->size ? sym->size : off + 16;
-	code = malloc(len);
-	if (!code)
-		return -ENOMEM;
-	r = sym_file_read(f, file_off, code, len);
-	if (r == 0)
-		r = x86_boundary_check(code, len, off);
-	free(code);
-	if (r < 0) {
-		fprintf(stderr,
-			"utrace: -U %s: offset 0x%" PRIx64
-			" is not on an instruction boundary in %s\n",
-			spec_text, off, func);
+	r = check_insn_start(spec_text, f, sym, off, &file_off);
+	return r < 0 ? r : add_site(spec_text, sym_file_path(f), file_off, ret);
+}
+
+/*
+ * PATH:0xOFFSET, a file offset.  It must be code the file maps executable, inside a function
+ * the symbol table knows (otherwise nothing says where its instructions start), and on one of
+ * that function's instruction boundaries.
+ */
+static int add_at_file_offset(const char *spec_text, const struct sym_file *f, const char *hex,
+			      bool ret)
+{
+	const struct sym_symbol *sym;
+	uint64_t file_off, vaddr, off, probe_off;
+	char *end;
+	int r;
+
+	errno = 0;
+	file_off = strtoull(hex, &end, 16);
+	if (*end || errno || !hex[2]) {
+		fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, hex);
 		return -EINVAL;
 	}
-	return add_site(spec_text, sym_file_path(f), file_off + off, ret);
+	r = sym_offset_to_vaddr(f, file_off, SYM_NEED_EXEC, &vaddr);
+	if (r < 0) {
+		fprintf(stderr, "utrace: -U %s: offset 0x%" PRIx64 " is %s of %s\n", spec_text,
+			file_off,
+			r == -EACCES ? "not in an executable segment"
+				     : "not in any segment the loader maps",
+			sym_file_path(f));
+		return r;
+	}
+	if (sym_addr_lookup(f, vaddr, &sym, &off) < 0) {
+		fprintf(stderr,
+			"utrace: -U %s: offset 0x%" PRIx64 " is in no known function of %s, so no "
+			"instruction boundary can be checked\n",
+			spec_text, file_off, sym_file_path(f));
+		return -ENOENT;
+	}
+	r = check_insn_start(spec_text, f, sym, off, &probe_off);
+	return r < 0 ? r : add_site(spec_text, sym_file_path(f), probe_off, ret);
 }
 
 static bool is_glob(const char *s)
@@ -267,12 +326,7 @@ int probes_add(const char *spec_text, const char *exe, const struct trace_opts *
 		goto out;
 	}
 	if (!strncmp(func, "0x", 2)) {
-		char *end;
-		uint64_t off = strtoull(func, &end, 16);
-
-		r = *end ? -EINVAL : add_site(spec_text, path, off, ret);
-		if (*end)
-			fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, func);
+		r = add_at_file_offset(spec_text, f, func, ret);
 		goto out;
 	}
 	g.f = f;
