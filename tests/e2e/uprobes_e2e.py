@@ -492,6 +492,8 @@ def test_errors():
     r = utrace("-U", f"{p}:{off + 1:#x}", "--", p, "calls", 2)
     T.eq((r.rc, sum(1 for l in r.lines if f"] {p}:{off + 1:#x}(" in l)), (0, 2),
          "PATH:0xOFF on a boundary (f_push+1): 2 hits, exit 0", r)
+    one_error(utrace("-U", "f_push", "-p", "999999"), "-p of a pid that does not exist",
+              r"^utrace: attach: ptrace\(PTRACE_SEIZE, 999999\): No such process$")
 
 
 def file_offset(path, name):

@@ -260,8 +260,13 @@ int main(int argc, char **argv)
 	if (npids) {
 		char exe[4096];
 
-		if (nspecs && proc_exe(pids[0], exe, sizeof(exe)) < 0)
-			die("attach: cannot read /proc/%d/exe", pids[0]);
+		if (nspecs && (r = proc_exe(pids[0], exe, sizeof(exe))) < 0) {
+			if (kill(pids[0], 0) < 0 && errno == ESRCH)
+				die("attach: ptrace(PTRACE_SEIZE, %d): %s", pids[0],
+				    strerror(ESRCH));
+			die("attach: pid %d: cannot read its executable (/proc/%d/exe): %s",
+			    pids[0], pids[0], strerror(-r));
+		}
 		add_probes(specs, nspecs, exe, &o);
 		for (i = 0; i < npids; i++) {
 			if (nspecs && (r = uprobe_watch(pids[i], o.follow)) < 0)
