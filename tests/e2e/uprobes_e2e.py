@@ -362,6 +362,23 @@ def test_threads_count():
             "ltrace -c style header", r.trace)
 
 
+def test_count_times():
+    """-c times each call as ltrace -c does, without a %return probe asked for: fact's row has
+    seconds and usecs/call; f_push, never called here, has no row."""
+    r = utrace("-c", "-U", "fact", "-U", "f_push", "--", prog("probed"), "recurse", 5)
+    T.eq((r.rc, r.out), (0, "120\n"), "exit code 0, fact(5) = 120", r)
+    rows = {}
+    for line in r.trace.splitlines():
+        m = re.match(r"^\s*([\d.]+)\s+([\d.]+)\s+(\d+)?\s+(\d+) (\S+)$", line)
+        if m:
+            rows[m.group(5)] = (float(m.group(1)), float(m.group(2)), int(m.group(4)))
+    T.eq(sorted(rows), ["fact", "total"], "one row for the called function, and the total",
+         r.trace)
+    pct, secs, calls = rows.get("fact", (0, 0, 0))
+    T.eq((pct, calls), (100.0, 5), "fact: 5 calls, 100% of the time", r.trace)
+    T.check(secs > 0, "fact: its calls were timed (seconds > 0)", r.trace)
+
+
 def test_threads_lines():
     n = 500
     for follow in (True, False):
@@ -728,7 +745,7 @@ GROUPS = {
     "returns": [test_return_fact5, test_return_longjmp, test_return_deep_recursion],
     "args": [test_args, test_globs, test_globs_verbose],
     "dlopen": [test_dlopen, test_dlopen_return],
-    "threads": [test_threads_count, test_threads_lines],
+    "threads": [test_threads_count, test_count_times, test_threads_lines],
     "fork": [test_fork_nofollow, test_fork_nofollow_xol, test_fork_follow],
     "signals": [test_flood_step, test_flood_siginfo],
     "errors": [test_errors, test_errors_stripped, test_func_offset],

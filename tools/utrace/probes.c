@@ -12,8 +12,8 @@
  *   [pid N] FUNC(0x1, 0x2, 0x3, 0x4, 0x5, 0x6)     the six argument registers
  *   [pid N] FUNC = 0x2a                            rax at the return
  *
- * With -c the hits are counted per function instead, with the time from entry to return when
- * both are probed, in ltrace -c's table.  -v prints the decision for every site (emulated,
+ * With -c the hits are counted per function instead, with the time from entry to return (a
+ * return probe of its own times each call), in ltrace -c's table.  -v prints the decision for every site (emulated,
  * boosted, stepped, or refused and why).
  */
 #include <errno.h>
@@ -35,6 +35,7 @@ struct site {
 	char *path;
 	uint64_t offset;
 	bool ret;
+	bool timer; /* a return probe of -c's own, only to time its entry site's calls */
 	struct uprobe_consumer uc;
 	unsigned long hits;
 	uint64_t ns;
@@ -99,7 +100,8 @@ static int on_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
 	char line[512];
 	int i;
 
-	s->hits++;
+	if (!s->timer)
+		s->hits++;
 	for (i = nstack - 1; entry && i >= 0; i--) {
 		if (stack[i].tid == hit->tid && stack[i].site == entry) {
 			uint64_t start = (uint64_t)stack[i].start.tv_sec * 1000000000ULL +
@@ -112,22 +114,19 @@ static int on_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
 			break;
 		}
 	}
-	if (popts->count && !popts->count_too)
+	if (s->timer || (popts->count && !popts->count_too))
 		return 0;
 	snprintf(line, sizeof(line), "%s = %#llx", s->name, hit->regs->rax);
 	trace_print_tid_line(hit->tid, line);
 	return 0;
 }
 
-static int add_site(const char *name, const char *path, uint64_t offset, bool ret)
+static struct site *site_new(const char *name, const char *path, uint64_t offset, bool ret)
 {
 	struct site *s = calloc(1, sizeof(*s));
-	char reason[128];
-	enum uprobe_tier tier;
-	int r;
 
 	if (!s)
-		return -ENOMEM;
+		return NULL;
 	s->name = strdup(name);
 	s->path = strdup(path);
 	s->offset = offset;
@@ -135,6 +134,61 @@ static int add_site(const char *name, const char *path, uint64_t offset, bool re
 	s->uc.data = s;
 	s->uc.handler = on_entry;
 	s->uc.ret_handler = on_return;
+	if (!s->name || !s->path) {
+		free(s->name);
+		free(s->path);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * ltrace -c times every call, asked for its return or not: with -c or -C an entry site gets a
+ * return probe of its own, which times and neither counts nor prints.  A FUNC%return the user
+ * names later takes that probe over instead of adding a second one.
+ */
+static void add_timer(struct site *entry)
+{
+	struct site *t;
+
+	if (site_for(entry, true))
+		return;
+	t = site_new(entry->name, entry->path, entry->offset, true);
+	if (!t)
+		return;
+	t->timer = true;
+	if (uretprobe_register(t->path, t->offset, &t->uc) < 0) {
+		free(t->name);
+		free(t->path);
+		free(t);
+		return;
+	}
+	t->next = sites;
+	sites = t;
+}
+
+static int add_site(const char *name, const char *path, uint64_t offset, bool ret)
+{
+	struct site *s, key = {.path = (char *)path, .offset = offset};
+	char reason[128];
+	enum uprobe_tier tier;
+	int r;
+
+	s = ret ? site_for(&key, true) : NULL;
+	if (s && s->timer) {
+		char *copy = strdup(name);
+
+		if (!copy)
+			return -ENOMEM;
+		free(s->name);
+		s->name = copy;
+		s->timer = false;
+		return 0;
+	}
+	s = site_new(name, path, offset, ret);
+	if (!s)
+		return -ENOMEM;
 	r = uprobe_describe(path, offset, &tier, reason, sizeof(reason));
 	if (r < 0)
 		snprintf(reason, sizeof(reason), "%s", strerror(-r));
@@ -154,6 +208,8 @@ static int add_site(const char *name, const char *path, uint64_t offset, bool re
 	}
 	s->next = sites;
 	sites = s;
+	if (!ret && (popts->count || popts->count_too))
+		add_timer(s);
 	return 0;
 }
 
@@ -379,17 +435,17 @@ void probes_summary(FILE *out)
 	int n = 0, i;
 
 	for (s = sites; s; s = s->next)
-		if (!s->ret)
+		if (!s->ret && s->hits)
 			n++;
-	if (!n)
+	if (!sites)
 		return;
-	v = calloc((size_t)n, sizeof(*v));
+	v = calloc((size_t)n + 1, sizeof(*v));
 	if (!v)
 		return;
 	n = 0;
 	for (s = sites; s; s = s->next) {
-		if (s->ret)
-			continue;
+		if (s->ret || !s->hits)
+			continue; /* ltrace -c lists the functions that were called */
 		v[n++] = s;
 		total_ns += s->ns;
 		total_calls += s->hits;
