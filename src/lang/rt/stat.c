@@ -3,7 +3,9 @@
  * stat: statistics aggregates (<<<) and their histograms, as stap's runtime (stat-common.c)
  * computes and prints them.  An aggregate keeps count, sum, min, max and Welford's running
  * mean and squared deviations in integer math (the mean shifted left by @variance's bit shift),
- * plus its histogram's buckets when the global has one.
+ * plus its histogram's buckets when the global has one.  Sums and moments wrap in two's
+ * complement as stap's do (the kernel builds with -fno-strict-overflow), by unsigned arithmetic
+ * here, so values at the limits of int64 give stap's results and no undefined behaviour.
  *
  * Log histograms have 128 buckets: 64 is zero, 65 + k holds [2^k, 2^(k+1)), and the buckets
  * below 64 mirror them for negative values.  Linear histograms have one bucket per step of
@@ -77,6 +79,33 @@ int64_t rt_hist_log_value(int b)
 	return (int64_t)1 << (b - RT_HIST_LOG_BUCKET0 - 1);
 }
 
+/* Two's complement wrapping, as stap's runtime gets from the kernel's -fno-strict-overflow. */
+static int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static int64_t wrap_sub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+static int64_t wrap_mul(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a * (uint64_t)b);
+}
+
+/* The linear bucket of v: 0 below lo, then one per step, the last one above hi. */
+static uint32_t linear_bucket(const struct rt_hist *h, int64_t v)
+{
+	uint64_t b;
+
+	if (v < h->lo)
+		return 0;
+	b = ((uint64_t)v - (uint64_t)h->lo) / (uint64_t)h->step + 1;
+	return b >= h->nbuckets - 1 ? h->nbuckets - 1 : (uint32_t)b;
+}
+
 void rt_stat_add(struct rt_stat *s, const struct rt_hist *h, int shift, int64_t v)
 {
 	int64_t vs = (int64_t)((uint64_t)v << shift);
@@ -90,28 +119,19 @@ void rt_stat_add(struct rt_stat *s, const struct rt_hist *h, int shift, int64_t 
 		int64_t delta;
 
 		s->count++;
-		s->sum += v;
+		s->sum = wrap_add(s->sum, v);
 		if (v > s->max)
 			s->max = v;
 		if (v < s->min)
 			s->min = v;
-		delta = vs - s->avg_s;
-		s->avg_s += delta / s->count;
-		s->m2 += delta * (vs - s->avg_s);
+		delta = wrap_sub(vs, s->avg_s);
+		s->avg_s = wrap_add(s->avg_s, delta / s->count);
+		s->m2 = wrap_add(s->m2, wrap_mul(delta, wrap_sub(vs, s->avg_s)));
 	}
-	if (h->kind == RT_HIST_LOG) {
+	if (h->kind == RT_HIST_LOG)
 		s->buckets[rt_hist_log_bucket(v)]++;
-	} else if (h->kind == RT_HIST_LINEAR && h->nbuckets) {
-		int64_t b = v - h->lo;
-
-		if (b < 0)
-			b = 0;
-		else
-			b = b / h->step + 1;
-		if (b >= (int64_t)h->nbuckets - 1)
-			b = h->nbuckets - 1;
-		s->buckets[b]++;
-	}
+	else if (h->kind == RT_HIST_LINEAR && h->nbuckets)
+		s->buckets[linear_bucket(h, v)]++;
 }
 
 int rt_stat_get(const struct rt_stat *s, enum rt_stat_op op, int shift, int64_t *ret)
