@@ -14,6 +14,10 @@
  * Until its execve succeeds the child runs our code; its syscalls are not reported (pre_exec),
  * except execve itself, as strace shows it.  If execve fails, the child says why on stderr and
  * exits 1, unreported.
+ *
+ * A set-user-ID or set-group-ID program started by a tracer without privileges runs with the
+ * tracer's credentials: the kernel ignores the set-ID bits of an exec under ptrace.  Its
+ * behaviour may differ from an untraced run, so that is logged once, as a warning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +65,21 @@ int utrace_find_program(const char *name, char *buf, size_t len)
 			path++;
 	}
 	return err;
+}
+
+static void warn_lost_setid(const char *path)
+{
+	struct stat st;
+	bool uid, gid;
+
+	if (geteuid() == 0 || stat(path, &st) < 0)
+		return;
+	uid = (st.st_mode & S_ISUID) && st.st_uid != geteuid();
+	gid = (st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP) && st.st_gid != getegid();
+	if (uid || gid)
+		pr_warn("%s is set-%s-ID: traced, it runs with your credentials, not its owner's "
+			"(the kernel ignores set-ID bits under ptrace)",
+			path, uid ? "user" : "group");
 }
 
 static void child_install_filter(const struct spawn_spec *spec)
@@ -121,6 +141,7 @@ int utrace_spawn(char *const argv[], pid_t *ret_pid)
 	r = utrace_find_program(argv[0], path, sizeof(path));
 	if (r < 0)
 		return r;
+	warn_lost_setid(path);
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();

@@ -15,6 +15,7 @@ peer group can compare both tracers' per-process syscall sequences.
 import argparse
 import difflib
 import os
+import pwd
 import re
 import resource
 import shutil
@@ -902,6 +903,32 @@ def test_bad_already_traced():
         T.check(re.search(r"already traced", err, re.I), "strace: says already traced", err)
 
 
+def test_setuid_notice():
+    """A set-user-ID program started by a tracer without privileges runs without them (the
+    kernel ignores set-ID bits under ptrace): one notice says so, and the program still runs."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv:
+        raise Skip("needs root (to make a set-user-ID copy) and setpriv")
+    d = tempfile.mkdtemp(prefix="utrace-setuid-")
+    try:
+        os.chmod(d, 0o755)
+        ids = os.path.join(d, "id")
+        shutil.copy("/usr/bin/id", ids)
+        os.chmod(ids, 0o4755)
+        plain = subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                                ids, "-u"], capture_output=True, text=True)
+        T.eq(plain.stdout, "0\n", "untraced, the set-user-ID copy runs as root", plain.stderr)
+        r = run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", UTRACE,
+                 "-e", "trace=none", ids, "-u"], outfile=False)
+        T.eq((r.rc, r.out), (0, "%d\n" % pwd.getpwnam("nobody").pw_uid),
+             "traced, it runs as the tracer's user", r)
+        T.eq(r.err.splitlines()[:1],
+             [f"utrace: {ids} is set-user-ID: traced, it runs with your credentials, not its "
+              "owner's (the kernel ignores set-ID bits under ptrace)"], "one notice line", r.err)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_bad_usage():
     r = utrace(outfile=False)
     T.eq(r.rc, 1, "no arguments: exit code 1")
@@ -1082,7 +1109,8 @@ GROUPS = {
     "threads": [test_threads_getpid],
     "count": [test_count, test_count_C, test_count_follow],
     "attach": [test_attach_single, test_attach_threads, test_attach_stopped, test_attach_two],
-    "badinput": [test_bad_command, test_bad_pid, test_bad_already_traced, test_bad_usage],
+    "badinput": [test_bad_command, test_bad_pid, test_bad_already_traced, test_bad_usage,
+                 test_setuid_notice],
     "peer": [test_peer_pipeline_file, test_peer_pipeline_set, test_peer_ls, test_peer_threads,
              test_peer_forkexec, test_peer_classes],
     "ctrlc": [test_ctrlc, test_ctrlc_term],
