@@ -7,7 +7,7 @@
  * -p N: 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  -p 1 prints the parse tree as stap
  * -p1 does, -p 2 the elaborated script (globals, functions, probes with their types), -p 3 the
  * bytecode; -p 4 stops before anything is loaded and prints nothing; without -p the script
- * runs (run.c).  -l and -L elaborate "probe PP {}" and list the points (list.c).  With -c or
+ * runs (run.c).  -l and -L elaborate "probe PP {}" and list the points (sema/list.c).  With -c or
  * -x, pass 2 knows the target's executable, for process probes written without a path.  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ...
  * failed." line, exit 1.  -D sets the limits (MAXACTION, MAXSTRINGLEN, MAXMAPENTRIES,
  * MAXNESTING; other names are accepted and ignored, as stap passes them to the compiler).
@@ -28,7 +28,6 @@
 #include "lang/parse.h"
 #include "lang/sema/sema.h"
 #include "lang/vm.h"
-#include "list.h"
 #include "run.h"
 #include "target.h"
 #include "util/strbuf.h"
@@ -413,7 +412,9 @@ static int later_passes(const struct ustap_opts *o, struct ast_file *file,
 		goto out;
 	}
 	if (o->list_probe) {
-		rc = ustap_list(sp, o->list_vars, stdout);
+		err = sema_list(sp, o->list_vars, &dump);
+		fputs(sb_str(&dump), stdout);
+		rc = fflush(stdout) != 0 || err < 0;
 		goto out;
 	}
 	if (o->verbose)
