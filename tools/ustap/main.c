@@ -26,8 +26,8 @@
 
 #include "lang/passes.h"
 #include "run.h"
-#include "target.h"
 #include "util/strbuf.h"
+#include "utrace/script.h"
 
 struct ustap_opts {
 	int last_pass;
@@ -394,6 +394,8 @@ int main(int argc, char **argv)
 	struct passes_result res = {0};
 	struct lex_file src;
 	char exe[4096];
+	wordexp_t words;
+	bool split = false;
 	int rc = parse_options(argc, argv, &o);
 	int err;
 
@@ -423,8 +425,10 @@ int main(int argc, char **argv)
 	po.limits = o.limits;
 	po.limits.skip_badvars = o.skip_badvars;
 	po.limits.guru = o.guru;
-	if ((o.target_cmd || o.target_pid) &&
-	    target_path(o.target_cmd, o.target_pid, exe, sizeof(exe)) == 0)
+	split = o.target_cmd && ustap_split_command(o.target_cmd, &words) == 0;
+	if ((o.target_cmd ? split : o.target_pid != 0) &&
+	    script_target_path(split ? words.we_wordv[0] : NULL, (pid_t)o.target_pid, exe,
+			       sizeof(exe)) == 0)
 		po.limits.target_path = exe;
 	po.report = report;
 	err = passes_run(&src, &po, &res);
@@ -441,15 +445,19 @@ int main(int argc, char **argv)
 			.timeout = o.timeout,
 			.globals = o.globals,
 			.nglobals = o.nglobals,
-			.target = o.target_pid,
+			.target = (pid_t)o.target_pid,
 			.target_cmd = o.target_cmd,
+			.target_argv = split ? words.we_wordv : NULL,
 			.verbose = o.verbose,
 			.suppress_warnings = o.suppress_warnings,
+			.guru = o.guru,
 		};
 
 		rc = ustap_run(res.prog, &ro);
 	}
 out:
+	if (split)
+		wordfree(&words);
 	passes_result_release(&res);
 	sb_release(&text);
 	sb_release(&probe);
