@@ -4,14 +4,14 @@
  *
  * This main reads the options, the script (a file, "-" for standard input, or -e TEXT, whose
  * name is "<input>" as in stap) and the script arguments ($1..$N), then runs the passes up to
- * -p N: 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  -p 1 prints the parse tree as stap
- * -p1 does, -p 2 the elaborated script (globals, functions, probes with their types), -p 3 the
- * bytecode; -p 4 stops before anything is loaded and prints nothing; without -p the script
- * runs (run.c).  -l and -L elaborate "probe PP {}" and list the points (list.c).  With -c or
- * -x, pass 2 knows the target's executable, for process probes written without a path.  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ...
- * failed." line, exit 1.  -D sets the limits (MAXACTION, MAXSTRINGLEN, MAXMAPENTRIES,
- * MAXNESTING; other names are accepted and ignored, as stap passes them to the compiler).
- * Usage errors follow getopt's words and stap's hint, exit 1.
+ * -p N (src/lang/passes.c): 1 parse, 2 elaborate, 3 translate, 4 load, 5 run.  -p 1 to 3 print
+ * their dump to stdout or -o FILE; -p 4 stops before anything is loaded and prints nothing;
+ * without -p the script runs (run.c).  -l and -L list the points of "probe PP {}" on stdout.
+ * With -c or -x, pass 2 knows the target's executable, for process probes written without a
+ * path.  Every diagnostic of a pass goes to stderr, then stap's "Pass N: ... failed." line,
+ * exit 1.  -D sets the limits (MAXACTION, MAXSTRINGLEN, MAXMAPENTRIES, MAXNESTING; other names
+ * are accepted and ignored, as stap passes them to the compiler).  Usage errors follow getopt's
+ * words and stap's hint, exit 1.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -24,14 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lang/codegen.h"
-#include "lang/parse.h"
-#include "lang/sema/sema.h"
-#include "lang/vm.h"
-#include "list.h"
+#include "lang/passes.h"
 #include "run.h"
-#include "target.h"
 #include "util/strbuf.h"
+#include "utrace/script.h"
 
 struct ustap_opts {
 	int last_pass;
@@ -350,23 +346,9 @@ static int load_script(const struct ustap_opts *o, struct strbuf *sb, struct str
 	return err;
 }
 
-static double ms_since(const struct timespec *t0)
+static void report(void *data, const char *text)
 {
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static void print_diags(const struct diag_list *dl, bool suppress_warnings)
-{
-	struct strbuf sb = {0};
-
-	for (const struct diag *d = dl->head; d; d = d->next)
-		if (!(suppress_warnings && d->severity == DIAG_WARNING))
-			diag_render_one(d, &sb);
-	fputs(sb_str(&sb), stderr);
-	sb_release(&sb);
+	fputs(text, stderr);
 }
 
 /* The result of -p N, to stdout or -o FILE; returns the exit status. */
@@ -388,92 +370,32 @@ static int write_dump(const struct ustap_opts *o, const struct strbuf *dump)
 	return fflush(out) != 0;
 }
 
-/* Passes 2 to 5; returns the exit status. */
-static int later_passes(const struct ustap_opts *o, struct ast_file *file,
-			const struct timespec *t0)
+/* stap's line for the pass that failed; returns the exit status. */
+static int pass_failed(int pass, int err)
 {
-	struct diag_list dl = {0};
-	struct sema_program *sp = NULL;
-	struct vm_program *prog = NULL;
-	struct strbuf dump = {0};
-	struct sema_limits limits = o->limits;
-	char exe[4096];
-	int rc = 1, err;
+	static const char *const words[] = {
+		[1] = "Pass 1: parse failed.\n",
+		[2] = "Pass 2: analysis failed.  [man error::pass2]\n",
+		[3] = "Pass 3: translation failed.  [man error::pass3]\n",
+	};
 
-	if ((o->target_cmd || o->target_pid) &&
-	    target_path(o->target_cmd, o->target_pid, exe, sizeof(exe)) == 0)
-		limits.target_path = exe;
-	limits.skip_badvars = o->skip_badvars;
-	limits.guru = o->guru;
-	err = sema_elaborate(file, &limits, &dl, &sp);
-	print_diags(&dl, o->suppress_warnings);
-	diag_release(&dl);
-	if (err < 0) {
-		fprintf(stderr, "Pass 2: analysis failed.  [man error::pass2]\n");
-		goto out;
-	}
-	if (o->list_probe) {
-		rc = ustap_list(sp, o->list_vars, stdout);
-		goto out;
-	}
-	if (o->verbose)
-		fprintf(stderr,
-			"Pass 2: analyzed script: %u probes, %u functions, %u globals in "
-			"%.0freal ms.\n",
-			sp->nprobes, sp->nfuncs, sp->globals.n, ms_since(t0));
-	if (o->last_pass == 2) {
-		sema_print(sp, o->verbose, &dump);
-		rc = write_dump(o, &dump);
-		goto out;
-	}
-	err = codegen(sp, &dl, &prog);
-	print_diags(&dl, o->suppress_warnings);
-	diag_release(&dl);
-	if (err < 0) {
-		fprintf(stderr, "Pass 3: translation failed.  [man error::pass3]\n");
-		goto out;
-	}
-	if (o->verbose)
-		fprintf(stderr, "Pass 3: translated to bytecode in %.0freal ms.\n", ms_since(t0));
-	if (o->last_pass == 3) {
-		vm_program_dump(prog, &dump);
-		rc = write_dump(o, &dump);
-		goto out;
-	}
-	if (o->last_pass == 4) {
-		rc = 0;
-		goto out;
-	}
-	{
-		struct ustap_run_opts ro = {
-			.output = o->output,
-			.timeout = o->timeout,
-			.globals = o->globals,
-			.nglobals = o->nglobals,
-			.target = o->target_pid,
-			.target_cmd = o->target_cmd,
-			.verbose = o->verbose,
-			.suppress_warnings = o->suppress_warnings,
-		};
-
-		rc = ustap_run(prog, &ro);
-	}
-out:
-	vm_program_free(prog);
-	sb_release(&dump);
-	return rc;
+	if (pass == 1 && err == -ENOMEM)
+		fprintf(stderr, "ustap: out of memory\n");
+	if (pass >= 1 && pass <= 3)
+		fputs(words[pass], stderr);
+	return 1;
 }
 
 int main(int argc, char **argv)
 {
 	struct ustap_opts o = {0};
-	struct strbuf text = {0}, probe = {0}, dump = {0};
-	struct diag_list dl = {0};
-	struct ast_file *file = NULL;
-	struct parse_options popt = {0};
+	struct strbuf text = {0}, probe = {0};
+	struct passes_opts po = {0};
+	struct passes_result res = {0};
 	struct lex_file src;
-	struct timespec t0;
-	const char *name = NULL;
+	char exe[4096];
+	wordexp_t words;
+	bool split = false;
 	int rc = parse_options(argc, argv, &o);
 	int err;
 
@@ -484,44 +406,60 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ustap: --dump-functions is not implemented yet\n");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (load_script(&o, &text, &probe, &name) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &po.start);
+	if (load_script(&o, &text, &probe, &src.name) < 0) {
 		fprintf(stderr, "Pass 1: parse failed.\n");
 		rc = 1;
 		goto out;
 	}
-	src.name = name;
 	src.text = sb_str(&text);
 	src.len = text.len;
-	popt.args = o.args;
-	popt.nargs = o.nargs;
-	popt.guru = o.guru;
-	err = parse_file(&src, &popt, &dl, &file);
-	print_diags(&dl, o.suppress_warnings);
+	po.last_pass = o.last_pass;
+	po.list = o.list_probe != NULL;
+	po.list_vars = o.list_vars;
+	po.verbose = o.verbose;
+	po.suppress_warnings = o.suppress_warnings;
+	po.parse.args = o.args;
+	po.parse.nargs = o.nargs;
+	po.parse.guru = o.guru;
+	po.limits = o.limits;
+	po.limits.skip_badvars = o.skip_badvars;
+	po.limits.guru = o.guru;
+	split = o.target_cmd && ustap_split_command(o.target_cmd, &words) == 0;
+	if ((o.target_cmd ? split : o.target_pid != 0) &&
+	    script_target_path(split ? words.we_wordv[0] : NULL, (pid_t)o.target_pid, exe,
+			       sizeof(exe)) == 0)
+		po.limits.target_path = exe;
+	po.report = report;
+	err = passes_run(&src, &po, &res);
 	if (err < 0) {
-		if (err == -ENOMEM)
-			fprintf(stderr, "ustap: out of memory\n");
-		fprintf(stderr, "Pass 1: parse failed.\n");
-		rc = 1;
-		goto out;
+		rc = pass_failed(res.failed_pass, err);
+	} else if (o.list_probe) {
+		fputs(sb_str(&res.dump), stdout);
+		rc = fflush(stdout) != 0;
+	} else if (o.last_pass <= 3) {
+		rc = write_dump(&o, &res.dump);
+	} else if (o.last_pass == 5) {
+		struct ustap_run_opts ro = {
+			.output = o.output,
+			.timeout = o.timeout,
+			.globals = o.globals,
+			.nglobals = o.nglobals,
+			.target = (pid_t)o.target_pid,
+			.target_cmd = o.target_cmd,
+			.target_argv = split ? words.we_wordv : NULL,
+			.verbose = o.verbose,
+			.suppress_warnings = o.suppress_warnings,
+			.guru = o.guru,
+		};
+
+		rc = ustap_run(res.prog, &ro);
 	}
-	if (o.verbose)
-		fprintf(stderr,
-			"Pass 1: parsed user script and 0 library scripts in %.0freal ms.\n",
-			ms_since(&t0));
-	if (o.last_pass == 1 && !o.list_probe) {
-		sb_append(&dump, "# parse tree dump\n", 18);
-		ast_print_file(file, &dump);
-		sb_putc(&dump, '\n');
-		rc = write_dump(&o, &dump);
-		goto out;
-	}
-	rc = later_passes(&o, file, &t0);
 out:
-	ast_file_free(file);
-	diag_release(&dl);
+	if (split)
+		wordfree(&words);
+	passes_result_release(&res);
 	sb_release(&text);
 	sb_release(&probe);
-	sb_release(&dump);
 	return rc;
 }

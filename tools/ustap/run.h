@@ -3,7 +3,8 @@
 #define USTAP_RUN_H
 
 #include <stdbool.h>
-#include <stdint.h>
+#include <sys/types.h>
+#include <wordexp.h>
 
 #include "lang/bytecode.h"
 
@@ -12,18 +13,21 @@ struct ustap_run_opts {
 	long timeout;		    /* -T SECS, 0: none */
 	const char *const *globals; /* -G VAR=VALUE */
 	unsigned nglobals;
-	int64_t target;		/* -x PID */
-	const char *target_cmd; /* -c CMD */
+	pid_t target;		  /* -x PID */
+	const char *target_cmd;	  /* -c CMD */
+	char *const *target_argv; /* its words; NULL when they could not be split */
 	int verbose;
 	bool suppress_warnings;
+	bool guru;
 };
 
+/* -c CMD in words, as a shell would split it (no command substitution): 0 or -EINVAL. */
+int ustap_split_command(const char *cmd, wordexp_t *we);
+
 /*
- * Pass 5: starts -c CMD or attaches to -x PID when the script has process probes (or -c is
- * given), runs the begin probes, then timer and process probes until exit(), -T,
- * SIGINT/SIGTERM/SIGHUP or the target's exit, then the end probes (or the error probes after
- * a runtime error) and prints the globals stap prints at the end.  Returns the exit status:
- * 0, or 1 after a runtime error or when the target cannot be traced.
+ * Pass 5: the script runs as a session (include/utrace/script.h) with the options of the
+ * command line, its output to stdout or -o FILE, its messages to stderr in stap's words.
+ * Returns the exit status: 0, or 1 after a runtime error or when the target cannot be traced.
  */
 int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o);
 

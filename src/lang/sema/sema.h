@@ -189,6 +189,11 @@ unsigned sema_usage(struct sema_program *p);
  * with verbose > 1 the bodies too.
  */
 void sema_print(const struct sema_program *p, int verbose, struct strbuf *out);
+/*
+ * stap -l / -L (list.c): every point of the probes, sorted, once, one a line; with_vars adds
+ * the context variables of each.  0, or -ENOMEM (out has the lines gathered until then).
+ */
+int sema_list(const struct sema_program *p, bool with_vars, struct strbuf *out);
 /* Whether a global takes part in the program (used somewhere, so it has a shape). */
 bool sema_global_live(const struct sema_var *v);
 

@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * list: stap -l / -L.  The probe point is elaborated as "probe PP {}" would be, and every
- * point it expands to is printed once, sorted, in stap's form: the text pp() gives it
- * (process("/abs/path").function("name")), except that a function with DWARF names where it
- * is declared, function("name@file:line"), as stap's listings do.  -L adds the context
- * variables each point provides, as $name:type.  A DWARF function or statement point has
- * $return when it is a .return and the function returns something, then the variables a
- * probe there can name, with their C types spelled as stap spells them (sym/dwarf_decls.c).
- * Other points have what ustap gives without DWARF: the return value of .return probes as
- * long, $syscall and the arguments of syscall probes, a marker's arguments.
+ * list: stap -l / -L, a dump of pass 2 beside print.c's -p2.  The probe point is elaborated as
+ * "probe PP {}" would be, and every point it expands to is listed once, sorted, in stap's form:
+ * the text pp() gives it (process("/abs/path").function("name")), except that a function with
+ * DWARF names where it is declared, function("name@file:line"), as stap's listings do.  -L adds
+ * the context variables each point provides, as $name:type.  A DWARF function or statement
+ * point has $return when it is a .return and the function returns something, then the
+ * variables a probe there can name, with their C types spelled as stap spells them
+ * (sym/dwarf_decls.c).  Other points have what ustap gives without DWARF: the return value of
+ * .return probes as long, $syscall and the arguments of syscall probes, a marker's arguments.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "list.h"
+#include "lang/sema/sema.h"
 #include "sym/dwarf.h"
 #include "util/strbuf.h"
 
@@ -115,12 +114,13 @@ static int by_text(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int ustap_list(const struct sema_program *sp, bool with_vars, FILE *out)
+int sema_list(const struct sema_program *sp, bool with_vars, struct strbuf *out)
 {
 	unsigned n = 0, cap = 0;
 	char **lines = NULL;
+	int err = 0;
 
-	for (unsigned i = 0; i < sp->nprobes; i++) {
+	for (unsigned i = 0; i < sp->nprobes && !err; i++) {
 		for (unsigned j = 0; j < sp->probes[i]->npoints; j++) {
 			const struct sema_point *pt = &sp->probes[i]->points[j];
 			struct sym_dw_decls ds;
@@ -138,21 +138,27 @@ int ustap_list(const struct sema_program *sp, bool with_vars, FILE *out)
 
 				if (!grown) {
 					sb_release(&sb);
+					err = -ENOMEM;
 					break;
 				}
 				lines = grown;
 			}
-			lines[n++] = strdup(sb_str(&sb));
+			lines[n] = strdup(sb_str(&sb));
 			sb_release(&sb);
+			if (!lines[n]) {
+				err = -ENOMEM;
+				break;
+			}
+			n++;
 		}
 	}
 	qsort(lines, n, sizeof(*lines), by_text);
 	for (unsigned i = 0; i < n; i++) {
-		if (lines[i] && (!i || !lines[i - 1] || strcmp(lines[i], lines[i - 1])))
-			fprintf(out, "%s\n", lines[i]);
+		if (!i || strcmp(lines[i], lines[i - 1]))
+			sb_printf(out, "%s\n", lines[i]);
 	}
 	for (unsigned i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
-	return fflush(out) ? 1 : 0;
+	return err;
 }

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Running a compiled SystemTap-language program against processes: stap's pass 5, as a library.
+ *
+ * A session is made from a program (pass 3's output, borrowed for the session's life) and
+ * options: where the script's output and the messages go, the target (a command to start, or a
+ * process to attach to), a time limit, guru mode.  It owns everything the run needs: the VM and
+ * its memory, the traced processes and the engine on each thread, the uprobes consumers, and
+ * what it learns about each process (its /proc facts, mappings, load biases, unwinder) and each
+ * file (symbols, DWARF).  Running it is blocking: begin probes, then timers and process probes
+ * until exit(), the time limit, SIGINT/SIGTERM/SIGHUP or the target's end, then the end probes
+ * (or the error probes after a runtime error) and the globals stap prints at the end.
+ *
+ * Sessions are independent: any number may exist at once, each run any time, one after the
+ * other.  Only one may trace processes at a time, as libutrace and uprobes are process-wide
+ * (one ptrace tracer per process); sessions without a target share nothing.
+ *
+ * The library never prints: the script's output goes to opts.output, and every message (stap's
+ * "ERROR: ..." and "WARNING: ..." lines, the tracer's own failures, what -v shows) to
+ * opts.message, one line each, without the prefix and the newline.
+ */
+#ifndef UTRACE_SCRIPT_H
+#define UTRACE_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vm_program;
+struct script_session;
+
+enum script_msg {
+	SCRIPT_MSG_ERROR,   /* stap's "ERROR: text": a runtime error, or a target that cannot run */
+	SCRIPT_MSG_WARNING, /* stap's "WARNING: text": the script's warn() */
+	SCRIPT_MSG_FAILURE, /* the tracer itself failed: memory, a timer, signalfd */
+	SCRIPT_MSG_INFO,    /* how each probe site will run (emulated, boosted, stepped): stap -v */
+};
+
+struct script_opts {
+	/* The script's output (printf, print, the globals printed at the end), in order. */
+	void (*output)(void *data, const char *buf, size_t len);
+	/* After each handler and before each message: the output so far should appear. */
+	void (*flush)(void *data);
+	void (*message)(void *data, enum script_msg kind, const char *text);
+	void *data;
+	/* -c: the command (argv[0] found in PATH), started stopped and let go after the begin probes. */
+	char *const *target_argv;
+	/* -x: target() of the script; attached to when the script has process probes.  0: none. */
+	pid_t target_pid;
+	/* -T: the session ends after this long.  0: no limit. */
+	uint64_t timeout_ns;
+	/* -g: handlers may write to the traced process's memory ($var = v). */
+	bool guru;
+	/* randint() and randomized timers from this seed instead of getrandom (tests). */
+	bool fixed_seed;
+	uint64_t seed;
+};
+
+/*
+ * A session for prog with opts (copied; target_argv is borrowed).  Returns 0, or -ENOMEM when
+ * the VM's memory cannot be had (said through opts->message).
+ */
+int script_session_new(const struct vm_program *prog, const struct script_opts *opts,
+		       struct script_session **ret_session);
+/* Accepts NULL.  A session that was run has already let its target go. */
+void script_session_free(struct script_session *s);
+/* stap -G NAME=VALUE, before the run: 0, -ENOENT (no scalar global name), -EINVAL (not a number). */
+int script_session_set_global(struct script_session *s, const char *name, const char *value);
+/*
+ * Runs the session, once.  Returns the number of runtime errors (stap's "Number of errors"; 0
+ * is a clean run), or -errno when it could not start: the target cannot be started or traced,
+ * a process probe has no target (-EINVAL), the session already ran (-EALREADY).  Either way the
+ * reason went to opts.message.
+ */
+int script_session_run(struct script_session *s);
+
+/*
+ * The executable that program (looked up in PATH like -c does, symlinks resolved) or, when
+ * program is NULL, process pid runs: what pass 2 takes for a process probe without a path.
+ * 0, or -errno (-ENOENT, -ESRCH).
+ */
+int script_target_path(const char *program, pid_t pid, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

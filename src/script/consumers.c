@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * consumers: the function, PLT and mark probes of a session, as uprobes consumers.
+ *
+ * Pass 2 resolved each point to a file and an offset; here each becomes one consumer whose data
+ * is its site (the session and the struct vm_probe): an entry probe (uprobe_register, or
+ * uprobe_register_refctr for a mark behind an SDT semaphore) or a return probe
+ * (uretprobe_register).  A hit runs the probe through script_fire() once the hitting process
+ * is one the probe is for (dispatch.c).  Registration happens before the target runs a single
+ * instruction of the command, or before the process is watched; how each site will be run
+ * (emulated, boosted, stepped) is said as info, as `utrace -v` shows it.  A site that cannot be
+ * probed is an error for a point written without wildcards and is skipped for a glob's match.
+ * The sites are the session's and are unregistered at its teardown.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script-priv.h"
+#include "utrace/uprobe.h"
+
+struct script_site {
+	struct uprobe_consumer uc;
+	struct script_session *s;
+	const struct vm_probe *p;
+	bool ret;
+	struct script_site *next;
+};
+
+/*
+ * The entry half of a .return probe with @entry runs after the prologue, where the return probe
+ * of the same function has already hijacked this call: its pending instance names the call by
+ * the stack slot of the return address, which the return half gets as hit->slot.  A call that
+ * was not hijacked (too deep, or entered before we attached) saves nothing.
+ */
+static uint64_t call_slot(const struct vm_probe *p, const struct uprobe_hit *hit)
+{
+	struct uretprobe_pending innermost;
+
+	if (!p->entry_delta)
+		return hit->regs->rsp; /* at the function's first instruction, before the hijack */
+	if (uretprobe_pending(hit->tid, &innermost, 1) != 1 ||
+	    innermost.func != hit->vaddr - p->entry_delta || innermost.slot < hit->regs->rsp)
+		return 0;
+	return innermost.slot;
+}
+
+static int on_entry(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct script_site *site = uc->data;
+	struct script_hit h = {.pid = hit->pid, .tid = hit->tid, .regs = hit->regs};
+
+	if (!script_matches(site->s, site->p, hit->pid))
+		return 0;
+	if (site->p->saves_entry && !(h.call_slot = call_slot(site->p, hit)))
+		return 0;
+	script_fire(site->s, site->p, &h);
+	return 0;
+}
+
+static int on_return(struct uprobe_consumer *uc, struct uprobe_hit *hit)
+{
+	struct script_site *site = uc->data;
+	struct script_hit h = {.pid = hit->pid,
+			       .tid = hit->tid,
+			       .regs = hit->regs,
+			       .is_return = true,
+			       .call_slot = hit->slot};
+
+	if (script_matches(site->s, site->p, hit->pid))
+		script_fire(site->s, site->p, &h);
+	return 0;
+}
+
+static bool from_glob(const struct vm_probe *p)
+{
+	return p->pn && strpbrk(p->pn, "*?[") != NULL;
+}
+
+static int reg(struct script_site *site)
+{
+	const struct vm_probe *p = site->p;
+
+	if (site->ret)
+		return uretprobe_register(p->module, p->offset, &site->uc);
+	if (p->sdt_semaphore)
+		return uprobe_register_refctr(p->module, p->offset, p->sdt_semaphore, &site->uc);
+	return uprobe_register(p->module, p->offset, &site->uc);
+}
+
+/* 1 when p's site was registered, 0 when a glob's match was skipped, or -errno (said). */
+static int add(struct script_session *s, const struct vm_probe *p)
+{
+	struct script_site *site = calloc(1, sizeof(*site));
+	enum uprobe_tier tier;
+	char reason[160];
+	int r;
+
+	if (!site)
+		return -ENOMEM;
+	site->s = s;
+	site->p = p;
+	site->ret = script_probe_is_return(p);
+	site->uc.data = site;
+	site->uc.handler = on_entry;
+	site->uc.ret_handler = on_return;
+	r = uprobe_describe(p->module, p->offset, &tier, reason, sizeof(reason));
+	if (r < 0)
+		snprintf(reason, sizeof(reason), "%s", strerror(-r));
+	script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): %s", p->pp, p->module,
+		   p->offset, reason);
+	r = reg(site);
+	if (r < 0) {
+		if (!from_glob(p))
+			script_say(s, SCRIPT_MSG_ERROR, "cannot probe %s (%s:0x%" PRIx64 "): %s",
+				   p->pp, p->module, p->offset,
+				   r == -EOPNOTSUPP ? reason : strerror(-r));
+		free(site);
+		return from_glob(p) ? 0 : r;
+	}
+	site->next = s->sites;
+	s->sites = site;
+	return 1;
+}
+
+int script_consumers_add(struct script_session *s)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < s->prog->nprobes; i++) {
+		int r;
+
+		if (!script_probe_is_uprobe(&s->prog->probes[i]))
+			continue;
+		r = add(s, &s->prog->probes[i]);
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	return n;
+}
+
+void script_consumers_remove(struct script_session *s)
+{
+	while (s->sites) {
+		struct script_site *site = s->sites;
+
+		s->sites = site->next;
+		if (site->ret)
+			uretprobe_unregister(site->p->module, site->p->offset, &site->uc);
+		else
+			uprobe_unregister(site->p->module, site->p->offset, &site->uc);
+		free(site);
+	}
+}
