@@ -263,6 +263,11 @@ int utrace_find_program(const char *name, char *buf, size_t len);
 bool utrace_at_syscall_entry(pid_t pid);
 /* Whether @pid is a utrace_spawn() child that has not exec'd the command yet. */
 bool utrace_pre_exec(pid_t pid);
+/*
+ * Extension: for a command started by utrace_spawn() whose execve failed (it then exits 1),
+ * the -errno of that execve; 0 otherwise.  Ask from its exit or death report.
+ */
+int utrace_exec_error(pid_t pid);
 
 /*
  * Seize every thread of process @pid, including threads created while we attach; @ret_tids gets

@@ -22,6 +22,8 @@ struct eng_proc {
 	int nthreads;
 	int refs;
 	bool spawned;	    /* started by utrace_spawn(): we are its parent */
+	int exec_fd;	    /* spawned, until its execve: where the child says why it failed */
+	int exec_err;	    /* -errno of that failed execve, once read; else 0 */
 	bool filtered;	    /* carries our seccomp filter: ENOSYS without a tracer */
 	uint64_t filter[8]; /* the syscalls that filter traps */
 	bool sig_cached;    /* sig_ign/sig_cgt are current (see report.c, classify) */

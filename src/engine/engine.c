@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "engine/engine-priv.h"
@@ -90,6 +91,7 @@ struct eng_proc *eng_proc_get(pid_t tgid)
 	proc = calloc(1, sizeof(*proc));
 	if (!proc)
 		return NULL;
+	proc->exec_fd = -1;
 	proc->tgid = tgid;
 	proc->refs = 1;
 	procs[nprocs++] = proc;
@@ -108,6 +110,8 @@ void eng_proc_put(struct eng_proc *proc)
 			break;
 		}
 	}
+	if (proc->exec_fd >= 0)
+		close(proc->exec_fd);
 	free(proc);
 }
 
@@ -619,6 +623,23 @@ bool utrace_pre_exec(pid_t pid)
 	struct eng_thread *th = eng_thread_find(pid);
 
 	return th && (th->pre_exec || th->spawn_fd >= 0);
+}
+
+int utrace_exec_error(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+	struct eng_proc *proc = th ? th->proc : NULL;
+	int err;
+
+	if (!proc)
+		return 0;
+	if (proc->exec_fd >= 0 &&
+	    recv(proc->exec_fd, &err, sizeof(err), MSG_DONTWAIT) == (ssize_t)sizeof(err)) {
+		proc->exec_err = -err;
+		close(proc->exec_fd);
+		proc->exec_fd = -1;
+	}
+	return proc->exec_err;
 }
 
 int utrace_stop_signal(pid_t pid)

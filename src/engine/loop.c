@@ -272,6 +272,10 @@ static void handle_stopped(struct eng_thread *th, int status)
 		th->stop = ENG_STOP_EVENT;
 		th->proc->sig_cached = false;
 		th->pre_exec = false;
+		if (th->proc->exec_fd >= 0) {
+			close(th->proc->exec_fd);
+			th->proc->exec_fd = -1;
+		}
 		eng_report_exec(th);
 		eng_proceed(th);
 		return;

@@ -12,8 +12,10 @@
  * syscall wanted) no filter is installed and PTRACE_SYSCALL is used.
  *
  * Until its execve succeeds the child runs our code; its syscalls are not reported (pre_exec),
- * except execve itself, as strace shows it.  If execve fails, the child says why on stderr and
- * exits 1, unreported.
+ * except execve itself, as strace shows it.  The pipe is a socket pair, so the child can answer
+ * on it: if execve fails, the child sends its errno back and exits 1, printing nothing;
+ * utrace_exec_error() gives it to the tool, which words the message (strace's "exec: ..." or
+ * stap's "cannot run").  A successful execve closes the child's end (close-on-exec).
  *
  * A set-user-ID or set-group-ID program started by a tracer without privileges runs with the
  * tracer's credentials: the kernel ignores the set-ID bits of an exec under ptrace.  Its
@@ -26,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -109,6 +112,7 @@ static void __attribute__((noreturn)) child_main(int fd, const char *path, char 
 {
 	struct spawn_spec spec;
 	size_t got = 0;
+	int err;
 
 	while (got < sizeof(spec)) {
 		ssize_t n = read(fd, (char *)&spec + got, sizeof(spec) - got);
@@ -120,11 +124,11 @@ static void __attribute__((noreturn)) child_main(int fd, const char *path, char 
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	if (spec.use_filter)
 		child_install_filter(&spec);
 	execv(path, argv);
-	fprintf(stderr, "utrace: exec: %s\n", strerror(errno));
+	err = errno;
+	(void)!write(fd, &err, sizeof(err));
 	_exit(1);
 }
 
@@ -142,7 +146,7 @@ int utrace_spawn(char *const argv[], pid_t *ret_pid)
 	if (r < 0)
 		return r;
 	warn_lost_setid(path);
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return -errno;
 	pid = fork();
 	if (pid < 0) {
@@ -218,7 +222,10 @@ int eng_spawn_release(struct eng_thread *th)
 	memcpy(th->proc->filter, spec.filter, sizeof(spec.filter));
 	if (write(th->spawn_fd, &spec, sizeof(spec)) != (ssize_t)sizeof(spec))
 		pr_warn("pid %d: cannot hand the filter to the child", th->tid);
-	close(th->spawn_fd);
+	if (th->pre_exec && th->proc->exec_fd < 0)
+		th->proc->exec_fd = th->spawn_fd;
+	else
+		close(th->spawn_fd);
 	th->spawn_fd = -1;
 	return 0;
 }

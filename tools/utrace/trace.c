@@ -315,6 +315,10 @@ static uint32_t on_death(struct utrace_engine *engine, bool group_dead, int sign
 		sb_release(&sb);
 		live++;
 	} else if (status >= 0 && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		int exec_err = utrace_exec_error(ts->tid);
+
+		if (exec_err < 0)
+			fprintf(stderr, "utrace: exec: %s\n", strerror(-exec_err));
 		fmt_exit_line(&sb, status);
 		print_line(ts, sb_str(&sb));
 		sb_release(&sb);
