@@ -146,6 +146,15 @@ static uint32_t on_death(struct utrace_engine *engine, bool group_dead, int sign
 		fire_event(s, VM_PROC_THREAD_END, t->pid, t->tid, NULL);
 		return UTRACE_RESUME;
 	}
+	if (t->pid == s->target.pid && s->target.spawned) {
+		int exec_err = utrace_exec_error(t->pid);
+
+		if (exec_err < 0) {
+			script_say(s, SCRIPT_MSG_ERROR, "cannot run '%s': %s",
+				   s->opts.target_argv[0], strerror(-exec_err));
+			s->errors++;
+		}
+	}
 	script_proc_exit(s, t->pid);
 	fire_event(s, VM_PROC_END, t->pid, t->tid, NULL);
 	if (t->pid == s->target.pid)
