@@ -234,7 +234,7 @@ static bool loop(struct script_session *s, int sigfd)
 
 static void read_execname(char *buf, size_t size)
 {
-	FILE *f = fopen("/proc/self/comm", "r");
+	FILE *f = fopen("/proc/self/comm", "re");
 
 	snprintf(buf, size, "%s", program_invocation_short_name);
 	if (f) {

@@ -329,7 +329,7 @@ static int load_script(const struct ustap_opts *o, struct strbuf *sb, struct str
 		*ret_name = "<input>";
 		return read_all(stdin, sb);
 	}
-	f = fopen(o->script_file, "r");
+	f = fopen(o->script_file, "re");
 	if (!f) {
 		err = -errno;
 		fprintf(stderr,
@@ -357,7 +357,7 @@ static int write_dump(const struct ustap_opts *o, const struct strbuf *dump)
 	FILE *out = stdout;
 
 	if (o->output) {
-		out = fopen(o->output, "w");
+		out = fopen(o->output, "we");
 		if (!out) {
 			fprintf(stderr, "ustap: cannot open output file '%s': %s\n", o->output,
 				strerror(errno));

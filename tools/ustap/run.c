@@ -112,7 +112,7 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 	int status = 1, n;
 
 	if (o->output) {
-		k.out = fopen(o->output, "w");
+		k.out = fopen(o->output, "we");
 		if (!k.out) {
 			fprintf(stderr, "ustap: cannot open output file '%s': %s\n", o->output,
 				strerror(errno));
