@@ -114,7 +114,7 @@ static void settle_one(struct eng_thread *th, void *arg)
 static void release_one(struct eng_thread *th, void *arg)
 {
 	if (th->proc->filtered) {
-		pr_warn("pid %d: killed: it carries a seccomp filter that needs the tracer",
+		pr_info("pid %d: killed: it carries a seccomp filter that needs the tracer",
 			th->proc->tgid);
 		kill(th->proc->tgid, SIGKILL);
 		eng_thread_free(th);

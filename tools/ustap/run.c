@@ -9,7 +9,8 @@
  * value that is not a number, stops the run), USTAP_RANDOM_SEED (so that tests of randint()
  * are reproducible), and the messages: the session's errors and warnings are stap's "ERROR: "
  * and "WARNING: " lines on stderr (warnings dropped with -w), its own failures and, with -v,
- * how each probe site runs are "ustap: " lines.  After runtime errors come stap's "Number of
+ * how each probe site runs are "ustap: " lines.  The engine's and the probe layers' warnings
+ * (utrace_set_print) are "WARNING: " lines too, and their details "ustap: " lines with -vv.  After runtime errors come stap's "Number of
  * errors" warning and "Pass 5: run failed." line, and exit status 1.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 
 #include "run.h"
 #include "utrace/script.h"
+#include "utrace/utrace.h"
 
 struct sink {
 	FILE *out;
@@ -58,6 +60,19 @@ static void say(void *data, enum script_msg kind, const char *text)
 	case SCRIPT_MSG_FAILURE:
 		fprintf(stderr, "ustap: %s\n", text);
 		break;
+	}
+}
+
+/* The engine and probe layers' own messages (utrace_set_print), in the same words. */
+static bool library_warnings = true;
+
+static void library_log(enum utrace_log_level level, const char *msg)
+{
+	if (level <= UTRACE_LOG_WARN) {
+		if (library_warnings)
+			fprintf(stderr, "WARNING: %s\n", msg);
+	} else {
+		fprintf(stderr, "ustap: %s\n", msg);
 	}
 }
 
@@ -119,6 +134,8 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 			return 1;
 		}
 	}
+	library_warnings = !o->suppress_warnings;
+	utrace_set_print(library_log, o->verbose > 1 ? UTRACE_LOG_INFO : UTRACE_LOG_WARN);
 	if (seed && *seed) {
 		so.fixed_seed = true;
 		so.seed = strtoull(seed, NULL, 0);
