@@ -10,12 +10,20 @@
  * to probe.  Anything that is not ELF is -ENOEXEC; I/O errors keep their errno.  A file whose
  * symbol tables are missing or damaged still opens, because offsets and segments remain useful;
  * the symbol functions then report -ENOENT.
+ *
+ * Loading sorts every symbol, so a file is loaded once and shared: sym_file_open() of a path
+ * whose file is unchanged (same device, inode, size and modification time) returns the loaded
+ * one with one more reference, and sym_file_free() drops one.  Up to CACHE_IDLE files that
+ * nobody holds stay loaded, so that the many open/free pairs of placing thousands of probes
+ * in one library load it once (it was once per probe: seconds per thousand probes).  The
+ * cache is not thread-safe, like the rest of the tracer.
  */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sym/internal.h"
@@ -184,6 +192,68 @@ static int load(struct sym_file *f, Elf *elf)
 	return r;
 }
 
+enum {
+	CACHE_IDLE = 16
+};
+
+static struct sym_file *cache; /* most recently opened first */
+
+static bool same_file(const struct sym_file *f, const char *path, const struct stat *st)
+{
+	return f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+	       f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       !strcmp(f->path, path);
+}
+
+static void cache_unlink(struct sym_file *f)
+{
+	struct sym_file **p;
+
+	for (p = &cache; *p; p = &(*p)->cached) {
+		if (*p == f) {
+			*p = f->cached;
+			f->cached = NULL;
+			return;
+		}
+	}
+}
+
+static struct sym_file *cache_find(const char *path)
+{
+	struct sym_file *f;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	for (f = cache; f; f = f->cached) {
+		if (same_file(f, path, &st)) {
+			cache_unlink(f);
+			f->cached = cache;
+			cache = f;
+			f->refs++;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static void file_destroy(struct sym_file *f);
+
+/* Frees the idle files past the first CACHE_IDLE, least recently opened last. */
+static void cache_trim(void)
+{
+	struct sym_file *f, *next;
+	int idle = 0;
+
+	for (f = cache; f; f = next) {
+		next = f->cached;
+		if (f->refs == 0 && ++idle > CACHE_IDLE) {
+			cache_unlink(f);
+			file_destroy(f);
+		}
+	}
+}
+
 struct sym_file *sym_file_open(const char *path, int *err)
 {
 	struct sym_file *f;
@@ -191,6 +261,9 @@ struct sym_file *sym_file_open(const char *path, int *err)
 	Elf *elf;
 	int r;
 
+	f = cache_find(path);
+	if (f)
+		return f;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		r = -ENOMEM;
@@ -211,6 +284,8 @@ struct sym_file *sym_file_open(const char *path, int *err)
 	}
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
 	f->path = strdup(path);
 	if (!f->path) {
 		r = -ENOMEM;
@@ -226,11 +301,15 @@ struct sym_file *sym_file_open(const char *path, int *err)
 	elf_end(elf);
 	if (r < 0)
 		goto fail_free;
+	f->refs = 1;
+	f->cached = cache;
+	cache = f;
+	cache_trim();
 	return f;
 
 fail_free:
 	pr_debug("%s: cannot open as ELF: %s", path, strerror(-r));
-	sym_file_free(f);
+	file_destroy(f);
 fail:
 	if (err)
 		*err = r;
@@ -239,10 +318,28 @@ fail:
 
 void sym_file_free(struct sym_file *f)
 {
+	if (!f || --f->refs > 0)
+		return;
+	cache_trim();
+}
+
+void sym_file_cache_drop(void)
+{
+	struct sym_file *f, *next;
+
+	for (f = cache; f; f = next) {
+		next = f->cached;
+		if (f->refs == 0) {
+			cache_unlink(f);
+			file_destroy(f);
+		}
+	}
+}
+
+static void file_destroy(struct sym_file *f)
+{
 	size_t i;
 
-	if (!f)
-		return;
 	sym_sdt_release(f);
 	sym_symtab_release(f);
 	for (i = 0; i < f->nstrs; i++)

@@ -12,6 +12,10 @@ struct sym_file {
 	int fd;
 	dev_t dev;
 	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	int refs;		 /* sym_file_open() calls not yet matched by sym_file_free() */
+	struct sym_file *cached; /* the next file of the cache (elf_file.c) */
 	unsigned type;
 	unsigned machine;
 	bool swap; /* file byte order differs from ours */

@@ -32,8 +32,15 @@ struct sym_segment {
 };
 
 /* NULL with *err = -ENOENT (no file), -ENOEXEC (not an ET_EXEC/ET_DYN ELF), -errno. */
+/*
+ * Opens and loads path, or returns the file already loaded from it (same inode, size and
+ * mtime) with one more reference; sym_file_free() drops one.  Loaded files are shared and
+ * immutable.
+ */
 struct sym_file *sym_file_open(const char *path, int *err);
 void sym_file_free(struct sym_file *f);
+/* Frees the loaded files nobody holds (they are kept for the next sym_file_open). */
+void sym_file_cache_drop(void);
 
 const char *sym_file_path(const struct sym_file *f);
 unsigned sym_file_type(const struct sym_file *f); /* ET_EXEC or ET_DYN */
