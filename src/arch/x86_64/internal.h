@@ -20,6 +20,7 @@ int x86_gpr_num(ZydisRegister reg);
 bool x86_has_prefix(const struct x86_decoded *d, uint8_t value);
 
 const char *x86_refusal(const struct x86_decoded *d);
+const char *x86_refusal_insn(const struct x86_decoded *d);
 
 int x86_riprel_find(const struct x86_decoded *d);
 int x86_riprel_rewrite(const struct x86_decoded *d, uint8_t *xol, enum x86_scratch *ret);
