@@ -14,6 +14,8 @@ struct x86_decoded {
 
 int x86_decode(const uint8_t *bytes, size_t len, struct x86_decoded *ret);
 void x86_format(const struct x86_decoded *d, uint64_t vaddr, char *buf, size_t size);
+/* The address a relative branch or rip-relative operand of d, decoded at vaddr, refers to. */
+uint64_t x86_abs_addr(const struct x86_decoded *d, const ZydisDecodedOperand *op, uint64_t vaddr);
 
 /* Hardware number of a general-purpose register of any width, or -1. */
 int x86_gpr_num(ZydisRegister reg);
@@ -26,5 +28,9 @@ int x86_riprel_find(const struct x86_decoded *d);
 int x86_riprel_rewrite(const struct x86_decoded *d, uint8_t *xol, enum x86_scratch *ret);
 int x86_scratch_num(enum x86_scratch s);
 const char *x86_scratch_name(enum x86_scratch s);
+
+/* One instruction of a patch range, decoded at from, re-encoded to run at to (relocate.c). */
+int x86_reloc_insn(const struct x86_decoded *d, const uint8_t *bytes, uint64_t from, uint64_t to,
+		   uint8_t *out, size_t room, size_t *ret_len);
 
 #endif
