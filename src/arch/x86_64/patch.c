@@ -9,8 +9,8 @@
  *
  *   - a relative branch anywhere in the function (jcc, jmp, call, loop, jrcxz, found by a
  *     linear disassembly from the function's start) targets it;
- *   - an indirect jump: its targets (a switch's jump table, a function pointer) are not
- *     known;
+ *   - an indirect jump whose targets are not known: a jump table is read when the caller can
+ *     read the image (jumptab.c), anything else is refused;
  *   - an address inside it is taken (lea or a rip-relative operand, mov/push of an immediate
  *     address): a computed goto or a hand-made return address;
  *   - an endbr64 sits inside it: the compiler marks indirect-branch targets (setjmp returns,
@@ -200,22 +200,100 @@ static bool is_indirect_jmp(const struct x86_decoded *d)
 	return d->in.mnemonic == ZYDIS_MNEMONIC_JMP && !is_relative_branch(d);
 }
 
-static bool scan_function(const struct x86_func *fn, struct x86_patch *p)
+#define MAX_TABLES 64
+
+struct tables {
+	struct x86_jtab t[MAX_TABLES];
+	size_t n;
+};
+
+/* An indirect jmp at pos, the newest instruction of w: a jump table, or a refusal. */
+static bool indirect_jmp(const struct x86_func *fn, const struct x86_window *w, size_t pos,
+			 struct tables *tabs, struct x86_patch *p)
 {
-	struct x86_decoded d;
+	const struct x86_decoded *d = &w->d[(w->n - 1) % X86_WINDOW];
 	char text[64];
 
-	for (size_t pos = 0; pos < fn->size; pos += d.in.length) {
-		if (x86_decode(fn->code + pos, fn->size - pos, &d) < 0)
-			return refuse(p, X86_PATCH_DECODE, "at +0x%zx", pos);
-		if (!check_insn(fn, pos, &d, p))
-			return false;
-		if (is_indirect_jmp(&d)) {
-			x86_format(&d, fn->vaddr + pos, text, sizeof(text));
-			return refuse(p, X86_PATCH_INDIRECT, "%s at +0x%zx", text, pos);
+	if (fn->read && tabs->n < MAX_TABLES && x86_jtab_match(w, &tabs->t[tabs->n]) == 0) {
+		tabs->n++;
+		return true;
+	}
+	x86_format(d, fn->vaddr + pos, text, sizeof(text));
+	return refuse(p, X86_PATCH_INDIRECT, "%s at +0x%zx", text, pos);
+}
+
+static bool check_tables(const struct x86_func *fn, const struct tables *tabs, struct x86_patch *p)
+{
+	struct x86_decoded d;
+	uint32_t index;
+	int rc;
+
+	for (size_t i = 0; i < tabs->n; i++) {
+		const struct x86_jtab *t = &tabs->t[i];
+
+		rc = x86_jtab_find(fn, t, p->vaddr, p->vaddr + p->len, &index);
+		if (rc < 0)
+			return refuse(p, X86_PATCH_INDIRECT,
+				      "table of the jmp at +0x%zx unreadable", t->jmp);
+		if (rc > 0)
+			return refuse(p, X86_PATCH_BRANCH, "entry %u of the jump table at +0x%zx",
+				      index, t->jmp);
+		for (size_t j = 0; j < tabs->n; j++) {
+			const struct x86_jtab *u = &tabs->t[j];
+
+			rc = x86_jtab_find(fn, t, fn->vaddr + u->guard - 1, fn->vaddr + u->jmp + 1,
+					   &index);
+			if (rc > 0)
+				return refuse(p, X86_PATCH_INDIRECT,
+					      "bound of the jmp at +0x%zx bypassed by entry %u of "
+					      "the jump table at +0x%zx",
+					      u->jmp, index, t->jmp);
 		}
 	}
+	/* Second pass: nothing may enter a dispatch after its bound check. */
+	for (size_t pos = 0; pos < fn->size; pos += d.in.length) {
+		uint64_t target;
+
+		if (x86_decode(fn->code + pos, fn->size - pos, &d) < 0)
+			return refuse(p, X86_PATCH_DECODE, "at +0x%zx", pos);
+		if (!is_relative_branch(&d))
+			continue;
+		target = x86_abs_addr(&d, &d.ops[0], fn->vaddr + pos) - fn->vaddr;
+		for (size_t i = 0; i < tabs->n; i++)
+			if (target >= tabs->t[i].guard && target <= tabs->t[i].jmp)
+				return refuse(p, X86_PATCH_INDIRECT,
+					      "bound of the jmp at +0x%zx bypassed by a branch at "
+					      "+0x%zx",
+					      tabs->t[i].jmp, pos);
+	}
+	if (tabs->n)
+		p->flags |= X86_PATCH_F_TABLE;
 	return true;
+}
+
+static bool scan_function(const struct x86_func *fn, struct x86_patch *p)
+{
+	struct x86_window w;
+	struct tables tabs;
+	struct x86_decoded *d;
+
+	w.n = 0;
+	w.vaddr = fn->vaddr;
+	tabs.n = 0;
+	for (size_t pos = 0; pos < fn->size; pos += d->in.length) {
+		size_t slot = w.n % X86_WINDOW;
+
+		d = &w.d[slot];
+		if (x86_decode(fn->code + pos, fn->size - pos, d) < 0)
+			return refuse(p, X86_PATCH_DECODE, "at +0x%zx", pos);
+		w.pos[slot] = pos;
+		w.n++;
+		if (!check_insn(fn, pos, d, p))
+			return false;
+		if (is_indirect_jmp(d) && !indirect_jmp(fn, &w, pos, &tabs, p))
+			return false;
+	}
+	return tabs.n ? check_tables(fn, &tabs, p) : true;
 }
 
 static void accept(const struct x86_func *fn, struct x86_patch *p)

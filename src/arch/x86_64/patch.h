@@ -56,12 +56,15 @@ enum {
 	X86_PATCH_F_BRANCH = 1 << 2, /* a jcc/jmp/loop with a relative target */
 	X86_PATCH_F_CALL = 1 << 3,   /* a call, necessarily the last instruction */
 	X86_PATCH_F_NOP = 1 << 4,    /* one NOP of 5 bytes or more and nothing else */
+	X86_PATCH_F_TABLE = 1 << 5,  /* the function has jump tables, all of them read */
 };
 
 /*
  * The function around a probe site, as its file has it.  entries are offsets (from code[0]) of
  * other ways in that the bytes do not show: other symbols inside the function, exception
- * landing pads, targets of branches in split-off parts (foo.cold).
+ * landing pads, targets of branches in split-off parts (foo.cold).  read, if set, reads bytes
+ * of the same image at a virtual address (the jump tables in .rodata) and returns 0 or -errno;
+ * without it any jump table means a refusal.
  */
 struct x86_func {
 	const uint8_t *code;
@@ -69,6 +72,8 @@ struct x86_func {
 	uint64_t vaddr; /* address of code[0] */
 	const size_t *entries;
 	size_t nentries;
+	int (*read)(void *ctx, uint64_t vaddr, void *buf, size_t len);
+	void *ctx;
 };
 
 struct x86_patch {

@@ -4,7 +4,7 @@
  * covered range / flags / reason out, one cmocka test per row.  Every verdict has a row built
  * to reach it; the common good cases (endbr64 kept or skipped, the frame-pointer prologue, a
  * nop5, rip-relative mov/lea/cmp, a jcc, a call as last instruction) are checked to the byte
- * count.  Entry points have a test of their own.
+ * count.  Entry points and jump tables (read through a fake image) have tests of their own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +180,212 @@ static void test_entries(void **state)
 	assert_string_equal(p.reason, "refused: entry point inside the range: +0x1");
 }
 
+/*
+ * The PIC switch: cmp $3,%edi; ja default; lea table(%rip),%rdx; movslq (%rdx,%rdi,4),%rax;
+ * add %rdx,%rax; jmp *%rax; four cases "mov $N,%eax; ret"; default "xor %eax,%eax; ret".  The
+ * table sits at TABLE in a fake image read through fake_image().
+ */
+#define TABLE 0x403000ULL
+
+static uint8_t image[64];
+static int image_reads;
+
+static int fake_image(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	image_reads++;
+	if (vaddr < TABLE || vaddr + len > TABLE + sizeof(image))
+		return -EFAULT;
+	memcpy(buf, image + (vaddr - TABLE), len);
+	return 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* Offsets in switch_code: the cases, the default, the lea's displacement. */
+enum {
+	CASE0 = 21,
+	DEFAULT = 45,
+	LEA_DISP = 8
+};
+
+static const uint8_t switch_code[] = {
+	0x83, 0xff, 0x03,			  /*  0 cmp $3,%edi */
+	0x77, 0x28,				  /*  3 ja +45 */
+	0x48, 0x8d, 0x15, 0x00, 0x00, 0x00, 0x00, /*  5 lea table(%rip),%rdx */
+	0x48, 0x63, 0x04, 0xba,			  /* 12 movslq (%rdx,%rdi,4),%rax */
+	0x48, 0x01, 0xd0,			  /* 16 add %rdx,%rax */
+	0xff, 0xe0,				  /* 19 jmp *%rax */
+	0xb8, 0x0a, 0x00, 0x00, 0x00, 0xc3,	  /* 21 case 0 */
+	0xb8, 0x0b, 0x00, 0x00, 0x00, 0xc3,	  /* 27 case 1 */
+	0xb8, 0x0c, 0x00, 0x00, 0x00, 0xc3,	  /* 33 case 2 */
+	0xb8, 0x0d, 0x00, 0x00, 0x00, 0xc3,	  /* 39 case 3 */
+	0x31, 0xc0, 0xc3,			  /* 45 default */
+};
+
+static void switch_setup(uint8_t *code, size_t n)
+{
+	memcpy(code, switch_code, n);
+	put32(code + LEA_DISP, (uint32_t)(TABLE - (TEST_VADDR + 12)));
+	for (unsigned int i = 0; i < 4; i++)
+		put32(image + 4 * i, (uint32_t)(TEST_VADDR + CASE0 + 6 * i - TABLE));
+	memset(image + 16, 0xee, sizeof(image) - 16);
+	image_reads = 0;
+}
+
+static void test_table(void **state)
+{
+	uint8_t code[sizeof(switch_code)];
+	struct x86_func fn = {
+		.code = code, .size = sizeof(code), .vaddr = TEST_VADDR, .read = fake_image};
+	struct x86_patch p;
+
+	switch_setup(code, sizeof(code));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	assert_int_equal(p.flags, X86_PATCH_F_TABLE | X86_PATCH_F_BRANCH);
+	assert_int_equal(p.len, 5);
+	assert_int_equal(image_reads, 2); /* against the range, against the dispatch stretch */
+
+	/* Entry 2 leads into the dispatch after its bound check. */
+	put32(image + 8, (uint32_t)(TEST_VADDR + 12 - TABLE));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+	assert_string_equal(p.reason, "refused: indirect jump: jump-table targets unknown: bound "
+				      "of the jmp at +0x13 bypassed by entry 2 of the jump table "
+				      "at +0x13");
+	switch_setup(code, sizeof(code));
+
+	/* Entry 3 leads inside the range. */
+	put32(image + 12, (uint32_t)(TEST_VADDR + 3 - TABLE));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_BRANCH);
+	assert_string_equal(p.reason, "refused: branch target inside the range: entry 3 of the "
+				      "jump table at +0x13");
+
+	/* Entry 4 is past the bound: whatever it holds does not count. */
+	switch_setup(code, sizeof(code));
+	put32(image + 16, (uint32_t)(TEST_VADDR + 3 - TABLE));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+
+	/* jae instead of ja: 3 entries, so entry 3 does not count either. */
+	switch_setup(code, sizeof(code));
+	code[3] = 0x73;
+	put32(image + 12, (uint32_t)(TEST_VADDR + 3 - TABLE));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	code[3] = 0x77;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_BRANCH);
+}
+
+static void test_table_refused(void **state)
+{
+	uint8_t code[sizeof(switch_code) + 2];
+	struct x86_func fn = {.code = code, .size = sizeof(switch_code), .vaddr = TEST_VADDR};
+	struct x86_patch p;
+
+	switch_setup(code, sizeof(switch_code));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+	assert_string_equal(
+		p.reason, "refused: indirect jump: jump-table targets unknown: jmp %rax at +0x13");
+
+	fn.read = fake_image;
+	put32(code + LEA_DISP, (uint32_t)(TABLE + sizeof(image) - (TEST_VADDR + 12)));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+	assert_string_equal(p.reason, "refused: indirect jump: jump-table targets unknown: table "
+				      "of the jmp at +0x13 unreadable");
+
+	/* No bound check before the dispatch: nop over the cmp and the ja. */
+	switch_setup(code, sizeof(switch_code));
+	memset(code, 0x90, 5);
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+
+	/* The bound is on another register than the index. */
+	switch_setup(code, sizeof(switch_code));
+	code[1] = 0xfe; /* cmp $3,%esi */
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+
+	/* A branch to the lea bypasses the bound: a jmp to it appended after the default. */
+	switch_setup(code, sizeof(switch_code));
+	fn.size = sizeof(code);
+	code[48] = 0xeb;
+	code[49] = (uint8_t)(5 - 50);
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+	assert_string_equal(p.reason, "refused: indirect jump: jump-table targets unknown: bound "
+				      "of the jmp at +0x13 bypassed by a branch at +0x30");
+}
+
+/* cmpl $3,(%rbp); ja; mov (%rbp),%eax; lea; movslq; add; jmp: the bound is on memory. */
+static void test_table_memory_bound(void **state)
+{
+	uint8_t code[] = {
+		0x83, 0x7d, 0x00, 0x03,			  /*  0 cmpl $3,0(%rbp) */
+		0x77, 0x13,				  /*  4 ja +25 */
+		0x8b, 0x45, 0x00,			  /*  6 mov 0(%rbp),%eax */
+		0x48, 0x8d, 0x15, 0x00, 0x00, 0x00, 0x00, /*  9 lea table(%rip),%rdx */
+		0x48, 0x63, 0x04, 0x82,			  /* 16 movslq (%rdx,%rax,4),%rax */
+		0x48, 0x01, 0xd0,			  /* 20 add %rdx,%rax */
+		0xff, 0xe0,				  /* 23 jmp *%rax */
+		0x31, 0xc0, 0xc3,			  /* 25 */
+	};
+	struct x86_func fn = {
+		.code = code, .size = sizeof(code), .vaddr = TEST_VADDR, .read = fake_image};
+	struct x86_patch p;
+
+	put32(code + 12, (uint32_t)(TABLE - (TEST_VADDR + 16)));
+	for (unsigned int i = 0; i < 4; i++)
+		put32(image + 4 * i, (uint32_t)(TEST_VADDR + 25 - TABLE));
+	put32(image + 16, (uint32_t)(TEST_VADDR + 1 - TABLE));
+	image_reads = 0;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	assert_true(p.flags & X86_PATCH_F_TABLE);
+
+	put32(image + 12, (uint32_t)(TEST_VADDR + 1 - TABLE));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_BRANCH);
+
+	/* Another cell compared than loaded. */
+	code[2] = 0x08;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
+}
+
+/* Non-PIC: cmp $1,%edi; ja; jmp *table(,%rdi,8) with absolute entries. */
+static void test_table_absolute(void **state)
+{
+	uint8_t code[] = {
+		0x83, 0xff, 0x01,			  /*  0 cmp $1,%edi */
+		0x77, 0x07,				  /*  3 ja +12 */
+		0xff, 0x24, 0xfd, 0x00, 0x30, 0x40, 0x00, /*  5 jmp *0x403000(,%rdi,8) */
+		0x31, 0xc0, 0xc3,			  /* 12 */
+	};
+	struct x86_func fn = {
+		.code = code, .size = sizeof(code), .vaddr = TEST_VADDR, .read = fake_image};
+	uint64_t e[2] = {TEST_VADDR + 12, TEST_VADDR + 12};
+	struct x86_patch p;
+
+	memcpy(image, e, sizeof(e));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	assert_true(p.flags & X86_PATCH_F_TABLE);
+	e[1] = TEST_VADDR + 2;
+	memcpy(image, e, sizeof(e));
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_BRANCH);
+	assert_string_equal(p.reason, "refused: branch target inside the range: entry 1 of the "
+				      "jump table at +0x5");
+}
+
 static void test_args(void **state)
 {
 	static const uint8_t code[] = {PROLOGUE, 0xc9, 0xc3};
@@ -201,8 +407,9 @@ static void test_args(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_entries),
-		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_entries),	       cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_refused),  cmocka_unit_test(test_table_memory_bound),
+		cmocka_unit_test(test_table_absolute), cmocka_unit_test(test_args),
 	};
 	size_t nrows = sizeof(rows) / sizeof(rows[0]), n = 0;
 	struct CMUnitTest *t = calloc(nrows + 8, sizeof(*t));
