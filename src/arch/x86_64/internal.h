@@ -54,6 +54,12 @@ struct x86_jtab {
 
 /* The window's newest instruction is an indirect jmp: 0 for a jump table, -ENOENT. */
 int x86_jtab_match(const struct x86_window *w, struct x86_jtab *ret);
+/*
+ * The window's newest instruction is an indirect jmp that shows no sign of a table: through a
+ * memory cell without index, or through a register last written in its block by such a load
+ * or a copy, or not written in its block as far as the window reaches.
+ */
+bool x86_jtab_tail_call(const struct x86_window *w);
 /* 1 and the entry's index if an entry leads strictly inside (lo, hi), 0 if none, -errno. */
 int x86_jtab_find(const struct x86_func *fn, const struct x86_jtab *t, uint64_t lo, uint64_t hi,
 		  uint32_t *ret_index);

@@ -310,3 +310,32 @@ int x86_jtab_find(const struct x86_func *fn, const struct x86_jtab *t, uint64_t 
 	}
 	return 0;
 }
+
+bool x86_jtab_tail_call(const struct x86_window *w)
+{
+	const struct x86_decoded *jmp, *d;
+	const ZydisDecodedOperand *op;
+	size_t pos, k = 0;
+	int reg, from;
+
+	if (!w->n)
+		return false;
+	jmp = back(w, 0, &pos);
+	op = &jmp->ops[0];
+	if (op->type == ZYDIS_OPERAND_TYPE_MEMORY)
+		return op->mem.index == ZYDIS_REGISTER_NONE;
+	if (!reg_op(jmp, 0, &reg))
+		return false;
+	while (find_writer(w, k + 1, reg, NULL, 0, &k)) {
+		d = back(w, k, &pos);
+		if (d->in.mnemonic != ZYDIS_MNEMONIC_MOV || d->in.operand_count_visible != 2 ||
+		    !is_reg64(d, 0, reg))
+			return false;
+		if (d->ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY)
+			return d->ops[1].mem.index == ZYDIS_REGISTER_NONE;
+		if (!reg_op(d, 1, &from) || !is_reg64(d, 1, from))
+			return false;
+		reg = from;
+	}
+	return true;
+}

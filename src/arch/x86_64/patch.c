@@ -10,7 +10,8 @@
  *   - a relative branch anywhere in the function (jcc, jmp, call, loop, jrcxz, found by a
  *     linear disassembly from the function's start) targets it;
  *   - an indirect jump whose targets are not known: a jump table is read when the caller can
- *     read the image (jumptab.c), anything else is refused;
+ *     read the image (jumptab.c); anything else is refused, unless the caller takes jumps
+ *     that show no sign of a table for tail calls (X86_PATCH_TAIL_CALLS);
  *   - an address inside it is taken (lea or a rip-relative operand, mov/push of an immediate
  *     address): a computed goto or a hand-made return address;
  *   - an endbr64 sits inside it: the compiler marks indirect-branch targets (setjmp returns,
@@ -208,14 +209,18 @@ struct tables {
 };
 
 /* An indirect jmp at pos, the newest instruction of w: a jump table, or a refusal. */
-static bool indirect_jmp(const struct x86_func *fn, const struct x86_window *w, size_t pos,
-			 struct tables *tabs, struct x86_patch *p)
+static bool indirect_jmp(const struct x86_func *fn, unsigned int flags, const struct x86_window *w,
+			 size_t pos, struct tables *tabs, struct x86_patch *p)
 {
 	const struct x86_decoded *d = &w->d[(w->n - 1) % X86_WINDOW];
 	char text[64];
 
 	if (fn->read && tabs->n < MAX_TABLES && x86_jtab_match(w, &tabs->t[tabs->n]) == 0) {
 		tabs->n++;
+		return true;
+	}
+	if ((flags & X86_PATCH_TAIL_CALLS) && x86_jtab_tail_call(w)) {
+		p->flags |= X86_PATCH_F_TAIL;
 		return true;
 	}
 	x86_format(d, fn->vaddr + pos, text, sizeof(text));
@@ -271,7 +276,7 @@ static bool check_tables(const struct x86_func *fn, const struct tables *tabs, s
 	return true;
 }
 
-static bool scan_function(const struct x86_func *fn, struct x86_patch *p)
+static bool scan_function(const struct x86_func *fn, unsigned int flags, struct x86_patch *p)
 {
 	struct x86_window w;
 	struct tables tabs;
@@ -290,7 +295,7 @@ static bool scan_function(const struct x86_func *fn, struct x86_patch *p)
 		w.n++;
 		if (!check_insn(fn, pos, d, p))
 			return false;
-		if (is_indirect_jmp(d) && !indirect_jmp(fn, &w, pos, &tabs, p))
+		if (is_indirect_jmp(d) && !indirect_jmp(fn, flags, &w, pos, &tabs, p))
 			return false;
 	}
 	return tabs.n ? check_tables(fn, &tabs, p) : true;
@@ -322,7 +327,8 @@ int x86_patch_analyze(const struct x86_func *fn, size_t offset, unsigned int fla
 {
 	struct x86_patch p;
 
-	if (!fn || !fn->code || !ret || offset >= fn->size || (flags & ~X86_PATCH_AFTER_ENDBR))
+	if (!fn || !fn->code || !ret || offset >= fn->size ||
+	    (flags & ~(X86_PATCH_AFTER_ENDBR | X86_PATCH_TAIL_CALLS)))
 		return -EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.offset = offset;
@@ -335,7 +341,7 @@ int x86_patch_analyze(const struct x86_func *fn, size_t offset, unsigned int fla
 			goto out;
 		}
 	}
-	if (scan_function(fn, &p))
+	if (scan_function(fn, flags, &p))
 		accept(fn, &p);
 out:
 	*ret = p;

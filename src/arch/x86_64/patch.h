@@ -25,8 +25,16 @@
 #define X86_PATCH_REASON_MAX 160
 #define X86_RELOC_MAX	     160
 
-/* x86_patch_analyze flags: put the jump after an endbr64 found at the probe address. */
+/*
+ * x86_patch_analyze flags.  AFTER_ENDBR: put the jump after an endbr64 found at the probe
+ * address.  TAIL_CALLS: take an indirect jmp that shows no sign of a jump table (through a
+ * pointer loaded from memory without an index, or through a register not computed in its
+ * block) for a tail call, whose target is a function's entry and so not inside the range.
+ * That is an assumption about data the bytes cannot show (a label address stored in a table
+ * and jumped to from another block breaks it), so it is the caller's choice.
+ */
 #define X86_PATCH_AFTER_ENDBR 0x1u
+#define X86_PATCH_TAIL_CALLS  0x2u
 
 /* The outcome of an analysis; the text starts the reason ("refused: <text>: <detail>"). */
 #define X86_PATCH_VERDICTS(X)                           \
@@ -57,6 +65,7 @@ enum {
 	X86_PATCH_F_CALL = 1 << 3,   /* a call, necessarily the last instruction */
 	X86_PATCH_F_NOP = 1 << 4,    /* one NOP of 5 bytes or more and nothing else */
 	X86_PATCH_F_TABLE = 1 << 5,  /* the function has jump tables, all of them read */
+	X86_PATCH_F_TAIL = 1 << 6,   /* accepted under X86_PATCH_TAIL_CALLS */
 };
 
 /*

@@ -34,6 +34,7 @@ struct row {
 	}
 
 #define ENDBR	 X86_PATCH_AFTER_ENDBR
+#define TAIL	 X86_PATCH_TAIL_CALLS
 #define PROLOGUE 0x55, 0x48, 0x89, 0xe5, 0x48, 0x83, 0xec, 0x10 /* push, mov, sub $0x10 */
 
 static const struct row rows[] = {
@@ -79,9 +80,24 @@ static const struct row rows[] = {
 	   0xc3),
 	OK("mid-function probe", 4, 0, 8, 2, 0, "patchable: 8 bytes: sub $0x10, %rsp; mov",
 	   PROLOGUE, 0x48, 0x89, 0x7d, 0xf8, 0xc9, 0xc3),
+	/* Indirect jumps: tail calls are accepted only when the caller trusts them. */
+	OK("tail call through a loaded pointer", 0, TAIL, 8, 3, X86_PATCH_F_TAIL, "patchable",
+	   PROLOGUE, 0x48, 0x8b, 0x47, 0x08, 0xc9, 0xff, 0xe0),
+	OK("tail call through memory", 0, TAIL, 8, 3, X86_PATCH_F_TAIL, "patchable", PROLOGUE, 0xc9,
+	   0xff, 0x60, 0x08),
+	OK("tail call through an argument", 0, TAIL, 8, 3, X86_PATCH_F_TAIL, "patchable", PROLOGUE,
+	   0xc9, 0x48, 0x89, 0xf0, 0xff, 0xe0),
+	OK("tail call through the GOT", 0, TAIL, 8, 3, X86_PATCH_F_TAIL, "patchable", PROLOGUE,
+	   0xc9, 0xff, 0x25, 0x00, 0x01, 0x00, 0x00),
 	NO("tail call not trusted", 0, 0, INDIRECT,
 	   "refused: indirect jump: jump-table targets unknown: jmp %rax at +0xd", PROLOGUE, 0x48,
 	   0x8b, 0x47, 0x08, 0xc9, 0xff, 0xe0),
+	NO("table arithmetic is no tail call", 0, TAIL, INDIRECT, "jmp %rax at +0xf", PROLOGUE,
+	   0x48, 0x63, 0x04, 0x82, 0x48, 0x01, 0xd0, 0xff, 0xe0),
+	NO("indexed load is no tail call", 0, TAIL, INDIRECT, "jmp %rax at +0xc", PROLOGUE, 0x48,
+	   0x8b, 0x04, 0xc2, 0xff, 0xe0),
+	NO("indexed jmp is no tail call", 0, TAIL, INDIRECT, "jmp (%rdx,%rax,8)", PROLOGUE, 0xff,
+	   0x24, 0xc2),
 	/* Refused: the range itself. */
 	NO("does not decode in the range", 0, 0, DECODE, "refused: does not decode: at +0x1", 0x55,
 	   0x06, 0x90, 0x90, 0x90, 0x90, 0xc3),
@@ -293,6 +309,9 @@ static void test_table_refused(void **state)
 	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
 	assert_string_equal(
 		p.reason, "refused: indirect jump: jump-table targets unknown: jmp %rax at +0x13");
+	/* Even trusting tail calls: the add says table. */
+	assert_int_equal(x86_patch_analyze(&fn, 0, X86_PATCH_TAIL_CALLS, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_INDIRECT);
 
 	fn.read = fake_image;
 	put32(code + LEA_DISP, (uint32_t)(TABLE + sizeof(image) - (TEST_VADDR + 12)));
