@@ -19,12 +19,12 @@
  *   - the caller lists an entry point inside it (another symbol, a landing pad);
  *   - a call is not its last instruction: the return address would be inside.
  *
- * The range itself must end within the function, decode, and hold only instructions
- * relocate.c can move: x86_refusal_insn's list (traps, privileged and kernel-entry
- * instructions, far and 16-bit branches, xbegin) is refused, prefixes are not, and every
- * instruction is relocated once here at distance zero so that x86_relocate can later fail
- * only on distance.  A function that does not decode to its end is refused: its branches are
- * unknown.
+ * The range itself must end within the function (or in padding after a final ret or jmp,
+ * when the caller vouches for the padding), decode, and hold only instructions relocate.c can
+ * move: x86_refusal_insn's list (traps, privileged and kernel-entry instructions, far and
+ * 16-bit branches, xbegin) is refused, prefixes are not, and every instruction is relocated
+ * once here at distance zero so that x86_relocate can later fail only on distance.  A
+ * function that does not decode to its end is refused: its branches are unknown.
  *
  * endbr64 at the probe address: with X86_PATCH_AFTER_ENDBR the jump goes after it.  Linux does
  * not enforce user-space IBT today, so covering it would work, but keeping it in place keeps
@@ -113,6 +113,34 @@ static bool range_insn(const struct x86_func *fn, size_t pos, const struct x86_d
 	return true;
 }
 
+static bool is_nop_or_int3(const struct x86_decoded *d)
+{
+	return d->in.mnemonic == ZYDIS_MNEMONIC_NOP || d->in.mnemonic == ZYDIS_MNEMONIC_INT3;
+}
+
+/* The range reached the function's end after last: may it end in the padding? */
+static bool end_in_pad(const struct x86_func *fn, const struct x86_decoded *last,
+		       struct x86_patch *p)
+{
+	size_t need = p->offset + X86_JMP_LEN - fn->size, pos = fn->size;
+	struct x86_decoded d;
+
+	if (!p->ninsn || need > fn->pad ||
+	    (last->in.mnemonic != ZYDIS_MNEMONIC_RET && last->in.mnemonic != ZYDIS_MNEMONIC_JMP))
+		return refuse(p, X86_PATCH_FUNC_END, "%zu bytes left at +0x%zx",
+			      fn->size - p->offset, p->offset);
+	while (pos < fn->size + need) {
+		if (x86_decode(fn->code + pos, fn->size + fn->pad - pos, &d) < 0 ||
+		    !is_nop_or_int3(&d))
+			return refuse(p, X86_PATCH_FUNC_END, "no padding at +0x%zx", pos);
+		pos += d.in.length;
+	}
+	memcpy(p->bytes + p->len, fn->code + fn->size, need);
+	p->len = (uint8_t)(p->len + need);
+	p->flags |= X86_PATCH_F_PAD;
+	return true;
+}
+
 /* Decode up to the probe address, then the range; fills p's range fields. */
 static bool find_range(const struct x86_func *fn, size_t offset, unsigned int flags,
 		       struct x86_patch *p)
@@ -138,8 +166,7 @@ static bool find_range(const struct x86_func *fn, size_t offset, unsigned int fl
 	p->vaddr = fn->vaddr + pos;
 	while (pos < p->offset + X86_JMP_LEN) {
 		if (pos >= fn->size)
-			return refuse(p, X86_PATCH_FUNC_END, "%zu bytes left at +0x%zx",
-				      fn->size - p->offset, p->offset);
+			return end_in_pad(fn, &d, p);
 		if (x86_decode(fn->code + pos, fn->size - pos, &d) < 0)
 			return refuse(p, X86_PATCH_DECODE, "at +0x%zx", pos);
 		if (!range_insn(fn, pos, &d, p))

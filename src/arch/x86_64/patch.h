@@ -66,18 +66,23 @@ enum {
 	X86_PATCH_F_NOP = 1 << 4,    /* one NOP of 5 bytes or more and nothing else */
 	X86_PATCH_F_TABLE = 1 << 5,  /* the function has jump tables, all of them read */
 	X86_PATCH_F_TAIL = 1 << 6,   /* accepted under X86_PATCH_TAIL_CALLS */
+	X86_PATCH_F_PAD = 1 << 7,    /* the range ends in padding after the function */
 };
 
 /*
  * The function around a probe site, as its file has it.  entries are offsets (from code[0]) of
  * other ways in that the bytes do not show: other symbols inside the function, exception
- * landing pads, targets of branches in split-off parts (foo.cold).  read, if set, reads bytes
- * of the same image at a virtual address (the jump tables in .rodata) and returns 0 or -errno;
- * without it any jump table means a refusal.
+ * landing pads, targets of branches in split-off parts (foo.cold).  pad is the number of
+ * bytes after the function, also in code[], that the caller knows nothing enters (alignment
+ * padding that no symbol and no unwind entry claims); a range may end in them after a ret or
+ * jmp, when they are NOPs or int3.  read, if set, reads bytes of the same image at a virtual
+ * address (the jump tables in .rodata) and returns 0 or -errno; without it any jump table
+ * means a refusal.
  */
 struct x86_func {
 	const uint8_t *code;
 	size_t size;
+	size_t pad;
 	uint64_t vaddr; /* address of code[0] */
 	const size_t *entries;
 	size_t nentries;
@@ -89,8 +94,8 @@ struct x86_patch {
 	enum x86_patch_verdict verdict;
 	uint64_t vaddr; /* where the jump goes */
 	size_t offset;	/* the same, from code[0] */
-	uint8_t len;	/* bytes covered: whole instructions, >= X86_JMP_LEN when accepted */
-	uint8_t ninsn;	/* instructions covered */
+	uint8_t len;	/* bytes covered: whole instructions (and padding), >= X86_JMP_LEN */
+	uint8_t ninsn;	/* instructions covered, padding not counted */
 	uint8_t insn_len[X86_PATCH_MAX_INSN];
 	uint8_t bytes[X86_PATCH_MAX_BYTES]; /* the original bytes at vaddr, len of them */
 	unsigned int flags;		    /* X86_PATCH_F_* */

@@ -374,7 +374,7 @@ int x86_relocate(const struct x86_patch *p, uint64_t to, struct x86_reloc *ret)
 			return rc;
 		pos += d.in.length;
 	}
-	if (pos != p->len)
+	if (pos != p->len && !(p->flags & X86_PATCH_F_PAD))
 		return -EINVAL;
 	r.insn_off[p->ninsn] = (uint8_t)o.len;
 	if ((rc = put_jmp(&o, p->vaddr + p->len)) < 0)

@@ -4,7 +4,8 @@
  * covered range / flags / reason out, one cmocka test per row.  Every verdict has a row built
  * to reach it; the common good cases (endbr64 kept or skipped, the frame-pointer prologue, a
  * nop5, rip-relative mov/lea/cmp, a jcc, a call as last instruction) are checked to the byte
- * count.  Entry points and jump tables (read through a fake image) have tests of their own.
+ * count.  Entry points, padding after the function and jump tables (read through a fake image)
+ * have tests of their own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,6 +195,45 @@ static void test_entries(void **state)
 	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
 	assert_int_equal(p.verdict, X86_PATCH_ENTRY);
 	assert_string_equal(p.reason, "refused: entry point inside the range: +0x1");
+}
+
+/* lea (%rdi,%rsi),%eax; ret: 4 bytes, then alignment padding the caller vouches for. */
+static void test_padding(void **state)
+{
+	static const uint8_t code[] = {0x8d, 0x04, 0x37, 0xc3, 0xcc, 0x90, 0x90};
+	static const uint8_t nopad[] = {0x8d, 0x04, 0x37, 0xc3, 0x55, 0x90};
+	static const uint8_t falls[] = {0x8d, 0x04, 0x37, 0x90, 0x90, 0x90};
+	static const uint8_t half[] = {0x8d, 0x04, 0x37, 0xc3, 0x0f, 0x1f};
+	struct x86_func fn = {.code = code, .size = 4, .pad = 3, .vaddr = TEST_VADDR};
+	struct x86_patch p;
+
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	assert_int_equal(p.flags, X86_PATCH_F_PAD);
+	assert_int_equal(p.len, 5);
+	assert_int_equal(p.ninsn, 2);
+	assert_memory_equal(p.bytes, code, 5);
+
+	fn.pad = 0;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_FUNC_END);
+	assert_string_equal(p.reason,
+			    "refused: range crosses the function's end: 4 bytes left at +0x0");
+	fn.code = nopad;
+	fn.pad = 2;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_FUNC_END);
+	assert_non_null(strstr(p.reason, "no padding at +0x4"));
+	/* The last instruction falls through: the padding would run. */
+	fn.code = falls;
+	fn.size = 3;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_FUNC_END);
+	/* A NOP cut off by the end of the padding is no padding. */
+	fn.code = half;
+	fn.size = 4;
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_FUNC_END);
 }
 
 /*
@@ -426,9 +466,13 @@ static void test_args(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_entries),	       cmocka_unit_test(test_table),
-		cmocka_unit_test(test_table_refused),  cmocka_unit_test(test_table_memory_bound),
-		cmocka_unit_test(test_table_absolute), cmocka_unit_test(test_args),
+		cmocka_unit_test(test_entries),
+		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_refused),
+		cmocka_unit_test(test_table_memory_bound),
+		cmocka_unit_test(test_table_absolute),
+		cmocka_unit_test(test_args),
 	};
 	size_t nrows = sizeof(rows) / sizeof(rows[0]), n = 0;
 	struct CMUnitTest *t = calloc(nrows + 8, sizeof(*t));

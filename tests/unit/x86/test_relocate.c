@@ -351,6 +351,23 @@ static void test_indirect_call(void **state)
 	check(&r, &w);
 }
 
+static void test_padding(void **state)
+{
+	static const uint8_t code[] = {0x8d, 0x04, 0x37, 0xc3, 0xcc, 0xcc};
+	struct x86_func fn = {.code = code, .size = 4, .pad = 2, .vaddr = TEST_VADDR};
+	struct x86_patch p;
+	struct x86_reloc r;
+	struct want w = {0};
+
+	assert_int_equal(x86_patch_analyze(&fn, 0, 0, &p), 0);
+	assert_int_equal(p.verdict, X86_PATCH_OK);
+	r = reloc_ok(&p, NEAR);
+	W(&w, 0x8d, 0x04, 0x37, 0xc3);
+	w_jmp(&w, NEAR, TEST_VADDR + 5);
+	check(&r, &w);
+	assert_memory_equal(r.insn_off, ((const uint8_t[]){0, 3, 4}), 3);
+}
+
 static void test_patch_jump(void **state)
 {
 	struct x86_patch p = patch_at(
@@ -396,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_loop),
 		cmocka_unit_test(test_call),
 		cmocka_unit_test(test_indirect_call),
+		cmocka_unit_test(test_padding),
 		cmocka_unit_test(test_patch_jump),
 	};
 
