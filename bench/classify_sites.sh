@@ -4,8 +4,9 @@
 # Which uprobes tier would a probe at the entry of every function on this system get?
 # Builds bench/classify.c against the build's static libraries (src/sym, src/arch/x86_64,
 # src/util) and runs it over /usr/bin and /usr/lib/x86_64-linux-gnu (or the directories given).
-# Not a test: it prints the shares (emulated, boosted, stepped, refused) and the top reasons;
-# the goal is >= 95% emulated or boosted.
+# Not a test: it prints the shares (emulated, boosted, stepped, refused) and the top reasons,
+# then the share of entries a jump patch (the in-process tier) may take and its refusals; the
+# goals are >= 95% emulated or boosted, and >= 95% patchable.
 #
 #   bench/classify_sites.sh [-b BUILDDIR] [DIR...]
 #
@@ -18,7 +19,7 @@ build=$root/build
 while getopts "b:h" opt; do
 	case $opt in
 	b) build=$(cd "$OPTARG" && pwd) ;;
-	*) sed -n '3,13p' "$0"; exit 0 ;;
+	*) sed -n '3,14p' "$0"; exit 0 ;;
 	esac
 done
 shift $((OPTIND - 1))

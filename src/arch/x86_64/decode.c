@@ -35,6 +35,14 @@ void x86_format(const struct x86_decoded *d, uint64_t vaddr, char *buf, size_t s
 		snprintf(buf, size, "(?)");
 }
 
+uint64_t x86_abs_addr(const struct x86_decoded *d, const ZydisDecodedOperand *op, uint64_t vaddr)
+{
+	ZyanU64 v = 0;
+
+	ZydisCalcAbsoluteAddress(&d->in, op, vaddr, &v);
+	return v;
+}
+
 int x86_gpr_num(ZydisRegister reg)
 {
 	ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);

@@ -7,7 +7,8 @@
  * abort target is relative to wherever the copy runs.  Opcodes that are invalid in 64-bit
  * mode (push/pop of segment registers, daa, pusha, far immediates...) never get here: Zydis
  * does not decode them, and the caller reports -ENOEXEC.  Every refusal carries a short
- * reason that ends up in "refused: <reason>".
+ * reason that ends up in "refused: <reason>".  x86_refusal_insn is the instruction list
+ * alone, without the prefix rules, for jump patching (patch.c).
  */
 #include "arch/x86_64/internal.h"
 
@@ -97,12 +98,16 @@ static bool writes_ss(const struct x86_decoded *d)
 
 const char *x86_refusal(const struct x86_decoded *d)
 {
-	const ZydisDecodedInstruction *in = &d->in;
-	const char *why = NULL;
-
 	for (size_t i = 0; i < sizeof(bad_prefix) / sizeof(bad_prefix[0]); i++)
 		if (x86_has_prefix(d, bad_prefix[i].value))
 			return bad_prefix[i].why;
+	return x86_refusal_insn(d);
+}
+
+const char *x86_refusal_insn(const struct x86_decoded *d)
+{
+	const ZydisDecodedInstruction *in = &d->in;
+	const char *why = NULL;
 
 	if (in->encoding == ZYDIS_INSTRUCTION_ENCODING_LEGACY) {
 		if (in->opcode_map == ZYDIS_OPCODE_MAP_DEFAULT)
