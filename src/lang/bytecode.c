@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang/bytecode.h"
-#include "lang/rt/builtins.h"
+#include "lang/codegen.h"
+#include "vm/rt/builtins.h"
 
 static const struct {
 	const char *name;

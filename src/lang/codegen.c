@@ -22,7 +22,8 @@
 #include <string.h>
 
 #include "lang/codegen_int.h"
-#include "lang/vm.h"
+#include "lang/target_plan.h"
+#include "vm/vm.h"
 
 void *cg_push(struct cg_buf *b, size_t size)
 {

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "lang/codegen_int.h"
-#include "lang/rt/builtins.h"
+#include "lang/format_parse.h"
+#include "vm/rt/builtins.h"
 
 enum lval_kind {
 	LV_LOCAL,

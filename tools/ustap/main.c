@@ -27,7 +27,7 @@
 #include "lang/codegen.h"
 #include "lang/parse.h"
 #include "lang/sema/sema.h"
-#include "lang/vm.h"
+#include "vm/vm.h"
 #include "list.h"
 #include "run.h"
 #include "target.h"

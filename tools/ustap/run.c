@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lang/vm.h"
+#include "vm/vm.h"
 #include "modbias.h"
 #include "os/os.h"
 #include "procs.h"

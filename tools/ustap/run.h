@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/bytecode.h"
+#include "vm/program.h"
 
 struct ustap_run_opts {
 	const char *output;	    /* -o FILE, NULL: stdout */

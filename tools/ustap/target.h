@@ -6,7 +6,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#include "lang/bytecode.h"
+#include "vm/program.h"
 
 /* One hit of a process probe, as the engines and uprobes report it. */
 struct ustap_hit {

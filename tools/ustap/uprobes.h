@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "lang/bytecode.h"
+#include "vm/program.h"
 
 /*
  * Registers a uprobe (entry) or uretprobe (.return) for each function, PLT and mark probe of

@@ -11,9 +11,10 @@
 #include "lang_test.h"
 
 #include "lang/codegen.h"
-#include "lang/rt/stat.h"
+#include "lang/format_parse.h"
 #include "lang/sema/sema.h"
-#include "lang/vm.h"
+#include "vm/rt/stat.h"
+#include "vm/vm.h"
 
 static char *fmt(const char *f, const vm_val *args)
 {

@@ -20,7 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lang/vm.h"
+#include "vm/vm.h"
 
 #define VM_STACK_VALS	(64u * 1024u)
 #define VM_STACK_MARGIN 1024u

@@ -21,12 +21,12 @@
 #include <string.h>
 #include <sys/user.h>
 
-#include "lang/rt/builtins.h"
-#include "lang/rt/strings.h"
-#include "lang/rt/target.h"
-#include "lang/rt/user.h"
-#include "lang/rt/ustack.h"
-#include "lang/vm.h"
+#include "vm/rt/builtins.h"
+#include "vm/rt/strings.h"
+#include "vm/rt/target.h"
+#include "vm/rt/user.h"
+#include "vm/rt/ustack.h"
+#include "vm/vm.h"
 
 static const char fault_marker[] = "";
 

@@ -23,9 +23,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "lang/rt/builtins.h"
-#include "lang/rt/ustack.h"
-#include "lang/vm.h"
+#include "vm/rt/builtins.h"
+#include "vm/rt/ustack.h"
+#include "vm/vm.h"
 
 #define RT_MAXBACKTRACE 20
 #define LINE_MAX_LEN	640

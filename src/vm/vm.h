@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_VM_H
-#define LANG_VM_H
+#ifndef VM_VM_H
+#define VM_VM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lang/bytecode.h"
-#include "lang/rt/value.h"
+#include "vm/program.h"
+#include "vm/rt/value.h"
 
 /*
  * The VM runs one handler per probe hit.  It is freestanding-ready: no malloc, stdio or errno

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_MAP_H
-#define LANG_RT_MAP_H
+#ifndef VM_RT_MAP_H
+#define VM_RT_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 #define RT_MAP_MAX_KEYS 9
 

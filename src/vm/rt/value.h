@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_VALUE_H
-#define LANG_RT_VALUE_H
+#ifndef VM_RT_VALUE_H
+#define VM_RT_VALUE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_TARGET_H
-#define LANG_RT_TARGET_H
+#ifndef VM_RT_TARGET_H
+#define VM_RT_TARGET_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/arena.h"
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 struct vm;
 
@@ -79,8 +78,6 @@ enum rt_tv_set_op {
 };
 #define RT_TV_SET_OLD 0x100
 
-/* A deep copy of n expressions into a (codegen: from the tree's arena to the program's). */
-struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n);
 /* _tvar_long(k, index) and _tvar_str(k, index): expression k of the hit's probe point. */
 int rt_tvar_call(struct vm *vm, bool string, vm_val *args, vm_val *ret);
 /* _tvar_set(k, index, op, value), see enum rt_tv_set_op. */

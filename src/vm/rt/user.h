@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_USER_H
-#define LANG_RT_USER_H
+#ifndef VM_RT_USER_H
+#define VM_RT_USER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 struct vm;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_OPCODES_H
-#define LANG_OPCODES_H
+#ifndef VM_OPCODES_H
+#define VM_OPCODES_H
 
 /*
  * The VM's instruction set: a stack machine over 64-bit values (longs and string pointers).

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lang/arena.h"
-#include "lang/rt/target.h"
+#include "lang/target_plan.h"
 
 struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_STRINGS_H
-#define LANG_RT_STRINGS_H
+#ifndef VM_RT_STRINGS_H
+#define VM_RT_STRINGS_H
 
-#include "lang/vm.h"
+#include "vm/vm.h"
 
 /*
  * The string built-ins.  Each takes its arguments in args (as the builtin table types them),

@@ -4,7 +4,7 @@
  * (gmtime is neither freestanding nor reentrant-safe in the agent).  The civil date comes
  * from days since the epoch with Howard Hinnant's days_from_civil inverse.
  */
-#include "lang/rt/strings.h"
+#include "vm/rt/strings.h"
 
 static void two(char *p, int v, char pad)
 {

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_FORMAT_H
-#define LANG_RT_FORMAT_H
+#ifndef VM_RT_FORMAT_H
+#define VM_RT_FORMAT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/arena.h"
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 /* One piece of a printf format: literal text or a conversion. */
 enum rt_conv {
@@ -51,14 +50,6 @@ struct rt_format {
 	uint32_t nargs;
 	struct rt_fmt_spec *specs;
 };
-
-/*
- * Compiles the decoded format s[0..n) into arena memory.  Returns NULL and *ret_err (stap's
- * message) when the format is bad.
- */
-struct rt_format *rt_format_parse(struct arena *a, const char *s, size_t n, const char **ret_err);
-/* The type of argument i of f: 's' string, 'l' long. */
-char rt_format_arg_type(const struct rt_format *f, unsigned i);
 
 /* Reads memory for %m and %M; returns 0 or -errno. */
 typedef int (*rt_read_mem_fn)(void *data, uint64_t addr, void *buf, size_t len);

@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lang/rt/format.h"
+#include "vm/rt/format.h"
 
 size_t rt_hex(char *buf, uint64_t v, int width)
 {

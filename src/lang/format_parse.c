@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "lang/arena.h"
-#include "lang/rt/format.h"
+#include "lang/format_parse.h"
 
 static int conv_of(char c)
 {

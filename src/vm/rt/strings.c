@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "lang/rt/strings.h"
+#include "vm/rt/strings.h"
 
 static int nomem(struct vm *vm)
 {

@@ -28,9 +28,9 @@
 #include <string.h>
 #include <sys/user.h>
 
-#include "lang/rt/strings.h"
-#include "lang/rt/target.h"
-#include "lang/vm.h"
+#include "vm/rt/strings.h"
+#include "vm/rt/target.h"
+#include "vm/vm.h"
 
 #define REG(f) offsetof(struct user_regs_struct, f)
 /* x86-64 DWARF register numbers 0..16. */

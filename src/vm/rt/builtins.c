@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
-#include "lang/rt/builtins.h"
-#include "lang/rt/strings.h"
-#include "lang/rt/user.h"
+#include "vm/rt/builtins.h"
+#include "vm/rt/strings.h"
+#include "vm/rt/user.h"
 
 static int64_t clock_ns(struct vm *vm, bool monotonic)
 {

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lang/rt/map.h"
+#include "vm/rt/map.h"
 
 void rt_map_layout_init(struct rt_map_layout *l, unsigned nkeys, const uint8_t *key_types,
 			uint8_t val_type, uint32_t val_size, uint32_t maxstr, uint32_t max_entries,

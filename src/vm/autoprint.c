@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "lang/vm.h"
+#include "vm/vm.h"
 
 static void print_stats(struct rt_out *o, const struct rt_stat *s, int shift)
 {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_STAT_H
-#define LANG_RT_STAT_H
+#ifndef VM_RT_STAT_H
+#define VM_RT_STAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 /* The extractors, numbered as enum ast_stat_op. */
 enum rt_stat_op {

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_BYTECODE_H
-#define LANG_BYTECODE_H
+#ifndef VM_PROGRAM_H
+#define VM_PROGRAM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "lang/arena.h"
-#include "lang/opcodes.h"
-#include "lang/rt/format.h"
-#include "lang/rt/map.h"
-#include "lang/rt/stat.h"
-#include "lang/rt/target.h"
-#include "lang/rt/user.h"
-#include "util/strbuf.h"
+#include "vm/opcodes.h"
+#include "vm/rt/format.h"
+#include "vm/rt/map.h"
+#include "vm/rt/stat.h"
+#include "vm/rt/target.h"
+#include "vm/rt/user.h"
 
 /*
  * The output of pass 3: a self-contained program the VM runs.  Everything is in one arena and
@@ -147,11 +146,5 @@ struct vm_program {
 	struct vm_limits limits;
 	uint64_t globals_bytes; /* filled by vm_layout */
 };
-
-/* Frees a program and its compiled regexes; accepts NULL. */
-void vm_program_free(struct vm_program *prog);
-/* stap -p3 for us: the constant pools, globals, then each chunk disassembled. */
-void vm_program_dump(const struct vm_program *prog, struct strbuf *out);
-const char *vm_opcode_name(enum vm_opcode op);
 
 #endif

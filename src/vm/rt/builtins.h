@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_BUILTINS_H
-#define LANG_RT_BUILTINS_H
+#ifndef VM_RT_BUILTINS_H
+#define VM_RT_BUILTINS_H
 
 /*
  * The built-in functions: one X-macro row each, shared by pass 2 (arity and types) and the VM

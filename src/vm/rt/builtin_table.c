@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "lang/rt/builtins.h"
+#include "vm/rt/builtins.h"
 
 const struct rt_builtin_info rt_builtins[RT_B_COUNT] = {
 #define RT_BUILTIN_ROW(id, name, ret, args, doc) [RT_B_##id] = {name, ret, args},

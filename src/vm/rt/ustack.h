@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_RT_USTACK_H
-#define LANG_RT_USTACK_H
+#ifndef VM_RT_USTACK_H
+#define VM_RT_USTACK_H
 
-#include "lang/rt/value.h"
+#include "vm/rt/value.h"
 
 struct vm;
 

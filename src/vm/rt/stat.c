@@ -17,7 +17,7 @@
  */
 #include <errno.h>
 
-#include "lang/rt/stat.h"
+#include "vm/rt/stat.h"
 
 void rt_hist_init(struct rt_hist *h, enum rt_hist_kind kind, int64_t lo, int64_t hi, int64_t step)
 {
