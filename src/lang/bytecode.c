@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bytecode: the program's lifetime and its disassembly (ustap -p3).  The dump lists the
+ * bytecode: the program's disassembly (ustap -p3).  The dump lists the
  * constant pools, the globals with their shapes, the probes and which chunk handles them, then
  * every chunk: its locals and one line per instruction, "  pc  NAME  operands  ; meaning",
  * operands decoded from the opcode table's format string (opcodes.h) so that a new opcode needs
  * no new printing code.
  */
 #include <inttypes.h>
-#include <regex.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lang/codegen.h"
@@ -26,19 +24,6 @@ static const struct {
 const char *vm_opcode_name(enum vm_opcode op)
 {
 	return op < VM_OP_COUNT ? opcodes[op].name : "?";
-}
-
-void vm_program_free(struct vm_program *prog)
-{
-	if (!prog)
-		return;
-	for (uint32_t i = 0; i < prog->nregexes; i++)
-		if (prog->regexes[i]) {
-			regfree(prog->regexes[i]);
-			free(prog->regexes[i]);
-		}
-	arena_release(&prog->arena);
-	free(prog);
 }
 
 static const char *type_name(uint8_t t)

@@ -221,7 +221,7 @@ static void regex(struct cg *cg, struct ast_expr *e)
 	}
 	*(void **)cg_push(&cg->regexes, sizeof(void *)) = re;
 	*(const char **)cg_push(&cg->regex_src, sizeof(char *)) =
-		arena_strndup(&cg->prog->arena, src, strlen(src));
+		arena_strndup(cg->arena, src, strlen(src));
 	cg_expr(cg, e->bin.left);
 	cg->tok = e->tok;
 	cg_emit(cg, VM_OP_MATCH, 0, (int32_t)idx);
@@ -232,11 +232,11 @@ static void regex(struct cg *cg, struct ast_expr *e)
 static uint32_t add_format(struct cg *cg, const char *s, size_t n, const struct token *tok)
 {
 	const char *err = NULL;
-	struct rt_format *f = rt_format_parse(&cg->prog->arena, s, n, &err);
+	struct rt_format *f = rt_format_parse(cg->arena, s, n, &err);
 
 	if (!f) {
 		cg_error(cg, tok, err);
-		f = rt_format_parse(&cg->prog->arena, "", 0, &err);
+		f = rt_format_parse(cg->arena, "", 0, &err);
 	}
 	*(struct rt_format **)cg_push(&cg->formats, sizeof(f)) = f;
 	return cg->formats.n - 1;
@@ -272,8 +272,8 @@ static void print(struct cg *cg, struct ast_expr *e)
 	}
 	if (flags & AST_PRINT_FORMAT) {
 		size_t n;
-		const char *s = ast_string_decode(&cg->prog->arena, e->print.format,
-						  strlen(e->print.format), &n);
+		const char *s =
+			ast_string_decode(cg->arena, e->print.format, strlen(e->print.format), &n);
 
 		sb_append(&fmt, s, n);
 	} else {
@@ -281,8 +281,8 @@ static void print(struct cg *cg, struct ast_expr *e)
 		size_t dn = 0;
 
 		if (flags & AST_PRINT_DELIM)
-			delim = ast_string_decode(&cg->prog->arena, e->print.delim,
-						  strlen(e->print.delim), &dn);
+			delim = ast_string_decode(cg->arena, e->print.delim, strlen(e->print.delim),
+						  &dn);
 		for (unsigned i = 0; i < e->print.nargs; i++) {
 			if (i && dn)
 				for (size_t k = 0; k < dn; k++) {

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lang/arena.h"
 #include "vm/opcodes.h"
 #include "vm/rt/format.h"
 #include "vm/rt/map.h"
@@ -122,7 +121,6 @@ struct vm_limits {
 };
 
 struct vm_program {
-	struct arena arena;
 	int64_t *longs;
 	uint32_t nlongs;
 	const char **strs;
