@@ -18,7 +18,6 @@
  * vm_program_free releases both.
  */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,11 +446,6 @@ void vm_program_free(struct vm_program *prog)
 
 	if (!prog)
 		return;
-	for (uint32_t i = 0; i < prog->nregexes; i++)
-		if (prog->regexes[i]) {
-			regfree(prog->regexes[i]);
-			free(prog->regexes[i]);
-		}
 	arena_release(&owner->arena);
 	free(owner);
 }
@@ -523,10 +517,7 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 	FINISH_POOL(longs, nlongs, cg.longs, int64_t);
 	FINISH_POOL(strs, nstrs, cg.strs, const char *);
 	FINISH_POOL(formats, nformats, cg.formats, struct rt_format *);
-	FINISH_POOL(regexes, nregexes, cg.regexes, void *);
-	prog->regex_src = (const char **)arena_memdup(cg.arena, cg.regex_src.v,
-						      (size_t)cg.regex_src.n * sizeof(char *));
-	cg_buf_release(&cg.regex_src);
+	FINISH_POOL(regex_src, nregexes, cg.regex_src, const char *);
 	FINISH_POOL(locs, nlocs, cg.loc_strs, const char *);
 	cg_buf_release(&cg.loc_toks);
 	FINISH_POOL(iters, niters, cg.iters, struct vm_iter_desc);

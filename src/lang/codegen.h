@@ -13,7 +13,7 @@
  */
 int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_program **ret);
 
-/* Frees a program codegen returned, and its compiled regexes; accepts NULL. */
+/* Frees a program codegen returned; accepts NULL. */
 void vm_program_free(struct vm_program *prog);
 /* bytecode.c: stap -p3 for us: the constant pools, globals, then each chunk disassembled. */
 void vm_program_dump(const struct vm_program *prog, struct strbuf *out);

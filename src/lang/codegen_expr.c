@@ -5,17 +5,18 @@
  * Assignment targets come in three shapes, handled by struct lval: a local (LDL/STL), a scalar
  * global (LDG/STG) and a map element (keys on the stack, DUPN to reuse them for the load of a
  * compound assignment, MGET/MSET).  Short-circuit && and || and the ternary use jumps; string
- * comparisons pick the S* opcodes from the operands' types; =~ compiles its regex here, once,
- * into the program's pool (POSIX extended syntax, as stap), and MATCH asks the host to run it.
+ * comparisons pick the S* opcodes from the operands' types; =~ checks that its regex compiles
+ * (POSIX extended syntax, as stap) and puts its source in the program's pool, and MATCH asks
+ * the host to match it.
  * print, println, printd and friends are turned into a printf with a format built from their
  * argument types ("%d", "%s", the delimiter), so the VM has one output path.
  */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/codegen_int.h"
 #include "lang/format_parse.h"
+#include "lang/regexes.h"
 #include "vm/rt/builtins.h"
 
 enum lval_kind {
@@ -210,16 +211,11 @@ static void logical(struct cg *cg, struct ast_expr *e)
 
 static void regex(struct cg *cg, struct ast_expr *e)
 {
-	regex_t *re = calloc(1, sizeof(*re));
 	const char *src = e->bin.right->str.value;
-	uint32_t idx = cg->regexes.n;
+	uint32_t idx = cg->regex_src.n;
 
-	if (!re || regcomp(re, src, REG_EXTENDED)) {
+	if (!vm_regex_valid(src))
 		cg_error(cg, e->bin.right->tok, "invalid regular expression");
-		free(re);
-		re = NULL;
-	}
-	*(void **)cg_push(&cg->regexes, sizeof(void *)) = re;
 	*(const char **)cg_push(&cg->regex_src, sizeof(char *)) =
 		arena_strndup(cg->arena, src, strlen(src));
 	cg_expr(cg, e->bin.left);

@@ -44,7 +44,6 @@ struct cg {
 	struct cg_buf longs;	 /* int64_t */
 	struct cg_buf strs;	 /* const char * */
 	struct cg_buf formats;	 /* struct rt_format * */
-	struct cg_buf regexes;	 /* void * */
 	struct cg_buf regex_src; /* const char * */
 	struct cg_buf loc_strs;	 /* const char * */
 	struct cg_buf loc_toks;	 /* const struct token * */

@@ -127,8 +127,7 @@ struct vm_program {
 	uint32_t nstrs;
 	struct rt_format **formats;
 	uint32_t nformats;
-	void **regexes; /* regex_t, compiled by codegen, matched by the host */
-	const char **regex_src;
+	const char **regex_src; /* the sources of =~; the host compiles and matches them */
 	uint32_t nregexes;
 	const char **locs; /* "operator '/' at f.stp:1:2"; locs[0] is "" */
 	uint32_t nlocs;

@@ -579,7 +579,7 @@ int vm_run(struct vm *vm, const struct vm_chunk *handler, struct vm_hit_ctx *ctx
 		case VM_OP_MATCH: {
 			struct vm_submatch m[VM_MAX_SUBMATCH];
 			const char *s = st[sp - 1].s;
-			int r = vm->host->regex_match(vm->host_data, prog->regexes[in->b], s, m,
+			int r = vm->host->regex_match(vm->host_data, (uint32_t)in->b, s, m,
 						      VM_MAX_SUBMATCH);
 
 			if (r < 0) {

@@ -57,10 +57,11 @@ struct vm_host {
 	/* An uncaught runtime error ended the handler: msg and where ("near ..." text, or ""). */
 	void (*error)(void *data, const char *msg, const char *where);
 	/*
-	 * Matches s against a regex compiled at code generation; fills up to nm submatches.
-	 * Returns 1 on a match, 0 on none, -errno on failure.
+	 * Matches s against regex re of the program (its source: vm_program.regex_src[re], POSIX
+	 * extended; the host compiles it); fills up to nm submatches.  Returns 1 on a match, 0 on
+	 * none, -errno on failure.
 	 */
-	int (*regex_match)(void *data, const void *re, const char *s, struct vm_submatch *m,
+	int (*regex_match)(void *data, uint32_t re, const char *s, struct vm_submatch *m,
 			   unsigned nm);
 	/* 64 random bits for randint(). */
 	uint64_t (*random)(void *data);

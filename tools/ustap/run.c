@@ -13,12 +13,11 @@
  *
  * The host ops: output goes to stdout or -o FILE through stdio (flushed after each handler),
  * warnings and errors to stderr, clocks are clock_gettime, regexes are POSIX regexec on the
- * patterns codegen compiled, and randomness is seeded from getrandom (or from
- * USTAP_RANDOM_SEED, so that tests of randint() are reproducible).
+ * program's patterns (compiled when the session starts), and randomness is seeded from
+ * getrandom (or from USTAP_RANDOM_SEED, so that tests of randint() are reproducible).
  */
 #include <errno.h>
 #include <poll.h>
-#include <regex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang/regexes.h"
 #include "vm/vm.h"
 #include "modbias.h"
 #include "os/os.h"
@@ -45,6 +45,7 @@ struct session {
 	const struct ustap_run_opts *opts;
 	FILE *out;
 	struct vm vm;
+	struct vm_regexes *regexes;
 	bool exit_requested;
 	bool aborted;
 	bool traced; /* a target process (-c, or -x with process probes) */
@@ -99,27 +100,11 @@ static void host_error(void *data, const char *msg, const char *where)
 		fprintf(stderr, "ERROR: %s\n", msg);
 }
 
-static int host_regex(void *data, const void *re, const char *str, struct vm_submatch *m,
-		      unsigned nm)
+static int host_regex(void *data, uint32_t re, const char *str, struct vm_submatch *m, unsigned nm)
 {
-	regmatch_t rm[VM_MAX_SUBMATCH];
-	int r;
+	struct session *s = data;
 
-	(void)data;
-	if (!re)
-		return -EINVAL;
-	if (nm > VM_MAX_SUBMATCH)
-		nm = VM_MAX_SUBMATCH;
-	r = regexec(re, str, nm, rm, 0);
-	if (r == REG_NOMATCH)
-		return 0;
-	if (r)
-		return -EINVAL;
-	for (unsigned i = 0; i < nm; i++) {
-		m[i].so = (int32_t)rm[i].rm_so;
-		m[i].eo = (int32_t)rm[i].rm_eo;
-	}
-	return 1;
+	return vm_regexes_match(s->regexes, re, str, m, nm);
 }
 
 static uint64_t host_random(void *data)
@@ -509,6 +494,10 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 		fprintf(stderr, "ustap: cannot map %zu bytes for the script's data\n", size);
 		goto out;
 	}
+	if (vm_regexes_compile(prog, &s->regexes) < 0) {
+		fprintf(stderr, "ustap: cannot compile the script's regular expressions\n");
+		goto out;
+	}
 	if (set_globals(s) < 0)
 		goto out;
 	if (start_target(s, o) < 0)
@@ -566,6 +555,7 @@ out:
 		status = 1;
 	if (region != MAP_FAILED)
 		munmap(region, size);
+	vm_regexes_free(s->regexes);
 	free(s);
 	return status;
 }
