@@ -10,8 +10,7 @@
  * The host calls this after the end probes, outside any hit, so it may use the whole scratch
  * area.
  */
-#include <string.h>
-
+#include "vm/cstring.h"
 #include "vm/vm.h"
 
 static void print_stats(struct rt_out *o, const struct rt_stat *s, int shift)

@@ -18,8 +18,8 @@
  * f.stp:3:9") and vm_run returns -ECANCELED.
  */
 #include <errno.h>
-#include <string.h>
 
+#include "vm/cstring.h"
 #include "vm/vm.h"
 
 #define VM_STACK_VALS	(64u * 1024u)

@@ -3,8 +3,7 @@
  * builtin_table: the names and signatures of the built-in functions, generated from the
  * X-macro in builtins.h, and the lookup pass 2 uses.  The behaviour lives in builtins.c.
  */
-#include <string.h>
-
+#include "vm/cstring.h"
 #include "vm/rt/builtins.h"
 
 const struct rt_builtin_info rt_builtins[RT_B_COUNT] = {

@@ -5,8 +5,7 @@
  * execname, ...) comes from the hit's struct vm_hit_ctx.  Returns 0, 1 when the handler must
  * stop at once (abort()), or -1 after vm_fail (error(), bad arguments).
  */
-#include <string.h>
-
+#include "vm/cstring.h"
 #include "vm/rt/builtins.h"
 #include "vm/rt/strings.h"
 #include "vm/rt/user.h"

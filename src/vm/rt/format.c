@@ -14,8 +14,8 @@
  * does not fit.
  */
 #include <errno.h>
-#include <string.h>
 
+#include "vm/cstring.h"
 #include "vm/rt/format.h"
 
 size_t rt_hex(char *buf, uint64_t v, int width)

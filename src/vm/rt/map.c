@@ -11,8 +11,8 @@
  * the VM reports as stap's "Array overflow".
  */
 #include <errno.h>
-#include <string.h>
 
+#include "vm/cstring.h"
 #include "vm/rt/map.h"
 
 void rt_map_layout_init(struct rt_map_layout *l, unsigned nkeys, const uint8_t *key_types,

@@ -8,8 +8,7 @@
  * keeps its position between calls of the same hit and skips empty tokens like stap's strsep
  * loop.
  */
-#include <string.h>
-
+#include "vm/cstring.h"
 #include "vm/rt/strings.h"
 
 static int nomem(struct vm *vm)

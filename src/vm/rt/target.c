@@ -23,14 +23,16 @@
  * nothing undoes them when the session ends.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
-#include <string.h>
 #include <sys/user.h>
 
+#include "vm/cstring.h"
 #include "vm/rt/strings.h"
 #include "vm/rt/target.h"
 #include "vm/vm.h"
+
+/* A path (Linux's PATH_MAX, which a freestanding <limits.h> lacks) and the words around it. */
+#define MODULE_MSG_MAX (4096 + 64)
 
 #define REG(f) offsetof(struct user_regs_struct, f)
 /* x86-64 DWARF register numbers 0..16. */
@@ -94,7 +96,7 @@ static bool at_probe_address(const struct vm_hit_ctx *ctx, const char *module)
 static int module_bias(struct vm *vm, const char *module, uint64_t *ret)
 {
 	const struct vm_hit_ctx *ctx = vm->ctx;
-	char buf[PATH_MAX + 64];
+	char buf[MODULE_MSG_MAX];
 	struct rt_out o = {buf, 0, sizeof(buf), 0};
 	int r = -ENOENT;
 

@@ -18,9 +18,9 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <string.h>
 #include <sys/user.h>
 
+#include "vm/cstring.h"
 #include "vm/rt/builtins.h"
 #include "vm/rt/strings.h"
 #include "vm/rt/target.h"

@@ -21,8 +21,8 @@
  * Nothing here allocates: lines are built in a buffer on the C stack, strings in scratch.
  */
 #include <stdbool.h>
-#include <string.h>
 
+#include "vm/cstring.h"
 #include "vm/rt/builtins.h"
 #include "vm/rt/ustack.h"
 #include "vm/vm.h"

@@ -16,7 +16,7 @@ DENIED = re.compile(r"^(malloc|calloc|realloc|free|strdup|strndup|reallocarray|"
                     r"(v?[sf]?n?printf)|puts|fputs|fputc|putchar|fopen|fclose|fwrite|fread|fflush|"
                     r"__errno_location|perror|strerror|abort|exit|reg(comp|exec|free)|"
                     r"arena_.*|sb_.*)$")
-ALLOWED = re.compile(r"^(mem(cpy|move|set|cmp|chr)|st[rp]cpy|"
+ALLOWED = re.compile(r"^(mem(cpy|move|set|cmp|chr)|st[rp]cpy|strcat|"
                      r"str(len|nlen|cmp|ncmp|chr|rchr|str|c?spn)|"
                      r"_GLOBAL_OFFSET_TABLE_|__stack_chk_fail|"
                      r"__(u?(div|mod)|mul|popcount|clz|ctz)[a-z]*[0-9]|"
