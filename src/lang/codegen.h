@@ -17,6 +17,5 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 void vm_program_free(struct vm_program *prog);
 /* bytecode.c: stap -p3 for us: the constant pools, globals, then each chunk disassembled. */
 void vm_program_dump(const struct vm_program *prog, struct strbuf *out);
-const char *vm_opcode_name(enum vm_opcode op);
 
 #endif

@@ -96,4 +96,14 @@ enum vm_opcode {
 
 #define VM_NO_LOCAL 0xffff
 
+struct vm_opcode_info {
+	const char *name;
+	const char *fmt; /* the operand format above */
+};
+
+extern const struct vm_opcode_info vm_opcodes[VM_OP_COUNT];
+
+/* The name of op, "?" when it is none. */
+const char *vm_opcode_name(enum vm_opcode op);
+
 #endif
