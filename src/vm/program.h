@@ -144,4 +144,13 @@ struct vm_program {
 	uint64_t globals_bytes; /* filled by vm_layout */
 };
 
+/* The most a program's globals may take in the region (vm_program_check). */
+#define VM_MAX_GLOBALS_BYTES (1ull << 46)
+
+/*
+ * Whether the VM can run prog without going outside its tables and region: every index in
+ * range, every global laid out without overflow (program_check.c).  Returns 0 or -EINVAL.
+ */
+int vm_program_check(const struct vm_program *prog);
+
 #endif

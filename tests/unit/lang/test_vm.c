@@ -308,6 +308,7 @@ static int run_script(const char *text, struct capture *cap)
 	assert_int_equal(r.err, 0);
 	assert_int_equal(sema_elaborate(r.file, &lim, &dl, &sp), 0);
 	assert_int_equal(codegen(sp, &dl, &prog), 0);
+	assert_int_equal(vm_program_check(prog), 0);
 	assert_int_equal(vm_regexes_compile(prog, &cap->regexes), 0);
 	size = vm_region_size(prog);
 	region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
