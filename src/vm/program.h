@@ -3,6 +3,7 @@
 #define VM_PROGRAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vm/opcodes.h"
@@ -13,9 +14,14 @@
 #include "vm/rt/user.h"
 
 /*
- * The output of pass 3: a self-contained program the VM runs.  Everything is in one arena and
- * refers to other parts by index, never by pointer into the tree, so a program can outlive the
- * script's AST (and be copied to the agent later).
+ * A program, the output of pass 3, as the VM runs it: constant pools, globals, chunks of code
+ * and the probes they handle.  Its parts name each other by index (an instruction names long
+ * constant k, global g, chunk f), never by pointer into the script's tree, so a program
+ * outlives the AST.  The tables themselves are reached through pointers: into the arena codegen
+ * keeps next to the program (src/lang/codegen.c), or into the region vm_program_unpack built it
+ * in.  To cross into another address space (the agent's), a program is packed into one
+ * pointer-free image (vm/image.h): every string an offset into one table, everything else an
+ * index.
  */
 struct vm_insn {
 	uint16_t op;
@@ -152,5 +158,22 @@ struct vm_program {
  * range, every global laid out without overflow (program_check.c).  Returns 0 or -EINVAL.
  */
 int vm_program_check(const struct vm_program *prog);
+
+/*
+ * A program as one pointer-free byte buffer (vm/image.h; src/lang's vm_program_pack writes
+ * it), for a copy in another address space.  vm_program_unpack_size checks the image's header
+ * and checksum and gives the bytes of the region vm_program_unpack needs.  Returns 0, or
+ * -EINVAL when img is not a valid image (truncated, damaged, another version).
+ */
+int vm_program_unpack_size(const void *img, size_t len, size_t *ret_size);
+/*
+ * Checks img through and through (every string offset, index and range, then
+ * vm_program_check) and builds its program in region (16-byte aligned, at least
+ * vm_program_unpack_size bytes), globals laid out: *ret_prog points into region, which holds
+ * everything the program refers to, so img may go.  No allocation, nothing to free.  Returns
+ * 0, -EINVAL (not a valid image, or region misaligned), -ENOSPC (region too small).
+ */
+int vm_program_unpack(const void *img, size_t len, void *region, size_t size,
+		      struct vm_program **ret_prog);
 
 #endif

@@ -14,7 +14,9 @@
  * on the hit path.  All of its memory (globals, maps, the value stack, the per-hit scratch
  * area for strings) comes from one region the caller gives to vm_init, and everything it needs
  * from the outside world goes through struct vm_host.  The same code is meant to link into
- * the in-process agent, where the host ops write to a ring buffer.
+ * the in-process agent, where the host ops write to a ring buffer: src/vm is built
+ * freestanding for it, and a program reaches it as a packed image that vm_program_unpack turns
+ * back into a struct vm_program inside a region, without an allocator either.
  */
 
 #define VM_MAX_FRAMES	64
