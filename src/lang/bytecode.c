@@ -1,45 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bytecode: the program's lifetime and its disassembly (ustap -p3).  The dump lists the
- * constant pools, the globals with their shapes, the probes and which chunk handles them, then
- * every chunk: its locals and one line per instruction, "  pc  NAME  operands  ; meaning",
- * operands decoded from the opcode table's format string (opcodes.h) so that a new opcode needs
- * no new printing code.
+ * bytecode: the program's disassembly (ustap -p3).  The dump lists the constant pools, the
+ * globals with their shapes, the probes and which chunk handles them, then every chunk: its
+ * locals and one line per instruction, "  pc  NAME  operands  ; meaning", operands decoded from
+ * the opcode table's format string (vm/opcodes.h) so that a new opcode needs no new printing
+ * code.
  */
 #include <inttypes.h>
-#include <regex.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "lang/bytecode.h"
-#include "lang/rt/builtins.h"
-
-static const struct {
-	const char *name;
-	const char *fmt;
-} opcodes[VM_OP_COUNT] = {
-#define VM_OPCODE_ROW(name, fmt, doc) [VM_OP_##name] = {#name, fmt},
-	VM_OPCODE_LIST(VM_OPCODE_ROW)
-#undef VM_OPCODE_ROW
-};
-
-const char *vm_opcode_name(enum vm_opcode op)
-{
-	return op < VM_OP_COUNT ? opcodes[op].name : "?";
-}
-
-void vm_program_free(struct vm_program *prog)
-{
-	if (!prog)
-		return;
-	for (uint32_t i = 0; i < prog->nregexes; i++)
-		if (prog->regexes[i]) {
-			regfree(prog->regexes[i]);
-			free(prog->regexes[i]);
-		}
-	arena_release(&prog->arena);
-	free(prog);
-}
+#include "lang/codegen.h"
+#include "vm/rt/builtins.h"
 
 static const char *type_name(uint8_t t)
 {
@@ -88,7 +59,7 @@ static void global_line(const struct vm_program *prog, uint32_t i, struct strbuf
 static void operands(const struct vm_program *prog, const struct vm_chunk *c,
 		     const struct vm_insn *in, struct strbuf *out)
 {
-	const char *fmt = opcodes[in->op].fmt;
+	const char *fmt = vm_opcodes[in->op].fmt;
 
 	if (!strcmp(fmt, "i")) {
 		sb_printf(out, "%d", in->b);
@@ -155,7 +126,7 @@ static void chunk(const struct vm_program *prog, uint32_t i, struct strbuf *out)
 		size_t start = out->len;
 
 		sb_printf(out, "  %4u  %-8s", pc, vm_opcode_name(in->op));
-		if (opcodes[in->op].fmt[0])
+		if (vm_opcodes[in->op].fmt[0])
 			sb_putc(out, ' ');
 		operands(prog, c, in, out);
 		while (out->len > start && out->buf[out->len - 1] == ' ')

@@ -13,16 +13,18 @@
  * built in malloc'd buffers and copied into the program's arena at the end, with the globals'
  * shapes (value type, key types, histogram, size, whether they are printed at the end), and the
  * region layout is computed (vm_layout).  A regex or format that does not compile is a
- * diagnostic; then no program is returned.
+ * diagnostic; then no program is returned.  The arena sits next to the program it holds
+ * (struct cg_program), so the VM's struct knows nothing of the compiler's allocator, and
+ * vm_program_free releases both.
  */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/codegen_int.h"
-#include "lang/vm.h"
+#include "lang/target_plan.h"
+#include "vm/vm.h"
 
 void *cg_push(struct cg_buf *b, size_t size)
 {
@@ -56,7 +58,7 @@ static uint32_t location(struct cg *cg, const struct token *t)
 			return i;
 	diag_describe_token(t, &sb);
 	*(const char **)cg_push(&cg->loc_strs, sizeof(char *)) =
-		arena_strndup(&cg->prog->arena, sb_str(&sb), sb.len);
+		arena_strndup(cg->arena, sb_str(&sb), sb.len);
 	*(const struct token **)cg_push(&cg->loc_toks, sizeof(t)) = t;
 	sb_release(&sb);
 	return cg->loc_toks.n - 1;
@@ -96,8 +98,7 @@ uint32_t cg_string(struct cg *cg, const char *s)
 	for (uint32_t i = 0; i < cg->strs.n; i++)
 		if (!strcmp(strs[i], s))
 			return i;
-	*(const char **)cg_push(&cg->strs, sizeof(char *)) =
-		arena_strndup(&cg->prog->arena, s, strlen(s));
+	*(const char **)cg_push(&cg->strs, sizeof(char *)) = arena_strndup(cg->arena, s, strlen(s));
 	return cg->strs.n - 1;
 }
 
@@ -329,7 +330,7 @@ static void chunk(struct cg *cg, struct vm_chunk *c, const char *name,
 		  const struct sema_scope_vars *locals, unsigned nparams, struct ast_stmt *body,
 		  bool function, enum ast_type ret)
 {
-	struct arena *a = &cg->prog->arena;
+	struct arena *a = cg->arena;
 
 	cg->in_function = function;
 	for (unsigned i = 0; i < locals->n; i++)
@@ -364,12 +365,12 @@ static void globals(struct cg *cg)
 	struct vm_program *prog = cg->prog;
 
 	prog->nglobals = sp->globals.n;
-	prog->globals = arena_zalloc(&prog->arena, (sp->globals.n + 1) * sizeof(*prog->globals));
+	prog->globals = arena_zalloc(cg->arena, (sp->globals.n + 1) * sizeof(*prog->globals));
 	for (unsigned i = 0; i < sp->globals.n; i++) {
 		const struct sema_var *v = sp->globals.v[i];
 		struct vm_global *g = &prog->globals[i];
 
-		g->name = arena_strndup(&prog->arena, v->name, strlen(v->name));
+		g->name = arena_strndup(cg->arena, v->name, strlen(v->name));
 		g->type = cg_vm_type(v->type);
 		g->nkeys = (uint8_t)(v->nkeys > 0 ? v->nkeys : 0);
 		for (unsigned k = 0; k < g->nkeys; k++)
@@ -388,7 +389,7 @@ static void globals(struct cg *cg)
 
 			g->has_init = true;
 			if (init->kind == AST_E_STRING)
-				g->init_str = arena_strndup(&prog->arena, init->str.value,
+				g->init_str = arena_strndup(cg->arena, init->str.value,
 							    strlen(init->str.value));
 			else if (init->kind == AST_E_NUMBER)
 				g->init_long = init->num.value;
@@ -415,18 +416,18 @@ static enum vm_probe_kind probe_kind(enum sema_point_kind k)
 	return VM_PROBE_TIMER;
 }
 
-static const char *dup_or_null(struct vm_program *prog, const char *s)
+static const char *dup_or_null(struct arena *a, const char *s)
 {
-	return s ? arena_strndup(&prog->arena, s, strlen(s)) : NULL;
+	return s ? arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-static void process_probe(struct vm_program *prog, struct vm_probe *vp, const struct sema_point *pt)
+static void process_probe(struct arena *a, struct vm_probe *vp, const struct sema_point *pt)
 {
 	vp->event = (enum vm_proc_event)pt->event;
-	vp->proc_path = dup_or_null(prog, pt->proc_path);
+	vp->proc_path = dup_or_null(a, pt->proc_path);
 	vp->proc_pid = pt->proc_pid;
-	vp->module = dup_or_null(prog, pt->module);
-	vp->func = dup_or_null(prog, pt->func);
+	vp->module = dup_or_null(a, pt->module);
+	vp->func = dup_or_null(a, pt->func);
 	vp->offset = pt->offset;
 	vp->vaddr = pt->vaddr;
 	vp->sdt_nargs = pt->sdt_nargs;
@@ -434,28 +435,41 @@ static void process_probe(struct vm_program *prog, struct vm_probe *vp, const st
 	vp->saves_entry = pt->saves_entry;
 	vp->entry_delta = pt->entry_delta;
 	vp->ntv = pt->ntv;
-	vp->tv = rt_tv_copy(&prog->arena, pt->tv, pt->ntv);
+	vp->tv = rt_tv_copy(a, pt->tv, pt->ntv);
 	if (pt->sdt_nargs)
-		vp->sdt_args = arena_memdup(&prog->arena, pt->sdt_args,
-					    pt->sdt_nargs * sizeof(*pt->sdt_args));
+		vp->sdt_args = arena_memdup(a, pt->sdt_args, pt->sdt_nargs * sizeof(*pt->sdt_args));
 }
 
-#define FINISH_POOL(field, count, buf, type)                                        \
-	do {                                                                        \
-		prog->count = (buf).n;                                              \
-		prog->field = (type *)arena_memdup(&prog->arena, (buf).v,           \
-						   (size_t)(buf).n * sizeof(type)); \
-		cg_buf_release(&(buf));                                             \
+void vm_program_free(struct vm_program *prog)
+{
+	struct cg_program *owner = (struct cg_program *)prog;
+
+	if (!prog)
+		return;
+	arena_release(&owner->arena);
+	free(owner);
+}
+
+#define FINISH_POOL(field, count, buf, type)                                                     \
+	do {                                                                                     \
+		prog->count = (buf).n;                                                           \
+		prog->field =                                                                    \
+			(type *)arena_memdup(cg.arena, (buf).v, (size_t)(buf).n * sizeof(type)); \
+		cg_buf_release(&(buf));                                                          \
 	} while (0)
 
 int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_program **ret)
 {
-	struct vm_program *prog = calloc(1, sizeof(*prog));
-	struct cg cg = {.sp = sp, .prog = prog, .dl = dl};
+	struct cg_program *owner = calloc(1, sizeof(*owner));
+	struct cg cg = {.sp = sp, .dl = dl};
+	struct vm_program *prog;
 	unsigned nprobes = 0;
 
-	if (!prog)
+	if (!owner)
 		return -ENOMEM;
+	prog = &owner->prog;
+	cg.prog = prog;
+	cg.arena = &owner->arena;
 	prog->limits.maxaction = sp->limits.maxaction;
 	prog->limits.maxstringlen = sp->limits.maxstringlen;
 	prog->limits.maxmapentries = sp->limits.maxmapentries;
@@ -465,7 +479,7 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 	globals(&cg);
 	prog->nfuncs = sp->nfuncs;
 	prog->nchunks = sp->nfuncs + sp->nprobes;
-	prog->chunks = arena_zalloc(&prog->arena, (prog->nchunks + 1) * sizeof(*prog->chunks));
+	prog->chunks = arena_zalloc(cg.arena, (prog->nchunks + 1) * sizeof(*prog->chunks));
 	for (unsigned i = 0; i < sp->nfuncs; i++) {
 		const struct sema_func *f = sp->funcs[i];
 		char name[256];
@@ -481,7 +495,7 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 		      false, AST_TYPE_UNKNOWN);
 		nprobes += p->npoints;
 	}
-	prog->probes = arena_zalloc(&prog->arena, (nprobes + 1) * sizeof(*prog->probes));
+	prog->probes = arena_zalloc(cg.arena, (nprobes + 1) * sizeof(*prog->probes));
 	for (unsigned i = 0; i < sp->nprobes; i++) {
 		const struct sema_probe *p = sp->probes[i];
 
@@ -490,23 +504,20 @@ int codegen(const struct sema_program *sp, struct diag_list *dl, struct vm_progr
 			const struct sema_point *pt = &p->points[j];
 
 			vp->kind = probe_kind(pt->kind);
-			vp->pp = arena_strndup(&prog->arena, pt->text, strlen(pt->text));
+			vp->pp = arena_strndup(cg.arena, pt->text, strlen(pt->text));
 			vp->priority = pt->priority;
 			vp->interval_ns = pt->interval_ns;
 			vp->randomize_ns = pt->randomize_ns;
 			vp->handler = sp->nfuncs + i;
-			vp->pn = dup_or_null(prog, pt->orig);
+			vp->pn = dup_or_null(cg.arena, pt->orig);
 			if (pt->kind == SEMA_PP_PROCESS)
-				process_probe(prog, vp, pt);
+				process_probe(cg.arena, vp, pt);
 		}
 	}
 	FINISH_POOL(longs, nlongs, cg.longs, int64_t);
 	FINISH_POOL(strs, nstrs, cg.strs, const char *);
 	FINISH_POOL(formats, nformats, cg.formats, struct rt_format *);
-	FINISH_POOL(regexes, nregexes, cg.regexes, void *);
-	prog->regex_src = (const char **)arena_memdup(&prog->arena, cg.regex_src.v,
-						      (size_t)cg.regex_src.n * sizeof(char *));
-	cg_buf_release(&cg.regex_src);
+	FINISH_POOL(regex_src, nregexes, cg.regex_src, const char *);
 	FINISH_POOL(locs, nlocs, cg.loc_strs, const char *);
 	cg_buf_release(&cg.loc_toks);
 	FINISH_POOL(iters, niters, cg.iters, struct vm_iter_desc);

@@ -5,17 +5,19 @@
  * Assignment targets come in three shapes, handled by struct lval: a local (LDL/STL), a scalar
  * global (LDG/STG) and a map element (keys on the stack, DUPN to reuse them for the load of a
  * compound assignment, MGET/MSET).  Short-circuit && and || and the ternary use jumps; string
- * comparisons pick the S* opcodes from the operands' types; =~ compiles its regex here, once,
- * into the program's pool (POSIX extended syntax, as stap), and MATCH asks the host to run it.
+ * comparisons pick the S* opcodes from the operands' types; =~ checks that its regex compiles
+ * (POSIX extended syntax, as stap) and puts its source in the program's pool, and MATCH asks
+ * the host to match it.
  * print, println, printd and friends are turned into a printf with a format built from their
  * argument types ("%d", "%s", the delimiter), so the VM has one output path.
  */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lang/codegen_int.h"
-#include "lang/rt/builtins.h"
+#include "lang/format_parse.h"
+#include "lang/regexes.h"
+#include "vm/rt/builtins.h"
 
 enum lval_kind {
 	LV_LOCAL,
@@ -209,18 +211,13 @@ static void logical(struct cg *cg, struct ast_expr *e)
 
 static void regex(struct cg *cg, struct ast_expr *e)
 {
-	regex_t *re = calloc(1, sizeof(*re));
 	const char *src = e->bin.right->str.value;
-	uint32_t idx = cg->regexes.n;
+	uint32_t idx = cg->regex_src.n;
 
-	if (!re || regcomp(re, src, REG_EXTENDED)) {
+	if (!vm_regex_valid(src))
 		cg_error(cg, e->bin.right->tok, "invalid regular expression");
-		free(re);
-		re = NULL;
-	}
-	*(void **)cg_push(&cg->regexes, sizeof(void *)) = re;
 	*(const char **)cg_push(&cg->regex_src, sizeof(char *)) =
-		arena_strndup(&cg->prog->arena, src, strlen(src));
+		arena_strndup(cg->arena, src, strlen(src));
 	cg_expr(cg, e->bin.left);
 	cg->tok = e->tok;
 	cg_emit(cg, VM_OP_MATCH, 0, (int32_t)idx);
@@ -231,11 +228,11 @@ static void regex(struct cg *cg, struct ast_expr *e)
 static uint32_t add_format(struct cg *cg, const char *s, size_t n, const struct token *tok)
 {
 	const char *err = NULL;
-	struct rt_format *f = rt_format_parse(&cg->prog->arena, s, n, &err);
+	struct rt_format *f = rt_format_parse(cg->arena, s, n, &err);
 
 	if (!f) {
 		cg_error(cg, tok, err);
-		f = rt_format_parse(&cg->prog->arena, "", 0, &err);
+		f = rt_format_parse(cg->arena, "", 0, &err);
 	}
 	*(struct rt_format **)cg_push(&cg->formats, sizeof(f)) = f;
 	return cg->formats.n - 1;
@@ -271,8 +268,8 @@ static void print(struct cg *cg, struct ast_expr *e)
 	}
 	if (flags & AST_PRINT_FORMAT) {
 		size_t n;
-		const char *s = ast_string_decode(&cg->prog->arena, e->print.format,
-						  strlen(e->print.format), &n);
+		const char *s =
+			ast_string_decode(cg->arena, e->print.format, strlen(e->print.format), &n);
 
 		sb_append(&fmt, s, n);
 	} else {
@@ -280,8 +277,8 @@ static void print(struct cg *cg, struct ast_expr *e)
 		size_t dn = 0;
 
 		if (flags & AST_PRINT_DELIM)
-			delim = ast_string_decode(&cg->prog->arena, e->print.delim,
-						  strlen(e->print.delim), &dn);
+			delim = ast_string_decode(cg->arena, e->print.delim, strlen(e->print.delim),
+						  &dn);
 		for (unsigned i = 0; i < e->print.nargs; i++) {
 			if (i && dn)
 				for (size_t k = 0; k < dn; k++) {

@@ -4,6 +4,7 @@
 
 /* Shared by codegen.c (programs, chunks, statements) and codegen_expr.c (expressions). */
 
+#include "lang/arena.h"
 #include "lang/codegen.h"
 
 /* A growable array of fixed-size items, malloc'd while a chunk or pool is built. */
@@ -20,9 +21,16 @@ struct cg_loop {
 	unsigned try_depth;
 };
 
+/* What codegen allocates: the program and the arena that holds every part of it. */
+struct cg_program {
+	struct vm_program prog;
+	struct arena arena;
+};
+
 struct cg {
 	const struct sema_program *sp;
 	struct vm_program *prog;
+	struct arena *arena; /* the program's */
 	struct diag_list *dl;
 	const struct token *tok; /* what the next instruction's errors point at */
 	/* The chunk being built. */
@@ -36,7 +44,6 @@ struct cg {
 	struct cg_buf longs;	 /* int64_t */
 	struct cg_buf strs;	 /* const char * */
 	struct cg_buf formats;	 /* struct rt_format * */
-	struct cg_buf regexes;	 /* void * */
 	struct cg_buf regex_src; /* const char * */
 	struct cg_buf loc_strs;	 /* const char * */
 	struct cg_buf loc_toks;	 /* const struct token * */

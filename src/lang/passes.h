@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "lang/bytecode.h"
+#include "vm/program.h"
 #include "lang/parse.h"
 #include "lang/sema/sema.h"
 #include "util/strbuf.h"

@@ -66,25 +66,24 @@ bool script_probe_is_return(const struct vm_probe *p)
 	return p->event == VM_PROC_RETURN || p->event == VM_PROC_PLT_RETURN;
 }
 
-static int by_priority(const void *a, const void *b)
-{
-	const struct vm_probe *x = *(const struct vm_probe *const *)a;
-	const struct vm_probe *y = *(const struct vm_probe *const *)b;
-
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
+/* Stable insertion by priority (qsort is libc's, and there are few such probes). */
 unsigned script_probes_in_order(const struct vm_program *prog, enum vm_probe_kind kind,
 				const struct vm_probe **v)
 {
 	unsigned n = 0;
 
-	for (uint32_t i = 0; i < prog->nprobes; i++)
-		if (prog->probes[i].kind == kind)
-			v[n++] = &prog->probes[i];
-	qsort(v, n, sizeof(*v), by_priority);
+	for (uint32_t i = 0; i < prog->nprobes; i++) {
+		const struct vm_probe *p = &prog->probes[i];
+		unsigned j = n++;
+
+		if (p->kind != kind) {
+			n--;
+			continue;
+		}
+		for (; j > 0 && v[j - 1]->priority > p->priority; j--)
+			v[j] = v[j - 1];
+		v[j] = p;
+	}
 	return n;
 }
 

@@ -7,8 +7,8 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#include "lang/bytecode.h"
-#include "lang/vm.h"
+#include "vm/program.h"
+#include "vm/vm.h"
 
 /* One hit of a process probe, as the engines and uprobes report it. */
 struct script_hit {

@@ -4,8 +4,8 @@
  *
  * Output goes to the session's output sink, warnings and runtime errors to its message sink,
  * each after the output so far was flushed, so that the two streams interleave as they were
- * produced.  Clocks are clock_gettime; regexes are POSIX regexec on the patterns codegen
- * compiled; randomness comes from getrandom, or from the session's fixed seed so that tests of
+ * produced.  Clocks are clock_gettime; regexes are POSIX regexec on the program's patterns,
+ * compiled once per session (lang/regexes.c); randomness comes from getrandom, or from the session's fixed seed so that tests of
  * randint() are reproducible.  What a hit's process needs the tracer for (symbols, module
  * names, /proc, stacks, load biases) is answered from the session's per-process caches
  * (proc.c, symbolize.c); probes that are not process probes get -ENOENT, except that stacks
@@ -17,7 +17,6 @@
  * /proc/PID/mem do the write.  The data of both is the pid.
  */
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -26,6 +25,7 @@
 #include <unistd.h>
 
 #include "os/os.h"
+#include "lang/regexes.h"
 #include "script-priv.h"
 
 int script_read_tracee(void *data, uint64_t addr, void *buf, size_t len)
@@ -89,26 +89,11 @@ static void host_error(void *data, const char *msg, const char *where)
 		script_say(s, SCRIPT_MSG_ERROR, "%s", msg);
 }
 
-static int host_regex(void *data, const void *re, const char *str, struct vm_submatch *m,
-		      unsigned nm)
+static int host_regex(void *data, uint32_t re, const char *str, struct vm_submatch *m, unsigned nm)
 {
-	regmatch_t rm[VM_MAX_SUBMATCH];
-	int r;
+	struct script_session *s = data;
 
-	if (!re)
-		return -EINVAL;
-	if (nm > VM_MAX_SUBMATCH)
-		nm = VM_MAX_SUBMATCH;
-	r = regexec(re, str, nm, rm, 0);
-	if (r == REG_NOMATCH)
-		return 0;
-	if (r)
-		return -EINVAL;
-	for (unsigned i = 0; i < nm; i++) {
-		m[i].so = (int32_t)rm[i].rm_so;
-		m[i].eo = (int32_t)rm[i].rm_eo;
-	}
-	return 1;
+	return vm_regexes_match(s->regexes, re, str, m, nm);
 }
 
 uint64_t script_random(struct script_session *s)

@@ -9,8 +9,8 @@
 #include <sys/user.h>
 
 #include "dispatch.h"
-#include "lang/bytecode.h"
-#include "lang/vm.h"
+#include "vm/program.h"
+#include "vm/vm.h"
 #include "utrace/script.h"
 
 struct script_site;
@@ -37,6 +37,7 @@ struct script_session {
 	void *region; /* the VM's memory, region_size bytes */
 	size_t region_size;
 	struct vm vm;
+	struct vm_regexes *regexes; /* the program's, compiled for host_regex */
 	bool ran;
 	bool live; /* from the begin probes to the target's teardown: hits run */
 	bool exit_requested;

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lang/regexes.h"
 #include "script-priv.h"
 
 void script_flush(struct script_session *s)
@@ -253,6 +254,12 @@ int script_session_new(const struct vm_program *prog, const struct script_opts *
 		return -ENOMEM;
 	s->prog = prog;
 	s->opts = *opts;
+	if (vm_regexes_compile(prog, &s->regexes) < 0) {
+		script_say(s, SCRIPT_MSG_FAILURE,
+			   "cannot compile the script's regular expressions");
+		free(s);
+		return -EINVAL;
+	}
 	s->region_size = vm_region_size(prog);
 	s->region = mmap(NULL, s->region_size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -273,6 +280,7 @@ void script_session_free(struct script_session *s)
 		return;
 	script_procs_free(s);
 	script_files_free(s);
+	vm_regexes_free(s->regexes);
 	if (s->region && s->region != MAP_FAILED)
 		munmap(s->region, s->region_size);
 	free(s);

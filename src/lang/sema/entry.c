@@ -25,9 +25,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lang/rt/builtins.h"
 #include "lang/sema/sema.h"
 #include "sym/dwarf.h"
+#include "vm/rt/builtins.h"
 
 struct entry_pass {
 	struct ast_visitor v; /* first: the walk hands it back */

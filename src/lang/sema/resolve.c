@@ -14,8 +14,8 @@
  */
 #include <string.h>
 
-#include "lang/rt/builtins.h"
 #include "lang/sema/sema.h"
+#include "vm/rt/builtins.h"
 
 struct resolver {
 	struct ast_visitor v; /* first: the walk hands it back */

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang/rt/builtins.h"
 #include "lang/sema/sema.h"
+#include "vm/rt/builtins.h"
 
 const char *sema_type_name(enum ast_type t)
 {

@@ -7,8 +7,8 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
-#include "lang/rt/target.h"
-#include "lang/rt/user.h"
+#include "vm/rt/target.h"
+#include "vm/rt/user.h"
 
 /*
  * Pass 2, elaboration: the parse tree plus what it means.  Every SYMBOL, INDEX, IN and CALL of
@@ -64,7 +64,7 @@ enum sema_point_kind {
 	SEMA_PP_PROCESS,
 };
 
-/* What a process point waits for (VM_PROC_* in bytecode.h, same order). */
+/* What a process point waits for (VM_PROC_* in vm/program.h, same order). */
 enum sema_proc_event {
 	SEMA_PROC_BEGIN,
 	SEMA_PROC_END,

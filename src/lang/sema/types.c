@@ -13,9 +13,9 @@
  */
 #include <string.h>
 
-#include "lang/rt/builtins.h"
-#include "lang/rt/format.h"
+#include "lang/format_parse.h"
 #include "lang/sema/sema.h"
+#include "vm/rt/builtins.h"
 
 struct typer {
 	struct sema_program *p;

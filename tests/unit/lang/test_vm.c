@@ -5,15 +5,16 @@
  * with the text of the language reference, and whole scripts compiled and run against a host
  * that captures output and errors.
  */
-#include <regex.h>
 #include <sys/mman.h>
 
 #include "lang_test.h"
 
 #include "lang/codegen.h"
-#include "lang/rt/stat.h"
+#include "lang/format_parse.h"
+#include "lang/regexes.h"
 #include "lang/sema/sema.h"
-#include "lang/vm.h"
+#include "vm/rt/stat.h"
+#include "vm/vm.h"
 
 static char *fmt(const char *f, const vm_val *args)
 {
@@ -244,6 +245,7 @@ static void test_hist_log_render(void **state)
 struct capture {
 	struct strbuf out;
 	struct strbuf err;
+	struct vm_regexes *regexes;
 	bool exited;
 };
 
@@ -274,18 +276,9 @@ static void cap_error(void *d, const char *msg, const char *where)
 	sb_printf(&((struct capture *)d)->err, "ERROR: %s near %s\n", msg, where);
 }
 
-static int cap_regex(void *d, const void *re, const char *s, struct vm_submatch *m, unsigned nm)
+static int cap_regex(void *d, uint32_t re, const char *s, struct vm_submatch *m, unsigned nm)
 {
-	regmatch_t rm[VM_MAX_SUBMATCH];
-
-	(void)d;
-	if (regexec(re, s, nm, rm, 0))
-		return 0;
-	for (unsigned i = 0; i < nm; i++) {
-		m[i].so = (int32_t)rm[i].rm_so;
-		m[i].eo = (int32_t)rm[i].rm_eo;
-	}
-	return 1;
+	return vm_regexes_match(((struct capture *)d)->regexes, re, s, m, nm);
 }
 
 static uint64_t cap_random(void *d)
@@ -315,6 +308,8 @@ static int run_script(const char *text, struct capture *cap)
 	assert_int_equal(r.err, 0);
 	assert_int_equal(sema_elaborate(r.file, &lim, &dl, &sp), 0);
 	assert_int_equal(codegen(sp, &dl, &prog), 0);
+	assert_int_equal(vm_program_check(prog), 0);
+	assert_int_equal(vm_regexes_compile(prog, &cap->regexes), 0);
 	size = vm_region_size(prog);
 	region = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(region != MAP_FAILED);
@@ -330,6 +325,7 @@ static int run_script(const char *text, struct capture *cap)
 			}
 	vm_autoprint(&vm);
 	munmap(region, size);
+	vm_regexes_free(cap->regexes);
 	vm_program_free(prog);
 	diag_release(&dl);
 	parsed_release(&r);
