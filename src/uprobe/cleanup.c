@@ -47,7 +47,7 @@ static void clean_task(struct utask *t)
 		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
 
 		if (cell_addr)
-			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
+			(void)mem_read_all(t->tid, cell_addr, &cell, sizeof(cell));
 		(void)x86_xol_boost_fixup(&t->slot_insn, &regs, slot, cell);
 	} else if (utrace_stop_signal(t->tid) == SIGTRAP && (bp = up_bp_find(p, regs.rip - 1))) {
 		regs.rip = bp->vaddr;
@@ -87,8 +87,8 @@ int uprobe_unwatch(pid_t pid)
 	for (bp = p->bps; bp; bp = bp->next) {
 		uint8_t now;
 
-		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
-			(void)mem_write(p->pid, bp->vaddr, bp->probe->bytes, 1);
+		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && x86_is_int3(now))
+			(void)mem_write_all(p->pid, bp->vaddr, bp->probe->bytes, 1);
 		up_refctr_lower(p->pid, bp);
 	}
 	if (p->xol)

@@ -43,23 +43,9 @@ void uprobe_get_stats(struct uprobe_stats *ret)
 	*ret = up_stats;
 }
 
-int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	long n = mem_read((pid_t)(intptr_t)ctx, addr, buf, len);
-
-	return n == (long)len ? 0 : -EFAULT;
-}
-
-int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	long n = mem_write((pid_t)(intptr_t)ctx, addr, buf, len);
-
-	return n == (long)len ? 0 : -EFAULT;
-}
-
 static struct x86_mem thread_mem(pid_t tid)
 {
-	struct x86_mem m = {up_mem_read, up_mem_write, (void *)(intptr_t)tid};
+	struct x86_mem m = {mem_pid_read, mem_pid_write, MEM_PID(tid)};
 
 	return m;
 }
@@ -131,8 +117,8 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 	uint8_t now;
 
 	if (!bp) {
-		if (up_recently_removed(t->proc, addr) && mem_read(t->tid, addr, &now, 1) == 1 &&
-		    !x86_is_int3(now)) {
+		if (up_recently_removed(t->proc, addr) &&
+		    mem_read_all(t->tid, addr, &now, 1) == 0 && !x86_is_int3(now)) {
 			regs->rip = addr; /* removed while this trap was on its way */
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 		}
@@ -270,7 +256,7 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
 
 		if (cell_addr)
-			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
+			(void)mem_read_all(t->tid, cell_addr, &cell, sizeof(cell));
 		(void)x86_xol_boost_fixup(&t->slot_insn, regs, slot, cell);
 	}
 	return pass_on(action);
@@ -335,7 +321,7 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		struct ubp *bp;
 
 		for (bp = t->proc->bps; bp; bp = bp->next) {
-			(void)mem_write(child, bp->vaddr, bp->probe->bytes, 1);
+			(void)mem_write_all(child, bp->vaddr, bp->probe->bytes, 1);
 			up_refctr_lower(child, bp);
 		}
 		up_ret_restore_stack(t, child);

@@ -178,13 +178,13 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 {
 	uint8_t now, int3 = X86_INT3;
 	struct ubp *bp;
-	long n;
+	int r;
 
 	if (up_bp_find(p, vaddr))
 		return 0;
-	n = mem_read(p->pid, vaddr, &now, 1);
-	if (n != 1)
-		return n < 0 ? (int)n : -EFAULT;
+	r = mem_read_all(p->pid, vaddr, &now, 1);
+	if (r < 0)
+		return r;
 	if (now != probe->bytes[0]) {
 		pr_warn("pid %d: probe %s:0x%lx: %s at 0x%lx, not ours: refused", p->pid,
 			probe->path, (unsigned long)probe->offset,
@@ -202,10 +202,10 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 		free(bp);
 		return -EOPNOTSUPP;
 	}
-	n = mem_write(p->pid, vaddr, &int3, 1);
-	if (n != 1) {
+	r = mem_write_all(p->pid, vaddr, &int3, 1);
+	if (r < 0) {
 		free(bp);
-		return n < 0 ? (int)n : -EFAULT;
+		return r;
 	}
 	bp->next = p->bps;
 	p->bps = bp;
@@ -294,8 +294,8 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 			link = &bp->next;
 			continue;
 		}
-		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
-			(void)mem_write(p->pid, bp->vaddr, probe->bytes, 1);
+		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && x86_is_int3(now))
+			(void)mem_write_all(p->pid, bp->vaddr, probe->bytes, 1);
 		up_refctr_lower(p->pid, bp);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;
 		*link = bp->next;

@@ -36,13 +36,14 @@ static uint64_t counter_addr(const struct uprobe *probe, const struct sym_maps *
 static int add(pid_t pid, uint64_t addr, int delta)
 {
 	uint16_t v;
+	int r = mem_read_all(pid, addr, &v, sizeof(v));
 
-	if (mem_read(pid, addr, &v, sizeof(v)) != sizeof(v))
-		return -EFAULT;
+	if (r < 0)
+		return r;
 	if (delta < 0 && v == 0)
 		return 0;
 	v = (uint16_t)(v + delta);
-	return mem_write(pid, addr, &v, sizeof(v)) == sizeof(v) ? 0 : -EFAULT;
+	return mem_write_all(pid, addr, &v, sizeof(v));
 }
 
 void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *maps)

@@ -127,8 +127,6 @@ void up_xol_drop_in_child(pid_t child, uint64_t xol);
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;
 extern struct uprobe_stats up_stats;
-int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
-int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
 void up_requeue_held(struct utask *t, int first);
 
 /* uretprobe.c */

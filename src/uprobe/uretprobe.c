@@ -39,7 +39,7 @@ void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *reg
 		return;
 	tramp = t->proc->tramp;
 	drop_below(t, sp);
-	if (mem_read(t->tid, sp, &ret, sizeof(ret)) != sizeof(ret))
+	if (mem_read_all(t->tid, sp, &ret, sizeof(ret)) < 0)
 		return;
 	if (t->depth > 0 && t->ret[t->depth - 1].slot == sp && ret != tramp)
 		t->depth--; /* the slot was reused: that frame is gone */
@@ -59,7 +59,7 @@ void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *reg
 		inst->ret_addr = t->ret[t->depth - 1].ret_addr;
 	} else {
 		inst->ret_addr = ret;
-		if (mem_write(t->tid, sp, &tramp, sizeof(tramp)) != sizeof(tramp))
+		if (mem_write_all(t->tid, sp, &tramp, sizeof(tramp)) < 0)
 			return;
 	}
 	t->depth++;
@@ -138,9 +138,9 @@ void up_ret_restore_stack(struct utask *t, pid_t mem_pid)
 
 		if (inst->chained)
 			continue;
-		if (mem_read(mem_pid, inst->slot, &now, sizeof(now)) == sizeof(now) &&
+		if (mem_read_all(mem_pid, inst->slot, &now, sizeof(now)) == 0 &&
 		    now == t->proc->tramp)
-			(void)mem_write(mem_pid, inst->slot, &inst->ret_addr,
-					sizeof(inst->ret_addr));
+			(void)mem_write_all(mem_pid, inst->slot, &inst->ret_addr,
+					    sizeof(inst->ret_addr));
 	}
 }

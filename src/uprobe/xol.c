@@ -63,10 +63,10 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 	p->xol = (uint64_t)addr;
 	p->tramp = p->xol;
 	up_stats.xol_maps++;
-	if (mem_write(p->pid, p->tramp, &int3, 1) != 1)
+	if (mem_write_all(p->pid, p->tramp, &int3, 1) < 0)
 		return -EFAULT;
 	/* Name it, where the kernel can: the name lives at the end of slot 0. */
-	if (mem_write(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == sizeof(XOL_NAME)) {
+	if (mem_write_all(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == 0) {
 		uint64_t name_args[6] = {PR_SET_VMA,	   PR_SET_VMA_ANON_NAME, p->xol,
 					 XOL_PAGES * 4096, p->xol + 64,		 0};
 		long ignored;
@@ -124,7 +124,7 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 		r = x86_xol_prepare(&bp->insn, addr, code, sizeof(code), &len);
 		if (r < 0)
 			return r;
-		if (mem_write(t->proc->pid, addr, code, sizeof(code)) != sizeof(code))
+		if (mem_write_all(t->proc->pid, addr, code, sizeof(code)) < 0)
 			return -EFAULT;
 		t->slot_insn = bp->insn;
 		t->slot_valid = true;
