@@ -25,7 +25,6 @@
  * pending stays pending, with its siginfo, for the thread's real resumption.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -35,6 +34,7 @@
 
 #include "inject/inject.h"
 #include "os/os.h"
+#include "sym/sym.h"
 #include "utrace/utrace.h"
 #include "util/log.h"
 
@@ -80,31 +80,26 @@ static uint64_t scan_for_syscall(pid_t pid, uint64_t start, uint64_t end)
 /* An address holding the bytes 0f 05 in an executable mapping; the vDSO first. */
 static uint64_t find_gadget(pid_t tgid)
 {
-	char path[64], line[512];
-	uint64_t found = 0, start, end;
+	struct sym_maps *maps;
+	uint64_t found = 0;
 	int pass, i;
-	FILE *f;
+	size_t k;
 
 	for (i = 0; i < ngadgets; i++)
 		if (gadgets[i].pid == tgid)
 			return gadgets[i].addr;
-	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	if (sym_maps_read(tgid, &maps) < 0)
+		return 0;
 	for (pass = 0; pass < 2 && !found; pass++) {
-		f = fopen(path, "re");
-		if (!f)
-			return 0;
-		while (!found && fgets(line, sizeof(line), f)) {
-			char perms[5];
+		for (k = 0; k < maps->count && !found; k++) {
+			const struct sym_mapping *m = &maps->v[k];
 
-			if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 ||
-			    perms[2] != 'x')
+			if (m->perms[2] != 'x' || (pass == 0) != !strcmp(m->path, "[vdso]"))
 				continue;
-			if ((pass == 0) != (strstr(line, "[vdso]") != NULL))
-				continue;
-			found = scan_for_syscall(tgid, start, end);
+			found = scan_for_syscall(tgid, m->start, m->end);
 		}
-		fclose(f);
 	}
+	sym_maps_free(maps);
 	if (found) {
 		struct gadget *grown = realloc(gadgets, (size_t)(ngadgets + 1) * sizeof(*grown));
 
