@@ -3,20 +3,19 @@
  * Remote syscalls: making a stopped tracee run one syscall for us (mmap of the XOL area,
  * munmap at detach), the way CRIU's compel and gdb's inferior calls do.
  *
- * The thread's registers are saved, rip is pointed at a `syscall` instruction that already
- * exists in the process (the vDSO has several; other executable mappings are searched if not),
- * so no code is written; rax and the argument registers are set, and PTRACE_SYSCALL runs it
- * from its entry stop to its exit stop.  Then the saved registers go back.
+ * The thread's registers are saved, its instruction pointer is sent to a syscall instruction
+ * that already exists in the process (the vDSO has several; other executable mappings are
+ * searched if not), so no code is written; the number and arguments go in their registers,
+ * and PTRACE_SYSCALL runs it from its entry stop to its exit stop.  Then the saved registers
+ * go back.  Which instruction, which registers, and how an interrupted syscall restarts are
+ * the architecture's (arch_rsyscall_*, src/arch/x86_64/rsyscall_x86.c).
  *
  * The subtle part is the state the thread was stopped in.  If the stop had interrupted a
- * syscall that the kernel was about to restart (rax holding -ERESTARTSYS and friends), the
- * restart would normally happen on the way back to user mode; after our syscall that path is
- * gone, so the restart is done here, as the kernel does it when no handler runs: rax =
- * orig_rax (restart_syscall for ERESTART_RESTARTBLOCK) and rip back over the syscall
- * instruction.  A thread stopped at a syscall entry runs our syscall in place of its own (the
- * kernel takes the number from orig_rax at that stop), and is then set to run its own again
- * from the syscall instruction.  The thread ends in a syscall-exit stop with its own
- * registers.
+ * syscall that the kernel was about to restart, the restart would normally happen on the way
+ * back to user mode; after our syscall that path is gone, so the restart is done here, as the
+ * kernel does it when no handler runs.  A thread stopped at a syscall entry runs our syscall
+ * in place of its own, and is then set to run its own again from the syscall instruction.
+ * The thread ends in a syscall-exit stop with its own registers.
  *
  * Signals: a thread resumed from an interrupt stop dequeues its pending signals before it
  * returns to user mode, and one arriving meanwhile would stop it in a signal-delivery-stop
@@ -32,16 +31,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "inject/inject.h"
 #include "os/os.h"
 #include "sym/sym.h"
 #include "utrace/utrace.h"
 #include "util/log.h"
-
-#define ERESTARTSYS	      512
-#define ERESTARTNOINTR	      513
-#define ERESTARTNOHAND	      514
-#define ERESTART_RESTARTBLOCK 516
 
 struct gadget {
 	pid_t pid;
@@ -62,22 +57,20 @@ void inj_forget(pid_t pid)
 
 static uint64_t scan_for_syscall(pid_t pid, uint64_t start, uint64_t end)
 {
-	uint8_t buf[4096 + 1];
+	uint8_t buf[4096 + ARCH_SYSCALL_INSN_LEN - 1];
 	uint64_t at;
 
 	for (at = start; at < end; at += 4096) {
-		size_t len = end - at > 4096 ? 4096 + 1 : end - at;
-		long n = mem_read(pid, at, buf, len);
-		long i;
+		size_t len = end - at > 4096 ? sizeof(buf) : end - at;
+		long n = mem_read(pid, at, buf, len), i;
 
-		for (i = 0; i + 1 < n; i++)
-			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
-				return at + (uint64_t)i;
+		if (n > 0 && (i = arch_rsyscall_find_insn(buf, (size_t)n)) >= 0)
+			return at + (uint64_t)i;
 	}
 	return 0;
 }
 
-/* An address holding the bytes 0f 05 in an executable mapping; the vDSO first. */
+/* An address holding a syscall instruction in an executable mapping; the vDSO first. */
 static uint64_t find_gadget(pid_t tgid)
 {
 	struct sym_maps *maps;
@@ -144,28 +137,6 @@ static int run_to_syscall_exit(pid_t tid, int *held)
 	}
 }
 
-static void restart_interrupted(struct user_regs_struct *regs)
-{
-	long rax = (long)regs->rax;
-
-	if ((long)regs->orig_rax < 0)
-		return;
-	switch (-rax) {
-	case ERESTARTSYS:
-	case ERESTARTNOINTR:
-	case ERESTARTNOHAND:
-		regs->rax = regs->orig_rax;
-		regs->rip -= 2;
-		break;
-	case ERESTART_RESTARTBLOCK:
-		regs->rax = SYS_restart_syscall;
-		regs->rip -= 2;
-		break;
-	default:
-		break;
-	}
-}
-
 int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 {
 	struct user_regs_struct saved, regs, after;
@@ -185,20 +156,7 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 		return -ENOEXEC;
 	at_entry = utrace_at_syscall_entry(tid);
 	regs = saved;
-	if (at_entry) {
-		/* The kernel is about to run orig_rax: it runs ours instead, then its own again. */
-		regs.orig_rax = (unsigned long long)nr;
-	} else {
-		regs.rip = gadget;
-		regs.rax = (unsigned long long)nr;
-		regs.orig_rax = (unsigned long long)-1;
-	}
-	regs.rdi = args[0];
-	regs.rsi = args[1];
-	regs.rdx = args[2];
-	regs.r10 = args[3];
-	regs.r8 = args[4];
-	regs.r9 = args[5];
+	arch_rsyscall_setup(&regs, at_entry, gadget, nr, args);
 	r = pt_getsigmask(tid, &mask);
 	if (r < 0)
 		return r;
@@ -216,14 +174,8 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 		(void)pt_setregs(tid, &saved);
 		return r;
 	}
-	*ret_value = (long)after.rax;
-	if (at_entry) {
-		saved.rip -= 2;
-		saved.rax = saved.orig_rax;
-		saved.orig_rax = (unsigned long long)-1;
-	} else {
-		restart_interrupted(&saved);
-	}
+	*ret_value = arch_rsyscall_result(&after);
+	arch_rsyscall_restore(&saved, at_entry);
 	r = pt_setregs(tid, &saved);
 	if (r == 0)
 		r = utrace_set_regs(tid, &saved);
