@@ -5,7 +5,7 @@
  *   - a thread in the middle of a step goes back to the probe address with its scratch
  *     register restored (the instruction runs again, from the original bytes), and the
  *     signals held during the step are queued again;
- *   - a thread inside a boosted slot is moved out of it (x86_xol_boost_fixup);
+ *   - a thread inside a boosted slot is moved out of it (arch_uprobe_leave_slot);
  *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
  *     the SIGTRAP cancelled; a trap at the trampoline is completed;
  *   - every stack slot still holding the trampoline gets its real return address back;
@@ -36,21 +36,20 @@ static void clean_task(struct utask *t)
 		return;
 	before = regs;
 	if (t->state == UT_STEP) {
-		x86_xol_abort(&t->step_insn, &regs, &t->step);
+		arch_uprobe_abort_xol(&t->step_arch, &regs, &t->autask);
 		t->state = UT_RUNNING;
 		up_requeue_held(t, 0);
-	} else if (p->tramp && regs.rip == p->tramp + 1 && utrace_stop_signal(t->tid) == SIGTRAP) {
+	} else if (p->tramp && arch_swbp_addr(&regs) == p->tramp &&
+		   utrace_stop_signal(t->tid) == SIGTRAP) {
 		if (up_ret_trampoline(t, &regs) == 0)
 			utrace_set_stop_signal(t->tid, 0);
-	} else if (t->slot_valid && up_xol_contains(p, regs.rip)) {
-		uint64_t slot = p->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
+	} else if (t->slot_valid && up_xol_contains(p, arch_ip(&regs))) {
+		struct arch_mem mem = {mem_pid_read, mem_pid_write, MEM_PID(t->tid)};
 
-		if (cell_addr)
-			(void)mem_read_all(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_insn, &regs, slot, cell);
-	} else if (utrace_stop_signal(t->tid) == SIGTRAP && (bp = up_bp_find(p, regs.rip - 1))) {
-		regs.rip = bp->vaddr;
+		(void)arch_uprobe_leave_slot(&t->slot_arch, &regs, up_xol_slot_addr(t), &mem);
+	} else if (utrace_stop_signal(t->tid) == SIGTRAP &&
+		   (bp = up_bp_find(p, arch_swbp_addr(&regs)))) {
+		arch_set_ip(&regs, bp->vaddr);
 		utrace_set_stop_signal(t->tid, 0);
 	}
 	if (memcmp(&regs, &before, sizeof(regs)))
@@ -87,7 +86,7 @@ int uprobe_unwatch(pid_t pid)
 	for (bp = p->bps; bp; bp = bp->next) {
 		uint8_t now;
 
-		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && x86_is_int3(now))
+		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && arch_is_swbp(now))
 			(void)mem_write_all(p->pid, bp->vaddr, bp->probe->bytes, 1);
 		up_refctr_lower(p->pid, bp);
 	}

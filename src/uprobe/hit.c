@@ -7,9 +7,9 @@
  * the return address, and then the displaced instruction continues on the tier chosen when the
  * breakpoint was installed:
  *
- *   emulated  x86_emulate() on the registers: one stop per hit;
+ *   emulated  arch_uprobe_emulate() on the registers: one stop per hit;
  *   boosted   rip = the thread's XOL slot, whose copy jumps back by itself: one stop per hit;
- *   stepped   rip = the slot, UTRACE_SINGLESTEP, and x86_xol_post_step() at the TRAP_TRACE
+ *   stepped   rip = the slot, UTRACE_SINGLESTEP, and arch_uprobe_post_xol() at the TRAP_TRACE
  *             SIGTRAP that follows: two stops per hit.
  *
  * The SIGTRAP is ours and is consumed (UTRACE_SIGNAL_IGN), so engines attached after us never
@@ -18,9 +18,9 @@
  *
  * While a thread steps, other signals are held and re-sent after the step: delivering them
  * would run a handler with rip inside the slot.  A fault raised by the stepped copy itself is
- * delivered with rip back at the probe address (x86_xol_abort), so the handler sees the
+ * delivered with rip back at the probe address (arch_uprobe_abort_xol), so the handler sees the
  * original instruction; a signal that catches a thread inside a boosted slot moves it out of
- * the slot first (x86_xol_boost_fixup).  QUIESCE is on so that report_quiesce(0) re-asserts
+ * the slot first (arch_uprobe_leave_slot).  QUIESCE is on so that report_quiesce(0) re-asserts
  * the step if another engine asks for a report in between (utrace's last-round rule).
  */
 #include <errno.h>
@@ -43,9 +43,9 @@ void uprobe_get_stats(struct uprobe_stats *ret)
 	*ret = up_stats;
 }
 
-static struct x86_mem thread_mem(pid_t tid)
+static struct arch_mem thread_mem(pid_t tid)
 {
-	struct x86_mem m = {mem_pid_read, mem_pid_write, MEM_PID(tid)};
+	struct arch_mem m = {mem_pid_read, mem_pid_write, MEM_PID(tid)};
 
 	return m;
 }
@@ -75,12 +75,13 @@ static void run_consumers(struct utask *t, struct ubp *bp, struct user_regs_stru
 /* Continue the displaced instruction on its tier.  Returns the resume action. */
 static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
 {
-	struct x86_mem mem = thread_mem(t->tid);
+	struct arch_mem mem = thread_mem(t->tid);
+	enum arch_uprobe_class cls = arch_uprobe_class(&bp->arch);
 	uint64_t slot;
 	int r;
 
-	if (bp->insn.cls == X86_EMULATE) {
-		r = x86_emulate(&bp->insn, regs, &mem);
+	if (cls == ARCH_UPROBE_EMULATE) {
+		r = arch_uprobe_emulate(&bp->arch, regs, &mem);
 		if (r >= 0) {
 			up_stats.emulated++;
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
@@ -90,7 +91,7 @@ static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_
 	if (r == -EBUSY) {
 		/* Every slot is taken: hold the thread and retry the hit when one is free. */
 		pr_info("tid %d: XOL slots exhausted; waiting", t->tid);
-		regs->rip = bp->vaddr;
+		arch_set_ip(regs, bp->vaddr);
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 	}
 	if (r < 0) {
@@ -98,28 +99,28 @@ static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_
 			(unsigned long)bp->vaddr, strerror(-r));
 		return UTRACE_SIGNAL_TERM | UTRACE_RESUME;
 	}
-	if (bp->insn.cls == X86_BOOST) {
+	if (cls == ARCH_UPROBE_BOOST) {
 		up_stats.boosted++;
-		regs->rip = slot;
+		arch_set_ip(regs, slot);
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 	}
 	up_stats.stepped++;
-	x86_xol_pre_step(&bp->insn, regs, slot, &t->step);
+	arch_uprobe_pre_xol(&bp->arch, regs, slot, &t->autask);
 	t->state = UT_STEP;
-	t->step_insn = bp->insn;
+	t->step_arch = bp->arch;
 	return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 }
 
 static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 {
-	uint64_t addr = regs->rip - 1;
+	uint64_t addr = arch_swbp_addr(regs);
 	struct ubp *bp = up_bp_find(t->proc, addr);
 	uint8_t now;
 
 	if (!bp) {
 		if (up_recently_removed(t->proc, addr) &&
-		    mem_read_all(t->tid, addr, &now, 1) == 0 && !x86_is_int3(now)) {
-			regs->rip = addr; /* removed while this trap was on its way */
+		    mem_read_all(t->tid, addr, &now, 1) == 0 && !arch_is_swbp(now)) {
+			arch_set_ip(regs, addr); /* removed while this trap was on its way */
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 		}
 		pr_info("tid %d: trap at 0x%lx is not ours: the program gets its SIGTRAP", t->tid,
@@ -127,9 +128,9 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 		return 0;
 	}
 	up_stats.hits++;
-	regs->rip = addr;
+	arch_set_ip(regs, addr);
 	run_consumers(t, bp, regs);
-	if (regs->rip != addr)
+	if (arch_ip(regs) != addr)
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME; /* a handler moved rip: skip the insn */
 	bp = up_bp_find(t->proc, addr);
 	if (!bp)
@@ -187,12 +188,11 @@ static bool restore_resent(struct utask *t, siginfo_t *info)
  */
 static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs, siginfo_t *info)
 {
-	struct x86_mem mem = thread_mem(t->tid);
-	uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-	int r = 0;
+	struct arch_mem mem = thread_mem(t->tid);
+	int r;
 
 	t->state = UT_RUNNING;
-	r = x86_xol_post_step(&t->step_insn, regs, slot, &t->step, &mem);
+	r = arch_uprobe_post_xol(&t->step_arch, regs, up_xol_slot_addr(t), &t->autask, &mem);
 	if (r < 0) {
 		pr_warn("tid %d: cannot fix the return address after a step; SIGSEGV", t->tid);
 		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, SIGSEGV);
@@ -221,7 +221,7 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 	if (info->si_signo == SIGTRAP && t->state == UT_STEP && info->si_code == TRAP_TRACE)
 		return finish_step(t, regs, info);
 	if (info->si_signo == SIGTRAP && info->si_code == SI_KERNEL) {
-		if (t->proc->tramp && regs->rip - 1 == t->proc->tramp) {
+		if (t->proc->tramp && arch_swbp_addr(regs) == t->proc->tramp) {
 			up_stats.returns++;
 			if (up_ret_trampoline(t, regs) == 0)
 				return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
@@ -238,9 +238,9 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 		bool fault = info->si_signo == SIGSEGV || info->si_signo == SIGBUS ||
 			     info->si_signo == SIGFPE || info->si_signo == SIGILL;
 
-		if (fault && up_xol_contains(t->proc, regs->rip)) {
+		if (fault && up_xol_contains(t->proc, arch_ip(regs))) {
 			/* The copy faulted: deliver with rip at the original instruction. */
-			x86_xol_abort(&t->step_insn, regs, &t->step);
+			arch_uprobe_abort_xol(&t->step_arch, regs, &t->autask);
 			t->state = UT_RUNNING;
 			return pass_on(action);
 		}
@@ -251,13 +251,10 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 				(int)(sizeof(t->held) / sizeof(t->held[0])));
 		return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 	}
-	if (t->slot > 0 && t->slot_valid && up_xol_contains(t->proc, regs->rip)) {
-		uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
+	if (t->slot > 0 && t->slot_valid && up_xol_contains(t->proc, arch_ip(regs))) {
+		struct arch_mem mem = thread_mem(t->tid);
 
-		if (cell_addr)
-			(void)mem_read_all(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_insn, regs, slot, cell);
+		(void)arch_uprobe_leave_slot(&t->slot_arch, regs, up_xol_slot_addr(t), &mem);
 	}
 	return pass_on(action);
 }
@@ -365,14 +362,14 @@ static uint32_t up_syscall_exit(uint32_t action, struct utrace_engine *engine,
 				struct user_regs_struct *regs)
 {
 	struct utask *t = engine->data;
-	long ret = (long)regs->rax;
+	long ret = arch_syscall_ret(regs);
 
 	if (!t || (ret < 0 && ret > -4096))
 		return UTRACE_RESUME;
-	switch (regs->orig_rax) {
+	switch (arch_syscall_nr(regs)) {
 	case SYS_mmap:
 	case SYS_mprotect:
-		if (!(regs->rdx & PROT_EXEC))
+		if (!(arch_syscall_arg(regs, 2) & PROT_EXEC))
 			break;
 		/* fall through */
 	case SYS_munmap:

@@ -176,7 +176,7 @@ static bool mapping_is(const struct sym_mapping *m, const struct uprobe *probe)
 
 static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 {
-	uint8_t now, int3 = X86_INT3;
+	uint8_t now, swbp = ARCH_SWBP_INSN;
 	struct ubp *bp;
 	int r;
 
@@ -188,7 +188,7 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 	if (now != probe->bytes[0]) {
 		pr_warn("pid %d: probe %s:0x%lx: %s at 0x%lx, not ours: refused", p->pid,
 			probe->path, (unsigned long)probe->offset,
-			x86_is_int3(now) ? "an int3 is already" : "different code is",
+			arch_is_swbp(now) ? "an int3 is already" : "different code is",
 			(unsigned long)vaddr);
 		return -EEXIST;
 	}
@@ -197,12 +197,12 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 		return -ENOMEM;
 	bp->probe = probe;
 	bp->vaddr = vaddr;
-	if (up_analyse(probe->bytes, probe->nbytes, vaddr, &bp->insn) < 0 ||
-	    bp->insn.cls == X86_REFUSE) {
+	if (arch_uprobe_analyze(&bp->arch, probe->bytes, probe->nbytes, vaddr) < 0 ||
+	    arch_uprobe_class(&bp->arch) == ARCH_UPROBE_REFUSE) {
 		free(bp);
 		return -EOPNOTSUPP;
 	}
-	r = mem_write_all(p->pid, vaddr, &int3, 1);
+	r = mem_write_all(p->pid, vaddr, &swbp, ARCH_SWBP_LEN);
 	if (r < 0) {
 		free(bp);
 		return r;
@@ -210,7 +210,7 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 	bp->next = p->bps;
 	p->bps = bp;
 	pr_debug("pid %d: probe %s:0x%lx installed at 0x%lx (%s)", p->pid, probe->path,
-		 (unsigned long)probe->offset, (unsigned long)vaddr, bp->insn.reason);
+		 (unsigned long)probe->offset, (unsigned long)vaddr, arch_uprobe_reason(&bp->arch));
 	return 1;
 }
 
@@ -294,7 +294,7 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 			link = &bp->next;
 			continue;
 		}
-		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && x86_is_int3(now))
+		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && arch_is_swbp(now))
 			(void)mem_write_all(p->pid, bp->vaddr, probe->bytes, 1);
 		up_refctr_lower(p->pid, bp);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;

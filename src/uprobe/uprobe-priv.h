@@ -5,13 +5,13 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "arch/x86_64/x86.h"
+#include "arch/arch.h"
 #include "utrace/uprobe.h"
 #include "utrace/utrace.h"
 
 #define URET_MAX_DEPTH 64 /* mainline MAX_URETPROBE_DEPTH */
 #define XOL_PAGES      16
-#define XOL_SLOTS      (XOL_PAGES * 4096 / X86_SLOT_SIZE)
+#define XOL_SLOTS      (XOL_PAGES * 4096 / ARCH_XOL_SLOT_BYTES)
 
 /* A registered site: (file, offset) and its consumers.  Shared by every process. */
 struct uprobe {
@@ -19,10 +19,10 @@ struct uprobe {
 	dev_t dev;
 	ino_t ino;
 	uint64_t offset;
-	uint64_t ref_ctr_offset;     /* file offset of its SDT semaphore, 0 for none (refctr.c) */
-	uint8_t bytes[X86_MAX_INSN]; /* from the file */
+	uint64_t ref_ctr_offset;      /* file offset of its SDT semaphore, 0 for none (refctr.c) */
+	uint8_t bytes[ARCH_MAX_INSN]; /* from the file */
 	size_t nbytes;
-	struct x86_insn insn; /* analysed at vaddr 0: the class is what -v shows */
+	struct arch_uprobe arch; /* analysed at the file's vaddr: the class is what -v shows */
 	struct uprobe_consumer *consumers;
 	struct uprobe_consumer *ret_consumers;
 	struct uprobe *next;
@@ -32,8 +32,8 @@ struct uprobe {
 struct ubp {
 	struct uprobe *probe;
 	uint64_t vaddr;
-	struct x86_insn insn;  /* analysed at vaddr */
-	uint64_t ref_ctr_addr; /* where its semaphore was raised, 0 if not */
+	struct arch_uprobe arch; /* analysed at vaddr */
+	uint64_t ref_ctr_addr;	 /* where its semaphore was raised, 0 if not */
 	struct ubp *next;
 };
 
@@ -56,10 +56,10 @@ struct utask {
 	struct uproc *proc;
 	struct utrace_engine *engine;
 	enum utask_state state;
-	struct x86_insn step_insn; /* the instruction being stepped (a copy: its bp may go) */
-	struct x86_step step;
-	int slot;		   /* XOL slot owned by this thread, -1 if none */
-	struct x86_insn slot_insn; /* what the slot holds, when slot_valid */
+	struct arch_uprobe step_arch; /* the instruction being stepped (a copy: its bp may go) */
+	struct arch_uprobe_task autask;
+	int slot;		      /* XOL slot owned by this thread, -1 if none */
+	struct arch_uprobe slot_arch; /* what the slot holds, when slot_valid */
 	bool slot_valid;
 	struct uret_instance ret[URET_MAX_DEPTH];
 	int depth;
@@ -92,7 +92,6 @@ void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *ma
 void up_refctr_lower(pid_t pid, const struct ubp *bp);
 
 /* registry.c */
-int up_analyse(const uint8_t *bytes, size_t len, uint64_t vaddr, struct x86_insn *ret);
 struct uprobe *up_probes(void);
 struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset);
 
@@ -122,6 +121,7 @@ int up_xol_ensure(struct uproc *p, pid_t tid);
 int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
 void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
+uint64_t up_xol_slot_addr(const struct utask *t);
 void up_xol_drop_in_child(pid_t child, uint64_t xol);
 
 /* hit.c */

@@ -32,7 +32,7 @@ static void drop_below(struct utask *t, uint64_t sp)
 void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
 {
 	struct uret_instance *inst;
-	uint64_t sp = regs->rsp, ret;
+	uint64_t sp = arch_uretprobe_ret_slot(regs), ret;
 	uint64_t tramp;
 
 	if (up_xol_ensure(t->proc, t->tid) < 0)
@@ -91,7 +91,7 @@ static void run_ret_consumers(struct utask *t, const struct uret_instance *inst,
 int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
 {
 	struct uret_instance inst;
-	uint64_t slot = regs->rsp - 8;
+	uint64_t slot = arch_uretprobe_popped_slot(regs);
 
 	drop_below(t, slot);
 	if (t->depth == 0) {
@@ -100,10 +100,10 @@ int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
 	}
 	do {
 		inst = t->ret[--t->depth];
-		regs->rip = inst.ret_addr;
+		arch_set_ip(regs, inst.ret_addr);
 		run_ret_consumers(t, &inst, regs);
 	} while (inst.chained && t->depth > 0);
-	regs->rip = inst.ret_addr;
+	arch_set_ip(regs, inst.ret_addr);
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * The execute-out-of-line area: one mapping per process, made lazily by the first hit that
  * needs it (a remote mmap run by the hitting thread, which is stopped at our int3, a clean
  * point for it).  It is RWX anonymous memory named "[uprobes-xol]" where the kernel allows
- * naming, XOL_PAGES pages of X86_SLOT_SIZE-byte slots.
+ * naming, XOL_PAGES pages of ARCH_XOL_SLOT_BYTES-byte slots.
  *
  * Slot 0 holds the uretprobe trampoline: a single int3.  Every other slot belongs to one
  * thread at a time (mainline's per-thread-per-hit policy): a boosted copy keeps its scratch
@@ -39,6 +39,11 @@ bool up_xol_contains(const struct uproc *p, uint64_t addr)
 	return p->xol && addr >= p->xol && addr < p->xol + XOL_PAGES * 4096;
 }
 
+uint64_t up_xol_slot_addr(const struct utask *t)
+{
+	return t->proc->xol + (uint64_t)t->slot * ARCH_XOL_SLOT_BYTES;
+}
+
 int up_xol_ensure(struct uproc *p, pid_t tid)
 {
 	uint64_t args[6] = {0,
@@ -47,7 +52,7 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 			    MAP_PRIVATE | MAP_ANONYMOUS,
 			    (uint64_t)-1,
 			    0};
-	uint8_t int3 = X86_INT3;
+	uint8_t swbp = ARCH_SWBP_INSN;
 	long addr;
 	int r;
 
@@ -63,7 +68,7 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 	p->xol = (uint64_t)addr;
 	p->tramp = p->xol;
 	up_stats.xol_maps++;
-	if (mem_write_all(p->pid, p->tramp, &int3, 1) < 0)
+	if (mem_write_all(p->pid, p->tramp, &swbp, ARCH_SWBP_LEN) < 0)
 		return -EFAULT;
 	/* Name it, where the kernel can: the name lives at the end of slot 0. */
 	if (mem_write_all(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == 0) {
@@ -106,9 +111,8 @@ void up_xol_release(struct utask *t)
 /* The thread's slot, holding @bp's copy; -EBUSY when every slot is taken. */
 int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 {
-	uint8_t code[X86_SLOT_SIZE];
+	uint8_t code[ARCH_XOL_SLOT_BYTES];
 	uint64_t addr;
-	size_t len = 0;
 	int slot, r;
 
 	r = up_xol_ensure(t->proc, t->tid);
@@ -117,16 +121,15 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 	slot = slot_take(t);
 	if (slot < 0)
 		return slot;
-	addr = t->proc->xol + (uint64_t)slot * X86_SLOT_SIZE;
+	addr = up_xol_slot_addr(t);
 	/* Compared by content: a breakpoint freed and another allocated at its place is no match. */
-	if (!t->slot_valid || memcmp(&t->slot_insn, &bp->insn, sizeof(bp->insn))) {
-		memset(code, X86_INT3, sizeof(code));
-		r = x86_xol_prepare(&bp->insn, addr, code, sizeof(code), &len);
+	if (!t->slot_valid || !arch_uprobe_same(&t->slot_arch, &bp->arch)) {
+		r = arch_uprobe_prepare_xol(&bp->arch, addr, code);
 		if (r < 0)
 			return r;
 		if (mem_write_all(t->proc->pid, addr, code, sizeof(code)) < 0)
 			return -EFAULT;
-		t->slot_insn = bp->insn;
+		t->slot_arch = bp->arch;
 		t->slot_valid = true;
 	}
 	*ret_addr = addr;
