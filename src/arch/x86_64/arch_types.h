@@ -30,6 +30,14 @@ struct arch_uprobe_task {
 	struct x86_step step;
 };
 
+/* The kernel's struct sigaction, as rt_sigaction(2) takes it (not glibc's). */
+struct arch_ksigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
 static inline uint64_t arch_ip(const struct user_regs_struct *regs)
 {
 	return regs->rip;
