@@ -32,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inject/inject.h"
 #include "os/os.h"
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
@@ -353,6 +354,7 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 		t->depth = 0;
 		t->state = UT_RUNNING;
 	}
+	inj_forget(p->pid); /* its syscall instruction went with the old image */
 	p->pid = utrace_engine_tid(engine);
 	up_install_all(p, p->pid);
 	return UTRACE_RESUME;

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "inject/inject.h"
 #include "os/os.h"
 #include "sym/sym.h"
 #include "uprobe/uprobe-priv.h"
@@ -107,6 +108,7 @@ void up_proc_free(struct uproc *p)
 	while (p->tasks)
 		up_task_remove(p, p->tasks);
 	up_forget_all(p);
+	inj_forget(p->pid);
 	free(p);
 }
 
