@@ -137,6 +137,20 @@ static int run_to_syscall_exit(pid_t tid, int *held)
 	}
 }
 
+/*
+ * The kernel's view of the stop, not the engine's: after one remote syscall the thread is in
+ * that syscall's exit stop, whatever stop the engine saw it in, and a second one must go
+ * through the syscall instruction.
+ */
+static bool at_syscall_entry(pid_t tid)
+{
+	struct __ptrace_syscall_info info;
+
+	if (pt_syscall_info(tid, &info) < 0)
+		return utrace_at_syscall_entry(tid);
+	return info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP;
+}
+
 int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 {
 	struct user_regs_struct saved, regs, after;
@@ -154,7 +168,7 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	gadget = find_gadget(st.tgid);
 	if (!gadget)
 		return -ENOEXEC;
-	at_entry = utrace_at_syscall_entry(tid);
+	at_entry = at_syscall_entry(tid);
 	regs = saved;
 	arch_rsyscall_setup(&regs, at_entry, gadget, nr, args);
 	r = pt_getsigmask(tid, &mask);
