@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Leaving a process as we found it.  With every thread stopped:
+ * Leaving a process as we found it.  With every thread stopped, first what is not a write of
+ * ours but a thread caught half-way through one of our stops, from live state:
  *
  *   - a thread in the middle of a step goes back to the probe address with its scratch
  *     register restored (the instruction runs again, from the original bytes), and the
  *     signals held during the step are queued again;
  *   - a thread inside a boosted slot is moved out of it (arch_uprobe_leave_slot);
  *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
- *     the SIGTRAP cancelled; a trap at the trampoline is completed;
- *   - every stack slot still holding the trampoline gets its real return address back;
- *   - every breakpoint byte still ours gets the file's byte back, and every SDT semaphore it
- *     raised is lowered;
- *   - the XOL area is unmapped by a remote munmap run by one of the threads.
+ *     the SIGTRAP cancelled; a trap at the trampoline is completed (its frame leaves the
+ *     journal: the return already popped it).
+ *
+ * Then the process's journal is replayed, newest first (journal.c, inject/cure.c): every
+ * stack slot still holding the trampoline gets its real return address back, every SDT
+ * semaphore is lowered by what we raised it, every breakpoint byte still ours gets the old
+ * byte back, and the XOL area is unmapped by a remote munmap run by one of the threads.  An
+ * entry that cannot be undone is reported and the others still are.
  *
  * Afterwards no thread has rip in the XOL area, no stack holds a trampoline address, and the
  * text is byte-identical to the file.
@@ -19,9 +23,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 
-#include "inject/inject.h"
 #include "os/os.h"
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
@@ -54,44 +56,18 @@ static void clean_task(struct utask *t)
 	}
 	if (memcmp(&regs, &before, sizeof(regs)))
 		utrace_set_regs(t->tid, &regs);
-	up_ret_restore_stack(t, t->tid);
-	t->depth = 0;
-}
-
-static void unmap_xol(struct uproc *p)
-{
-	uint64_t args[6] = {p->xol, XOL_PAGES * 4096, 0, 0, 0, 0};
-	struct utask *t;
-	long ret = -1;
-
-	for (t = p->tasks; t; t = t->next) {
-		if (inj_syscall(t->tid, SYS_munmap, args, &ret) == 0 && ret == 0) {
-			p->xol = p->tramp = 0;
-			return;
-		}
-	}
-	pr_warn("pid %d: could not unmap the XOL area at 0x%lx", p->pid, (unsigned long)p->xol);
 }
 
 int uprobe_unwatch(pid_t pid)
 {
 	struct uproc *p = up_proc_find(pid);
 	struct utask *t;
-	struct ubp *bp;
 
 	if (!p)
 		return -ENOENT;
 	for (t = p->tasks; t; t = t->next)
 		clean_task(t);
-	for (bp = p->bps; bp; bp = bp->next) {
-		uint8_t now;
-
-		if (mem_read_all(p->pid, bp->vaddr, &now, 1) == 0 && arch_is_swbp(now))
-			(void)mem_write_all(p->pid, bp->vaddr, bp->probe->bytes, 1);
-		up_refctr_lower(p->pid, bp);
-	}
-	if (p->xol)
-		unmap_xol(p);
+	(void)cure_undo(p->cure, &p->be);
 	for (t = p->tasks; t; t = t->next)
 		if (t->engine)
 			utrace_control(t->tid, t->engine, UTRACE_DETACH);

@@ -22,6 +22,10 @@
  * original instruction; a signal that catches a thread inside a boosted slot moves it out of
  * the slot first (arch_uprobe_leave_slot).  QUIESCE is on so that report_quiesce(0) re-asserts
  * the step if another engine asks for a report in between (utrace's last-round rule).
+ *
+ * Clone, exec and the program's own mmap, munmap and mremap keep the process's journal in
+ * step with its memory: a fork child shares, copies or is cleaned of the parent's changes
+ * (journal.c), a new image or a mapping that went away takes our changes there with it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -285,10 +289,11 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 	if (flags & CLONE_VM) {
 		/*
 		 * vfork and its kind: another process in our memory until it execs or exits.  Its
-		 * hits are handled like a thread's; it is a process of its own for exec and exit,
-		 * and is let go at its exec unless forks are followed.
+		 * hits are handled like a thread's, its changes go in the same journal; it is a
+		 * process of its own for exec and exit, and is let go at its exec unless forks are
+		 * followed.
 		 */
-		cp = up_proc_new(child, t->proc->follow);
+		cp = up_proc_new(child, t->proc->follow, cure_ref(t->proc->cure));
 		if (!cp)
 			return UTRACE_RESUME;
 		cp->shared_mm = true;
@@ -299,10 +304,18 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		return UTRACE_RESUME;
 	}
 	if (t->proc->follow) {
-		/* The child has our breakpoints, XOL area and return frames, at the same addresses. */
-		cp = up_proc_new(child, true);
-		if (!cp)
+		/*
+		 * The child has our breakpoints, XOL area and return frames, at the same addresses,
+		 * and a copy of the journal that holds them.
+		 */
+		struct cure *copy = cure_fork(t->proc->cure, child);
+
+		cp = copy ? up_proc_new(child, true, copy) : NULL;
+		if (!cp) {
+			pr_warn("pid %d: cannot follow fork child %d: %s", t->proc->pid, child,
+				strerror(ENOMEM));
 			return UTRACE_RESUME;
+		}
 		up_attach_task(cp, child);
 		ct = up_task_find(cp, child);
 		cp->xol = t->proc->xol;
@@ -314,36 +327,41 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		}
 		return UTRACE_RESUME;
 	}
-	/* Not followed: clean our bytes out of the child before it runs. */
-	{
-		struct ubp *bp;
-
-		for (bp = t->proc->bps; bp; bp = bp->next) {
-			(void)mem_write_all(child, bp->vaddr, bp->probe->bytes, 1);
-			up_refctr_lower(child, bp);
-		}
-		up_ret_restore_stack(t, child);
-		up_xol_drop_in_child(child, t->proc->xol);
-	}
+	/* Not followed: clean our changes out of the child before it runs. */
+	up_journal_clean_child(t->proc, child);
 	return UTRACE_RESUME;
 }
 
 static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const char *filename,
 			struct user_regs_struct *regs)
 {
-	struct utask *t = engine->data;
+	struct utask *t = engine->data, *it;
+	struct cure *fresh = NULL;
 	struct uproc *p;
 
 	if (!t)
 		return UTRACE_RESUME;
 	p = t->proc;
-	/* A new image: the old breakpoints, XOL area and return frames are gone with it. */
+	/*
+	 * A new image: the old breakpoints, XOL area and return frames are gone with it.  A vfork
+	 * child leaves the memory whose journal it shared, and what it wrote there (frames on the
+	 * parent's stack) stays in that journal, the parent's.
+	 */
 	up_forget_all(p);
-	if (p->shared_mm && !p->follow) {
-		/* A vfork child we do not follow: it leaves our memory, and our watch. */
+	for (it = p->tasks; it; it = it->next)
+		it->depth = 0;
+	if (p->shared_mm && p->follow)
+		fresh = cure_new(utrace_engine_tid(engine));
+	if (p->shared_mm && !fresh) {
+		/* Not followed (or no memory for a journal): it leaves our watch too. */
 		up_proc_free(p);
 		return UTRACE_DETACH;
 	}
+	if (fresh) {
+		cure_unref(p->cure);
+		p->cure = fresh;
+	}
+	cure_forget_all(p->cure);
 	p->shared_mm = false;
 	memset(p->slot_owner, 0, sizeof(p->slot_owner));
 	p->xol = p->tramp = 0;
@@ -356,8 +374,38 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 	}
 	inj_forget(p->pid); /* its syscall instruction went with the old image */
 	p->pid = utrace_engine_tid(engine);
+	cure_set_pid(p->cure, p->pid);
 	up_install_all(p, p->pid);
 	return UTRACE_RESUME;
+}
+
+static uint64_t page_up(uint64_t len)
+{
+	return (len + 4095) & ~(uint64_t)4095;
+}
+
+/* What the program unmapped or mapped over takes our changes there with it. */
+static void forget_replaced(struct uproc *p, const struct user_regs_struct *regs, long ret)
+{
+	uint64_t addr = arch_syscall_arg(regs, 0), len = page_up(arch_syscall_arg(regs, 1));
+	uint64_t new_len = page_up(arch_syscall_arg(regs, 2));
+
+	switch (arch_syscall_nr(regs)) {
+	case SYS_mmap:
+		cure_forget_range(p->cure, (uint64_t)ret, (uint64_t)ret + len);
+		break;
+	case SYS_munmap:
+		cure_forget_range(p->cure, addr, addr + len);
+		break;
+	case SYS_mremap:
+		if ((uint64_t)ret != addr)
+			cure_forget_range(p->cure, addr, addr + len);
+		else if (new_len < len)
+			cure_forget_range(p->cure, addr + new_len, addr + len);
+		break;
+	default:
+		break;
+	}
 }
 
 static uint32_t up_syscall_exit(uint32_t action, struct utrace_engine *engine,
@@ -368,6 +416,7 @@ static uint32_t up_syscall_exit(uint32_t action, struct utrace_engine *engine,
 
 	if (!t || (ret < 0 && ret > -4096))
 		return UTRACE_RESUME;
+	forget_replaced(t->proc, regs, ret);
 	switch (arch_syscall_nr(regs)) {
 	case SYS_mmap:
 	case SYS_mprotect:

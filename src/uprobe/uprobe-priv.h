@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "arch/arch.h"
+#include "inject/cure.h"
 #include "utrace/uprobe.h"
 #include "utrace/utrace.h"
 
@@ -33,7 +34,9 @@ struct ubp {
 	struct uprobe *probe;
 	uint64_t vaddr;
 	struct arch_uprobe arch; /* analysed at vaddr */
+	cure_id bp_id;		 /* its breakpoint bytes in the journal */
 	uint64_t ref_ctr_addr;	 /* where its semaphore was raised, 0 if not */
+	cure_id ref_id;		 /* that raise in the journal */
 	struct ubp *next;
 };
 
@@ -42,6 +45,7 @@ struct uret_instance {
 	uint64_t func;
 	uint64_t ret_addr; /* the real one */
 	uint64_t slot;	   /* stack address holding the hijacked return address */
+	cure_id id;	   /* that hijack in the journal; 0 when chained */
 	bool chained;	   /* slot already held the trampoline: shares the one below */
 };
 
@@ -74,6 +78,8 @@ struct utask {
 struct uproc {
 	pid_t pid;
 	bool follow;
+	struct cure *cure;	/* every change of ours in its memory; shared with a vfork child */
+	struct cure_backend be; /* how the journal reaches this process (journal.c) */
 	struct ubp *bps;
 	struct utask *tasks;
 	uint64_t xol; /* base of the XOL area, 0 until the first hit needs it */
@@ -85,11 +91,14 @@ struct uproc {
 	struct uproc *next;
 };
 
-/* refctr.c: SDT semaphores.  Raise bp's counter where the maps now put it (once per place);
- * lower it in process pid (the owner, or a fork child's copy). */
+/* refctr.c: SDT semaphores.  Raise bp's counter where the maps now put it (once per place). */
 struct sym_maps;
 void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *maps);
-void up_refctr_lower(pid_t pid, const struct ubp *bp);
+
+/* journal.c */
+void up_backend_init(struct uproc *p);
+/* Take the parent's changes out of fork child @child's copy of its memory, before it runs. */
+void up_journal_clean_child(struct uproc *parent, pid_t child);
 
 /* registry.c */
 struct uprobe *up_probes(void);
@@ -102,7 +111,8 @@ struct sym_mapping;
 bool up_mapping_holds(const struct sym_mapping *m, const struct uprobe *probe, uint64_t offset,
 		      uint64_t len);
 struct uproc *up_proc_all(void);
-struct uproc *up_proc_new(pid_t pid, bool follow);
+/* @cure is taken; NULL for a new journal. */
+struct uproc *up_proc_new(pid_t pid, bool follow, struct cure *cure);
 void up_proc_free(struct uproc *p);
 struct utask *up_task_find(struct uproc *p, pid_t tid);
 struct utask *up_task_add(struct uproc *p, pid_t tid);
@@ -122,7 +132,6 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
 void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
 uint64_t up_xol_slot_addr(const struct utask *t);
-void up_xol_drop_in_child(pid_t child, uint64_t xol);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;
@@ -132,6 +141,7 @@ void up_requeue_held(struct utask *t, int first);
 /* uretprobe.c */
 void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs);
 int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs);
-void up_ret_restore_stack(struct utask *t, pid_t mem_pid);
+/* The thread is gone: so are the frames it had hijacked. */
+void up_ret_forget(struct utask *t);
 
 #endif

@@ -10,11 +10,11 @@
  * register in a cell of its own slot, so two threads must never share one.  A thread keeps its
  * slot until it dies; the code in it is rewritten when the thread hits another probe.  When
  * every slot is taken, the hit falls back to a wait (the thread is held until a slot is
- * free), never to sharing.  The area survives fork (children inherit it at the same address,
- * so inherited trampoline frames work) and is unmapped at cleanup.  A fork child we do not
- * follow has its copy taken out by an engine of its own (up_xol_drop_in_child): attached from
- * the clone report, it gets the child's first report, before any instruction of the child
- * runs, makes the child munmap the area, and detaches.
+ * free), never to sharing.  The mapping is an entry of the process's journal, and what is
+ * written into it afterwards is covered by that entry: the journal's replay unmaps it at
+ * cleanup.  The area survives fork (children inherit it at the same address, so inherited
+ * trampoline frames work); a fork child we do not follow has its copy unmapped by the replay
+ * of the parent's journal in it (journal.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -58,7 +58,7 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 
 	if (p->xol)
 		return 0;
-	r = inj_syscall(tid, SYS_mmap, args, &addr);
+	r = cure_mmap(p->cure, &p->be, tid, args, "XOL area", &addr, NULL);
 	if (r < 0)
 		return r;
 	if (addr < 0 && addr > -4096) {
@@ -68,10 +68,11 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 	p->xol = (uint64_t)addr;
 	p->tramp = p->xol;
 	up_stats.xol_maps++;
-	if (mem_write_all(p->pid, p->tramp, &swbp, ARCH_SWBP_LEN) < 0)
+	if (cure_write(p->cure, &p->be, p->tramp, &swbp, ARCH_SWBP_LEN, "trampoline", NULL) < 0)
 		return -EFAULT;
 	/* Name it, where the kernel can: the name lives at the end of slot 0. */
-	if (mem_write_all(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == 0) {
+	if (cure_write(p->cure, &p->be, p->xol + 64, XOL_NAME, sizeof(XOL_NAME), "XOL name",
+		       NULL) == 0) {
 		uint64_t name_args[6] = {PR_SET_VMA,	   PR_SET_VMA_ANON_NAME, p->xol,
 					 XOL_PAGES * 4096, p->xol + 64,		 0};
 		long ignored;
@@ -127,43 +128,12 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 		r = arch_uprobe_prepare_xol(&bp->arch, addr, code);
 		if (r < 0)
 			return r;
-		if (mem_write_all(t->proc->pid, addr, code, sizeof(code)) < 0)
+		if (cure_write(t->proc->cure, &t->proc->be, addr, code, sizeof(code), "XOL slot",
+			       NULL) < 0)
 			return -EFAULT;
 		t->slot_arch = bp->arch;
 		t->slot_valid = true;
 	}
 	*ret_addr = addr;
 	return 0;
-}
-
-static uint32_t drop_quiesce(uint32_t action, struct utrace_engine *engine, unsigned long event)
-{
-	uint64_t args[6] = {(uint64_t)(uintptr_t)engine->data, XOL_PAGES * 4096, 0, 0, 0, 0};
-	pid_t tid = utrace_engine_tid(engine);
-	long ret = -1;
-
-	if (inj_syscall(tid, SYS_munmap, args, &ret) < 0 || ret != 0)
-		pr_warn("pid %d: could not unmap the inherited XOL area at 0x%lx", tid,
-			(unsigned long)args[0]);
-	return UTRACE_DETACH;
-}
-
-static const struct utrace_engine_ops drop_ops = {
-	.report_quiesce = drop_quiesce,
-};
-
-void up_xol_drop_in_child(pid_t child, uint64_t xol)
-{
-	struct utrace_engine *e;
-	int r;
-
-	if (!xol)
-		return;
-	e = utrace_attach(child, UTRACE_ATTACH_CREATE, &drop_ops, (void *)(uintptr_t)xol);
-	if (!e)
-		return;
-	r = utrace_set_events(child, e, UTRACE_EVENT(QUIESCE));
-	if (r == 0 || r == -EINPROGRESS)
-		utrace_control(child, e, UTRACE_REPORT);
-	utrace_engine_put(e);
 }
