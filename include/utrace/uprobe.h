@@ -15,8 +15,12 @@
  * probed instruction is skipped and the thread goes on at the new rip (mainline's "unique"
  * consumers).
  *
- * Every write into a tracee (breakpoint bytes, the XOL mapping, hijacked return addresses) is
- * journaled per process and undone by uprobe_unwatch() and uprobe_cleanup_all().
+ * Every write into a tracee (breakpoint bytes, SDT semaphores, the XOL mapping, hijacked
+ * return addresses) is recorded, as it is made, in that process's undo journal.
+ * uprobe_unwatch() and uprobe_cleanup_all() replay it newest first, after moving threads out
+ * of our stops, and a fork child that is not followed has the parent's journal replayed in its
+ * copy before it runs.  Where the program changed the same bytes after us, its bytes stay; an
+ * entry that cannot be undone is logged and the others still are.
  */
 #ifndef UTRACE_UPROBE_H
 #define UTRACE_UPROBE_H
@@ -41,10 +45,10 @@ struct uprobe_hit {
 };
 
 struct uprobe_consumer {
-	/* Entry hit.  Return 0; a non-zero return removes this consumer from the process (mainline
-	 * UPROBE_HANDLER_REMOVE is not supported: return values are reserved). */
+	/* Entry hit.  The return value is ignored (mainline's UPROBE_HANDLER_REMOVE, which
+	 * removes the consumer from the process, is not supported); return 0. */
 	int (*handler)(struct uprobe_consumer *self, struct uprobe_hit *hit);
-	/* Function return (uretprobe_register()). */
+	/* Function return (uretprobe_register()).  The return value is ignored; return 0. */
 	int (*ret_handler)(struct uprobe_consumer *self, struct uprobe_hit *hit);
 	void *data;
 	/* private */

@@ -76,7 +76,7 @@ static unsigned long clone_flags(struct eng_thread *th, int event)
 		return CLONE_VFORK | CLONE_VM | SIGCHLD;
 	regs = eng_regs(th);
 	if (regs->orig_rax == SYS_clone3 &&
-	    mem_read(th->tid, regs->rdi, &flags, sizeof(flags)) == sizeof(flags))
+	    mem_read_all(th->tid, regs->rdi, &flags, sizeof(flags)) == 0)
 		return flags;
 	return regs->rdi;
 }

@@ -14,6 +14,14 @@
  */
 int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value);
 
+/*
+ * rt_sigaction(@sig, @act, @ret_old) run by stopped thread @tid; @act NULL only reads.  0 or
+ * -errno (the syscall's, or the injection's).
+ */
+struct arch_ksigaction;
+int inj_sigaction(pid_t tid, int sig, const struct arch_ksigaction *act,
+		  struct arch_ksigaction *ret_old);
+
 /* Forget what is cached about process @pid (after exec). */
 void inj_forget(pid_t pid);
 

@@ -3,20 +3,19 @@
  * Remote syscalls: making a stopped tracee run one syscall for us (mmap of the XOL area,
  * munmap at detach), the way CRIU's compel and gdb's inferior calls do.
  *
- * The thread's registers are saved, rip is pointed at a `syscall` instruction that already
- * exists in the process (the vDSO has several; other executable mappings are searched if not),
- * so no code is written; rax and the argument registers are set, and PTRACE_SYSCALL runs it
- * from its entry stop to its exit stop.  Then the saved registers go back.
+ * The thread's registers are saved, its instruction pointer is sent to a syscall instruction
+ * that already exists in the process (the vDSO has several; other executable mappings are
+ * searched if not), so no code is written; the number and arguments go in their registers,
+ * and PTRACE_SYSCALL runs it from its entry stop to its exit stop.  Then the saved registers
+ * go back.  Which instruction, which registers, and how an interrupted syscall restarts are
+ * the architecture's (arch_rsyscall_*, src/arch/x86_64/rsyscall_x86.c).
  *
  * The subtle part is the state the thread was stopped in.  If the stop had interrupted a
- * syscall that the kernel was about to restart (rax holding -ERESTARTSYS and friends), the
- * restart would normally happen on the way back to user mode; after our syscall that path is
- * gone, so the restart is done here, as the kernel does it when no handler runs: rax =
- * orig_rax (restart_syscall for ERESTART_RESTARTBLOCK) and rip back over the syscall
- * instruction.  A thread stopped at a syscall entry runs our syscall in place of its own (the
- * kernel takes the number from orig_rax at that stop), and is then set to run its own again
- * from the syscall instruction.  The thread ends in a syscall-exit stop with its own
- * registers.
+ * syscall that the kernel was about to restart, the restart would normally happen on the way
+ * back to user mode; after our syscall that path is gone, so the restart is done here, as the
+ * kernel does it when no handler runs.  A thread stopped at a syscall entry runs our syscall
+ * in place of its own, and is then set to run its own again from the syscall instruction.
+ * The thread ends in a syscall-exit stop with its own registers.
  *
  * Signals: a thread resumed from an interrupt stop dequeues its pending signals before it
  * returns to user mode, and one arriving meanwhile would stop it in a signal-delivery-stop
@@ -25,7 +24,6 @@
  * pending stays pending, with its siginfo, for the thread's real resumption.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -33,15 +31,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "inject/inject.h"
 #include "os/os.h"
+#include "sym/sym.h"
 #include "utrace/utrace.h"
 #include "util/log.h"
-
-#define ERESTARTSYS	      512
-#define ERESTARTNOINTR	      513
-#define ERESTARTNOHAND	      514
-#define ERESTART_RESTARTBLOCK 516
 
 struct gadget {
 	pid_t pid;
@@ -62,49 +57,42 @@ void inj_forget(pid_t pid)
 
 static uint64_t scan_for_syscall(pid_t pid, uint64_t start, uint64_t end)
 {
-	uint8_t buf[4096 + 1];
+	uint8_t buf[4096 + ARCH_SYSCALL_INSN_LEN - 1];
 	uint64_t at;
 
 	for (at = start; at < end; at += 4096) {
-		size_t len = end - at > 4096 ? 4096 + 1 : end - at;
-		long n = mem_read(pid, at, buf, len);
-		long i;
+		size_t len = end - at > 4096 ? sizeof(buf) : end - at;
+		long n = mem_read(pid, at, buf, len), i;
 
-		for (i = 0; i + 1 < n; i++)
-			if (buf[i] == 0x0f && buf[i + 1] == 0x05)
-				return at + (uint64_t)i;
+		if (n > 0 && (i = arch_rsyscall_find_insn(buf, (size_t)n)) >= 0)
+			return at + (uint64_t)i;
 	}
 	return 0;
 }
 
-/* An address holding the bytes 0f 05 in an executable mapping; the vDSO first. */
+/* An address holding a syscall instruction in an executable mapping; the vDSO first. */
 static uint64_t find_gadget(pid_t tgid)
 {
-	char path[64], line[512];
-	uint64_t found = 0, start, end;
+	struct sym_maps *maps;
+	uint64_t found = 0;
 	int pass, i;
-	FILE *f;
+	size_t k;
 
 	for (i = 0; i < ngadgets; i++)
 		if (gadgets[i].pid == tgid)
 			return gadgets[i].addr;
-	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
+	if (sym_maps_read(tgid, &maps) < 0)
+		return 0;
 	for (pass = 0; pass < 2 && !found; pass++) {
-		f = fopen(path, "re");
-		if (!f)
-			return 0;
-		while (!found && fgets(line, sizeof(line), f)) {
-			char perms[5];
+		for (k = 0; k < maps->count && !found; k++) {
+			const struct sym_mapping *m = &maps->v[k];
 
-			if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 ||
-			    perms[2] != 'x')
+			if (m->perms[2] != 'x' || (pass == 0) != !strcmp(m->path, "[vdso]"))
 				continue;
-			if ((pass == 0) != (strstr(line, "[vdso]") != NULL))
-				continue;
-			found = scan_for_syscall(tgid, start, end);
+			found = scan_for_syscall(tgid, m->start, m->end);
 		}
-		fclose(f);
 	}
+	sym_maps_free(maps);
 	if (found) {
 		struct gadget *grown = realloc(gadgets, (size_t)(ngadgets + 1) * sizeof(*grown));
 
@@ -149,26 +137,18 @@ static int run_to_syscall_exit(pid_t tid, int *held)
 	}
 }
 
-static void restart_interrupted(struct user_regs_struct *regs)
+/*
+ * The kernel's view of the stop, not the engine's: after one remote syscall the thread is in
+ * that syscall's exit stop, whatever stop the engine saw it in, and a second one must go
+ * through the syscall instruction.
+ */
+static bool at_syscall_entry(pid_t tid)
 {
-	long rax = (long)regs->rax;
+	struct __ptrace_syscall_info info;
 
-	if ((long)regs->orig_rax < 0)
-		return;
-	switch (-rax) {
-	case ERESTARTSYS:
-	case ERESTARTNOINTR:
-	case ERESTARTNOHAND:
-		regs->rax = regs->orig_rax;
-		regs->rip -= 2;
-		break;
-	case ERESTART_RESTARTBLOCK:
-		regs->rax = SYS_restart_syscall;
-		regs->rip -= 2;
-		break;
-	default:
-		break;
-	}
+	if (pt_syscall_info(tid, &info) < 0)
+		return utrace_at_syscall_entry(tid);
+	return info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP;
 }
 
 int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
@@ -188,22 +168,9 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	gadget = find_gadget(st.tgid);
 	if (!gadget)
 		return -ENOEXEC;
-	at_entry = utrace_at_syscall_entry(tid);
+	at_entry = at_syscall_entry(tid);
 	regs = saved;
-	if (at_entry) {
-		/* The kernel is about to run orig_rax: it runs ours instead, then its own again. */
-		regs.orig_rax = (unsigned long long)nr;
-	} else {
-		regs.rip = gadget;
-		regs.rax = (unsigned long long)nr;
-		regs.orig_rax = (unsigned long long)-1;
-	}
-	regs.rdi = args[0];
-	regs.rsi = args[1];
-	regs.rdx = args[2];
-	regs.r10 = args[3];
-	regs.r8 = args[4];
-	regs.r9 = args[5];
+	arch_rsyscall_setup(&regs, at_entry, gadget, nr, args);
 	r = pt_getsigmask(tid, &mask);
 	if (r < 0)
 		return r;
@@ -221,14 +188,8 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 		(void)pt_setregs(tid, &saved);
 		return r;
 	}
-	*ret_value = (long)after.rax;
-	if (at_entry) {
-		saved.rip -= 2;
-		saved.rax = saved.orig_rax;
-		saved.orig_rax = (unsigned long long)-1;
-	} else {
-		restart_interrupted(&saved);
-	}
+	*ret_value = arch_rsyscall_result(&after);
+	arch_rsyscall_restore(&saved, at_entry);
 	r = pt_setregs(tid, &saved);
 	if (r == 0)
 		r = utrace_set_regs(tid, &saved);

@@ -42,10 +42,27 @@ int proc_status_fd(int fd, struct proc_status *ret);
 int proc_tasks(pid_t pid, pid_t **ret_tids, int *ret_count);
 int proc_exe(pid_t pid, char *buf, size_t len);
 
-/* Memory of a traced process: process_vm_readv, falling back to /proc/PID/mem. */
+/*
+ * Memory of a traced process (mem.c): process_vm_readv/writev, and /proc/PID/mem where they
+ * cannot go (read-only text, unreadable pages).  mem_read/mem_write return the bytes done,
+ * short at a page that is not mapped, or -errno if not even one byte was: -EFAULT, -ESRCH
+ * (no such process), -EPERM/-EACCES.  The _all forms return 0 or -errno, -EFAULT when short.
+ */
 long mem_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 long mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len);
+int mem_read_all(pid_t pid, uint64_t addr, void *buf, size_t len);
+int mem_write_all(pid_t pid, uint64_t addr, const void *buf, size_t len);
+/* As the program itself could write: page protections kept, a read-only page is -EFAULT. */
+int mem_write_user(pid_t pid, uint64_t addr, const void *buf, size_t len);
 /* A NUL-terminated string of at most len-1 bytes; returns its length or -errno. */
 long mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t len);
+/*
+ * The _all forms as callbacks whose data is the pid, MEM_PID(pid): the shape of struct
+ * x86_mem, sym_unwind_read_fn and rt_read_mem_fn.
+ */
+#define MEM_PID(pid)	((void *)(intptr_t)(pid))
+#define MEM_PID_OF(ctx) ((pid_t)(intptr_t)(ctx))
+int mem_pid_read(void *pid, uint64_t addr, void *buf, size_t len);
+int mem_pid_write(void *pid, uint64_t addr, const void *buf, size_t len);
 
 #endif

@@ -1,13 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * /proc readers and remote memory access.  Everything here reads the kernel's view of a
- * process at one moment; callers that need consistency stop the thread first.  A process that
- * vanished between two reads shows up as -ESRCH or -ENOENT, never as a crash.
- *
- * Memory goes through process_vm_readv/writev first (one syscall, no page faults on our side),
- * and through /proc/PID/mem when that fails: /proc/PID/mem can write to read-only text (the
- * kernel's FOLL_FORCE private copy-on-write, as uprobes need) and read pages that are not
- * readable by the process itself.
+ * /proc readers.  Everything here reads the kernel's view of a process at one moment; callers
+ * that need consistency stop the thread first.  A process that vanished between two reads
+ * shows up as -ESRCH or -ENOENT, never as a crash.  Its memory is mem.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "os/os.h"
@@ -148,73 +142,4 @@ int proc_exe(pid_t pid, char *buf, size_t len)
 		return -errno;
 	buf[n] = '\0';
 	return (int)n;
-}
-
-static long mem_proc_rw(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	fd = open(path, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = write ? pwrite(fd, buf, len, (off_t)addr) : pread(fd, buf, len, (off_t)addr);
-	if (n < 0)
-		n = -errno;
-	else if (n == 0 && len)
-		n = -EIO;
-	close(fd);
-	return n;
-}
-
-long mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-
-	if (n > 0)
-		return n;
-	return mem_proc_rw(pid, addr, buf, len, false);
-}
-
-long mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
-{
-	struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-
-	/* Writable memory (the stack) in one call; text needs /proc/PID/mem's FOLL_FORCE. */
-	if (n == (ssize_t)len)
-		return n;
-	return mem_proc_rw(pid, addr, (void *)buf, len, true);
-}
-
-long mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	if (!len)
-		return -EINVAL;
-	while (got < len - 1) {
-		/* Read up to the end of the current page, so an unmapped next page is no error. */
-		size_t chunk = 4096 - ((addr + got) & 4095);
-		long n;
-		char *nul;
-
-		if (chunk > len - 1 - got)
-			chunk = len - 1 - got;
-		n = mem_read(pid, addr + got, buf + got, chunk);
-		if (n <= 0) {
-			if (!got)
-				return n ? n : -EFAULT;
-			break;
-		}
-		nul = memchr(buf + got, '\0', (size_t)n);
-		if (nul)
-			return nul - buf;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	return (long)got;
 }

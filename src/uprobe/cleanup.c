@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Leaving a process as we found it.  With every thread stopped:
+ * Leaving a process as we found it.  With every thread stopped, first what is not a write of
+ * ours but a thread caught half-way through one of our stops, from live state:
  *
  *   - a thread in the middle of a step goes back to the probe address with its scratch
  *     register restored (the instruction runs again, from the original bytes), and the
  *     signals held during the step are queued again;
- *   - a thread inside a boosted slot is moved out of it (x86_xol_boost_fixup);
+ *   - a thread inside a boosted slot is moved out of it (arch_uprobe_leave_slot);
  *   - a thread stopped by one of our int3s whose trap nobody handled yet has rip rewound and
- *     the SIGTRAP cancelled; a trap at the trampoline is completed;
- *   - every stack slot still holding the trampoline gets its real return address back;
- *   - every breakpoint byte still ours gets the file's byte back, and every SDT semaphore it
- *     raised is lowered;
- *   - the XOL area is unmapped by a remote munmap run by one of the threads.
+ *     the SIGTRAP cancelled; a trap at the trampoline is completed (its frame leaves the
+ *     journal: the return already popped it).
+ *
+ * Then the process's journal is replayed, newest first (journal.c, inject/cure.c): every
+ * stack slot still holding the trampoline gets its real return address back, every SDT
+ * semaphore is lowered by what we raised it, every breakpoint byte still ours gets the old
+ * byte back, and the XOL area is unmapped by a remote munmap run by one of the threads.  An
+ * entry that cannot be undone is reported and the others still are.
  *
  * Afterwards no thread has rip in the XOL area, no stack holds a trampoline address, and the
  * text is byte-identical to the file.
@@ -19,9 +23,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 
-#include "inject/inject.h"
 #include "os/os.h"
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
@@ -36,63 +38,36 @@ static void clean_task(struct utask *t)
 		return;
 	before = regs;
 	if (t->state == UT_STEP) {
-		x86_xol_abort(&t->step_insn, &regs, &t->step);
+		arch_uprobe_abort_xol(&t->step_arch, &regs, &t->autask);
 		t->state = UT_RUNNING;
 		up_requeue_held(t, 0);
-	} else if (p->tramp && regs.rip == p->tramp + 1 && utrace_stop_signal(t->tid) == SIGTRAP) {
+	} else if (p->tramp && arch_swbp_addr(&regs) == p->tramp &&
+		   utrace_stop_signal(t->tid) == SIGTRAP) {
 		if (up_ret_trampoline(t, &regs) == 0)
 			utrace_set_stop_signal(t->tid, 0);
-	} else if (t->slot_valid && up_xol_contains(p, regs.rip)) {
-		uint64_t slot = p->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
+	} else if (t->slot_valid && up_xol_contains(p, arch_ip(&regs))) {
+		struct arch_mem mem = {mem_pid_read, mem_pid_write, MEM_PID(t->tid)};
 
-		if (cell_addr)
-			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_insn, &regs, slot, cell);
-	} else if (utrace_stop_signal(t->tid) == SIGTRAP && (bp = up_bp_find(p, regs.rip - 1))) {
-		regs.rip = bp->vaddr;
+		(void)arch_uprobe_leave_slot(&t->slot_arch, &regs, up_xol_slot_addr(t), &mem);
+	} else if (utrace_stop_signal(t->tid) == SIGTRAP &&
+		   (bp = up_bp_find(p, arch_swbp_addr(&regs)))) {
+		arch_set_ip(&regs, bp->vaddr);
 		utrace_set_stop_signal(t->tid, 0);
 	}
 	if (memcmp(&regs, &before, sizeof(regs)))
 		utrace_set_regs(t->tid, &regs);
-	up_ret_restore_stack(t, t->tid);
-	t->depth = 0;
-}
-
-static void unmap_xol(struct uproc *p)
-{
-	uint64_t args[6] = {p->xol, XOL_PAGES * 4096, 0, 0, 0, 0};
-	struct utask *t;
-	long ret = -1;
-
-	for (t = p->tasks; t; t = t->next) {
-		if (inj_syscall(t->tid, SYS_munmap, args, &ret) == 0 && ret == 0) {
-			p->xol = p->tramp = 0;
-			return;
-		}
-	}
-	pr_warn("pid %d: could not unmap the XOL area at 0x%lx", p->pid, (unsigned long)p->xol);
 }
 
 int uprobe_unwatch(pid_t pid)
 {
 	struct uproc *p = up_proc_find(pid);
 	struct utask *t;
-	struct ubp *bp;
 
 	if (!p)
 		return -ENOENT;
 	for (t = p->tasks; t; t = t->next)
 		clean_task(t);
-	for (bp = p->bps; bp; bp = bp->next) {
-		uint8_t now;
-
-		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
-			(void)mem_write(p->pid, bp->vaddr, bp->probe->bytes, 1);
-		up_refctr_lower(p->pid, bp);
-	}
-	if (p->xol)
-		unmap_xol(p);
+	(void)cure_undo(p->cure, &p->be);
 	for (t = p->tasks; t; t = t->next)
 		if (t->engine)
 			utrace_control(t->tid, t->engine, UTRACE_DETACH);

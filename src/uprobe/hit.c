@@ -7,9 +7,9 @@
  * the return address, and then the displaced instruction continues on the tier chosen when the
  * breakpoint was installed:
  *
- *   emulated  x86_emulate() on the registers: one stop per hit;
+ *   emulated  arch_uprobe_emulate() on the registers: one stop per hit;
  *   boosted   rip = the thread's XOL slot, whose copy jumps back by itself: one stop per hit;
- *   stepped   rip = the slot, UTRACE_SINGLESTEP, and x86_xol_post_step() at the TRAP_TRACE
+ *   stepped   rip = the slot, UTRACE_SINGLESTEP, and arch_uprobe_post_xol() at the TRAP_TRACE
  *             SIGTRAP that follows: two stops per hit.
  *
  * The SIGTRAP is ours and is consumed (UTRACE_SIGNAL_IGN), so engines attached after us never
@@ -18,10 +18,14 @@
  *
  * While a thread steps, other signals are held and re-sent after the step: delivering them
  * would run a handler with rip inside the slot.  A fault raised by the stepped copy itself is
- * delivered with rip back at the probe address (x86_xol_abort), so the handler sees the
+ * delivered with rip back at the probe address (arch_uprobe_abort_xol), so the handler sees the
  * original instruction; a signal that catches a thread inside a boosted slot moves it out of
- * the slot first (x86_xol_boost_fixup).  QUIESCE is on so that report_quiesce(0) re-asserts
+ * the slot first (arch_uprobe_leave_slot).  QUIESCE is on so that report_quiesce(0) re-asserts
  * the step if another engine asks for a report in between (utrace's last-round rule).
+ *
+ * Clone, exec and the program's own mmap, munmap and mremap keep the process's journal in
+ * step with its memory: a fork child shares, copies or is cleaned of the parent's changes
+ * (journal.c), a new image or a mapping that went away takes our changes there with it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -32,6 +36,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "inject/inject.h"
 #include "os/os.h"
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
@@ -43,23 +48,9 @@ void uprobe_get_stats(struct uprobe_stats *ret)
 	*ret = up_stats;
 }
 
-int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len)
+static struct arch_mem thread_mem(pid_t tid)
 {
-	long n = mem_read((pid_t)(intptr_t)ctx, addr, buf, len);
-
-	return n == (long)len ? 0 : -EFAULT;
-}
-
-int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	long n = mem_write((pid_t)(intptr_t)ctx, addr, buf, len);
-
-	return n == (long)len ? 0 : -EFAULT;
-}
-
-static struct x86_mem thread_mem(pid_t tid)
-{
-	struct x86_mem m = {up_mem_read, up_mem_write, (void *)(intptr_t)tid};
+	struct arch_mem m = {mem_pid_read, mem_pid_write, MEM_PID(tid)};
 
 	return m;
 }
@@ -89,12 +80,13 @@ static void run_consumers(struct utask *t, struct ubp *bp, struct user_regs_stru
 /* Continue the displaced instruction on its tier.  Returns the resume action. */
 static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
 {
-	struct x86_mem mem = thread_mem(t->tid);
+	struct arch_mem mem = thread_mem(t->tid);
+	enum arch_uprobe_class cls = arch_uprobe_class(&bp->arch);
 	uint64_t slot;
 	int r;
 
-	if (bp->insn.cls == X86_EMULATE) {
-		r = x86_emulate(&bp->insn, regs, &mem);
+	if (cls == ARCH_UPROBE_EMULATE) {
+		r = arch_uprobe_emulate(&bp->arch, regs, &mem);
 		if (r >= 0) {
 			up_stats.emulated++;
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
@@ -104,7 +96,7 @@ static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_
 	if (r == -EBUSY) {
 		/* Every slot is taken: hold the thread and retry the hit when one is free. */
 		pr_info("tid %d: XOL slots exhausted; waiting", t->tid);
-		regs->rip = bp->vaddr;
+		arch_set_ip(regs, bp->vaddr);
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 	}
 	if (r < 0) {
@@ -112,28 +104,28 @@ static uint32_t continue_insn(struct utask *t, struct ubp *bp, struct user_regs_
 			(unsigned long)bp->vaddr, strerror(-r));
 		return UTRACE_SIGNAL_TERM | UTRACE_RESUME;
 	}
-	if (bp->insn.cls == X86_BOOST) {
+	if (cls == ARCH_UPROBE_BOOST) {
 		up_stats.boosted++;
-		regs->rip = slot;
+		arch_set_ip(regs, slot);
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 	}
 	up_stats.stepped++;
-	x86_xol_pre_step(&bp->insn, regs, slot, &t->step);
+	arch_uprobe_pre_xol(&bp->arch, regs, slot, &t->autask);
 	t->state = UT_STEP;
-	t->step_insn = bp->insn;
+	t->step_arch = bp->arch;
 	return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 }
 
 static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 {
-	uint64_t addr = regs->rip - 1;
+	uint64_t addr = arch_swbp_addr(regs);
 	struct ubp *bp = up_bp_find(t->proc, addr);
 	uint8_t now;
 
 	if (!bp) {
-		if (up_recently_removed(t->proc, addr) && mem_read(t->tid, addr, &now, 1) == 1 &&
-		    !x86_is_int3(now)) {
-			regs->rip = addr; /* removed while this trap was on its way */
+		if (up_recently_removed(t->proc, addr) &&
+		    mem_read_all(t->tid, addr, &now, 1) == 0 && !arch_is_swbp(now)) {
+			arch_set_ip(regs, addr); /* removed while this trap was on its way */
 			return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
 		}
 		pr_info("tid %d: trap at 0x%lx is not ours: the program gets its SIGTRAP", t->tid,
@@ -141,9 +133,9 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 		return 0;
 	}
 	up_stats.hits++;
-	regs->rip = addr;
+	arch_set_ip(regs, addr);
 	run_consumers(t, bp, regs);
-	if (regs->rip != addr)
+	if (arch_ip(regs) != addr)
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME; /* a handler moved rip: skip the insn */
 	bp = up_bp_find(t->proc, addr);
 	if (!bp)
@@ -201,12 +193,11 @@ static bool restore_resent(struct utask *t, siginfo_t *info)
  */
 static uint32_t finish_step(struct utask *t, struct user_regs_struct *regs, siginfo_t *info)
 {
-	struct x86_mem mem = thread_mem(t->tid);
-	uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-	int r = 0;
+	struct arch_mem mem = thread_mem(t->tid);
+	int r;
 
 	t->state = UT_RUNNING;
-	r = x86_xol_post_step(&t->step_insn, regs, slot, &t->step, &mem);
+	r = arch_uprobe_post_xol(&t->step_arch, regs, up_xol_slot_addr(t), &t->autask, &mem);
 	if (r < 0) {
 		pr_warn("tid %d: cannot fix the return address after a step; SIGSEGV", t->tid);
 		(void)syscall(SYS_tgkill, t->proc->pid, t->tid, SIGSEGV);
@@ -235,7 +226,7 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 	if (info->si_signo == SIGTRAP && t->state == UT_STEP && info->si_code == TRAP_TRACE)
 		return finish_step(t, regs, info);
 	if (info->si_signo == SIGTRAP && info->si_code == SI_KERNEL) {
-		if (t->proc->tramp && regs->rip - 1 == t->proc->tramp) {
+		if (t->proc->tramp && arch_swbp_addr(regs) == t->proc->tramp) {
 			up_stats.returns++;
 			if (up_ret_trampoline(t, regs) == 0)
 				return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
@@ -252,9 +243,9 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 		bool fault = info->si_signo == SIGSEGV || info->si_signo == SIGBUS ||
 			     info->si_signo == SIGFPE || info->si_signo == SIGILL;
 
-		if (fault && up_xol_contains(t->proc, regs->rip)) {
+		if (fault && up_xol_contains(t->proc, arch_ip(regs))) {
 			/* The copy faulted: deliver with rip at the original instruction. */
-			x86_xol_abort(&t->step_insn, regs, &t->step);
+			arch_uprobe_abort_xol(&t->step_arch, regs, &t->autask);
 			t->state = UT_RUNNING;
 			return pass_on(action);
 		}
@@ -265,13 +256,10 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 				(int)(sizeof(t->held) / sizeof(t->held[0])));
 		return UTRACE_SIGNAL_IGN | UTRACE_SINGLESTEP;
 	}
-	if (t->slot > 0 && t->slot_valid && up_xol_contains(t->proc, regs->rip)) {
-		uint64_t slot = t->proc->xol + (uint64_t)t->slot * X86_SLOT_SIZE;
-		uint64_t cell_addr = x86_xol_cell_addr(&t->slot_insn, slot), cell = 0;
+	if (t->slot > 0 && t->slot_valid && up_xol_contains(t->proc, arch_ip(regs))) {
+		struct arch_mem mem = thread_mem(t->tid);
 
-		if (cell_addr)
-			(void)mem_read(t->tid, cell_addr, &cell, sizeof(cell));
-		(void)x86_xol_boost_fixup(&t->slot_insn, regs, slot, cell);
+		(void)arch_uprobe_leave_slot(&t->slot_arch, regs, up_xol_slot_addr(t), &mem);
 	}
 	return pass_on(action);
 }
@@ -301,10 +289,11 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 	if (flags & CLONE_VM) {
 		/*
 		 * vfork and its kind: another process in our memory until it execs or exits.  Its
-		 * hits are handled like a thread's; it is a process of its own for exec and exit,
-		 * and is let go at its exec unless forks are followed.
+		 * hits are handled like a thread's, its changes go in the same journal; it is a
+		 * process of its own for exec and exit, and is let go at its exec unless forks are
+		 * followed.
 		 */
-		cp = up_proc_new(child, t->proc->follow);
+		cp = up_proc_new(child, t->proc->follow, cure_ref(t->proc->cure));
 		if (!cp)
 			return UTRACE_RESUME;
 		cp->shared_mm = true;
@@ -315,10 +304,18 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		return UTRACE_RESUME;
 	}
 	if (t->proc->follow) {
-		/* The child has our breakpoints, XOL area and return frames, at the same addresses. */
-		cp = up_proc_new(child, true);
-		if (!cp)
+		/*
+		 * The child has our breakpoints, XOL area and return frames, at the same addresses,
+		 * and a copy of the journal that holds them.
+		 */
+		struct cure *copy = cure_fork(t->proc->cure, child);
+
+		cp = copy ? up_proc_new(child, true, copy) : NULL;
+		if (!cp) {
+			pr_warn("pid %d: cannot follow fork child %d: %s", t->proc->pid, child,
+				strerror(ENOMEM));
 			return UTRACE_RESUME;
+		}
 		up_attach_task(cp, child);
 		ct = up_task_find(cp, child);
 		cp->xol = t->proc->xol;
@@ -330,36 +327,41 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		}
 		return UTRACE_RESUME;
 	}
-	/* Not followed: clean our bytes out of the child before it runs. */
-	{
-		struct ubp *bp;
-
-		for (bp = t->proc->bps; bp; bp = bp->next) {
-			(void)mem_write(child, bp->vaddr, bp->probe->bytes, 1);
-			up_refctr_lower(child, bp);
-		}
-		up_ret_restore_stack(t, child);
-		up_xol_drop_in_child(child, t->proc->xol);
-	}
+	/* Not followed: clean our changes out of the child before it runs. */
+	up_journal_clean_child(t->proc, child);
 	return UTRACE_RESUME;
 }
 
 static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const char *filename,
 			struct user_regs_struct *regs)
 {
-	struct utask *t = engine->data;
+	struct utask *t = engine->data, *it;
+	struct cure *fresh = NULL;
 	struct uproc *p;
 
 	if (!t)
 		return UTRACE_RESUME;
 	p = t->proc;
-	/* A new image: the old breakpoints, XOL area and return frames are gone with it. */
+	/*
+	 * A new image: the old breakpoints, XOL area and return frames are gone with it.  A vfork
+	 * child leaves the memory whose journal it shared, and what it wrote there (frames on the
+	 * parent's stack) stays in that journal, the parent's.
+	 */
 	up_forget_all(p);
-	if (p->shared_mm && !p->follow) {
-		/* A vfork child we do not follow: it leaves our memory, and our watch. */
+	for (it = p->tasks; it; it = it->next)
+		it->depth = 0;
+	if (p->shared_mm && p->follow)
+		fresh = cure_new(utrace_engine_tid(engine));
+	if (p->shared_mm && !fresh) {
+		/* Not followed (or no memory for a journal): it leaves our watch too. */
 		up_proc_free(p);
 		return UTRACE_DETACH;
 	}
+	if (fresh) {
+		cure_unref(p->cure);
+		p->cure = fresh;
+	}
+	cure_forget_all(p->cure);
 	p->shared_mm = false;
 	memset(p->slot_owner, 0, sizeof(p->slot_owner));
 	p->xol = p->tramp = 0;
@@ -370,23 +372,55 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 		t->depth = 0;
 		t->state = UT_RUNNING;
 	}
+	inj_forget(p->pid); /* its syscall instruction went with the old image */
 	p->pid = utrace_engine_tid(engine);
+	cure_set_pid(p->cure, p->pid);
 	up_install_all(p, p->pid);
 	return UTRACE_RESUME;
+}
+
+static uint64_t page_up(uint64_t len)
+{
+	return (len + 4095) & ~(uint64_t)4095;
+}
+
+/* What the program unmapped or mapped over takes our changes there with it. */
+static void forget_replaced(struct uproc *p, const struct user_regs_struct *regs, long ret)
+{
+	uint64_t addr = arch_syscall_arg(regs, 0), len = page_up(arch_syscall_arg(regs, 1));
+	uint64_t new_len = page_up(arch_syscall_arg(regs, 2));
+
+	switch (arch_syscall_nr(regs)) {
+	case SYS_mmap:
+		cure_forget_range(p->cure, (uint64_t)ret, (uint64_t)ret + len);
+		break;
+	case SYS_munmap:
+		cure_forget_range(p->cure, addr, addr + len);
+		break;
+	case SYS_mremap:
+		if ((uint64_t)ret != addr)
+			cure_forget_range(p->cure, addr, addr + len);
+		else if (new_len < len)
+			cure_forget_range(p->cure, addr + new_len, addr + len);
+		break;
+	default:
+		break;
+	}
 }
 
 static uint32_t up_syscall_exit(uint32_t action, struct utrace_engine *engine,
 				struct user_regs_struct *regs)
 {
 	struct utask *t = engine->data;
-	long ret = (long)regs->rax;
+	long ret = arch_syscall_ret(regs);
 
 	if (!t || (ret < 0 && ret > -4096))
 		return UTRACE_RESUME;
-	switch (regs->orig_rax) {
+	forget_replaced(t->proc, regs, ret);
+	switch (arch_syscall_nr(regs)) {
 	case SYS_mmap:
 	case SYS_mprotect:
-		if (!(regs->rdx & PROT_EXEC))
+		if (!(arch_syscall_arg(regs, 2) & PROT_EXEC))
 			break;
 		/* fall through */
 	case SYS_munmap:

@@ -7,9 +7,9 @@
  * /proc/PID/mem, which makes the kernel's private copy of the page, as mainline does with
  * FOLL_FORCE.  One byte is written, so threads that keep running see either the old or the new
  * instruction, never a torn one.  Before writing, the byte in memory must still be the file's:
- * an int3 that is not ours is refused.  Removal writes the saved byte back, and only if our
- * int3 is still there.  A mapping that went away (munmap, dlclose, exec) is forgotten without
- * writing anything.
+ * an int3 that is not ours is refused.  The write goes through the process's journal, and
+ * removal is the journal's revert: the saved byte back, and only if our int3 is still there.
+ * A mapping that went away (munmap, dlclose, exec) is forgotten without writing anything.
  *
  * Every thread of a watched process carries the uprobes engine, attached before any other
  * engine of the tool so that our SIGTRAPs are consumed before anyone else sees them.
@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "inject/inject.h"
 #include "os/os.h"
 #include "sym/sym.h"
 #include "uprobe/uprobe-priv.h"
@@ -68,14 +69,21 @@ struct uproc *up_proc_find(pid_t pid)
 	return NULL;
 }
 
-struct uproc *up_proc_new(pid_t pid, bool follow)
+struct uproc *up_proc_new(pid_t pid, bool follow, struct cure *cure)
 {
 	struct uproc *p = calloc(1, sizeof(*p));
 
-	if (!p)
+	if (!cure)
+		cure = cure_new(pid);
+	if (!p || !cure) {
+		free(p);
+		cure_unref(cure);
 		return NULL;
+	}
 	p->pid = pid;
 	p->follow = follow;
+	p->cure = cure;
+	up_backend_init(p);
 	p->next = procs;
 	procs = p;
 	return p;
@@ -107,6 +115,8 @@ void up_proc_free(struct uproc *p)
 	while (p->tasks)
 		up_task_remove(p, p->tasks);
 	up_forget_all(p);
+	cure_unref(p->cure);
+	inj_forget(p->pid);
 	free(p);
 }
 
@@ -145,6 +155,7 @@ void up_task_remove(struct uproc *p, struct utask *t)
 		}
 	}
 	up_xol_release(t);
+	up_ret_forget(t);
 	if (t->engine) {
 		t->engine->data = NULL;
 		utrace_engine_put(t->engine);
@@ -176,19 +187,19 @@ static bool mapping_is(const struct sym_mapping *m, const struct uprobe *probe)
 
 static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 {
-	uint8_t now, int3 = X86_INT3;
+	uint8_t now, swbp = ARCH_SWBP_INSN;
 	struct ubp *bp;
-	long n;
+	int r;
 
 	if (up_bp_find(p, vaddr))
 		return 0;
-	n = mem_read(p->pid, vaddr, &now, 1);
-	if (n != 1)
-		return n < 0 ? (int)n : -EFAULT;
+	r = p->be.read(p->be.ctx, vaddr, &now, 1);
+	if (r < 0)
+		return r;
 	if (now != probe->bytes[0]) {
 		pr_warn("pid %d: probe %s:0x%lx: %s at 0x%lx, not ours: refused", p->pid,
 			probe->path, (unsigned long)probe->offset,
-			x86_is_int3(now) ? "an int3 is already" : "different code is",
+			arch_is_swbp(now) ? "an int3 is already" : "different code is",
 			(unsigned long)vaddr);
 		return -EEXIST;
 	}
@@ -197,20 +208,20 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 		return -ENOMEM;
 	bp->probe = probe;
 	bp->vaddr = vaddr;
-	if (up_analyse(probe->bytes, probe->nbytes, vaddr, &bp->insn) < 0 ||
-	    bp->insn.cls == X86_REFUSE) {
+	if (arch_uprobe_analyze(&bp->arch, probe->bytes, probe->nbytes, vaddr) < 0 ||
+	    arch_uprobe_class(&bp->arch) == ARCH_UPROBE_REFUSE) {
 		free(bp);
 		return -EOPNOTSUPP;
 	}
-	n = mem_write(p->pid, vaddr, &int3, 1);
-	if (n != 1) {
+	r = cure_write(p->cure, &p->be, vaddr, &swbp, ARCH_SWBP_LEN, "breakpoint", &bp->bp_id);
+	if (r < 0) {
 		free(bp);
-		return n < 0 ? (int)n : -EFAULT;
+		return r;
 	}
 	bp->next = p->bps;
 	p->bps = bp;
 	pr_debug("pid %d: probe %s:0x%lx installed at 0x%lx (%s)", p->pid, probe->path,
-		 (unsigned long)probe->offset, (unsigned long)vaddr, bp->insn.reason);
+		 (unsigned long)probe->offset, (unsigned long)vaddr, arch_uprobe_reason(&bp->arch));
 	return 1;
 }
 
@@ -271,6 +282,8 @@ int up_install_all(struct uproc *p, pid_t tid)
 			link = &bp->next;
 			continue;
 		}
+		cure_forget(p->cure, bp->bp_id);
+		(void)cure_revert(p->cure, &p->be, bp->ref_id);
 		*link = bp->next;
 		free(bp);
 	}
@@ -288,15 +301,12 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 	int i;
 
 	for (link = &p->bps; (bp = *link);) {
-		uint8_t now;
-
 		if (bp->probe != probe) {
 			link = &bp->next;
 			continue;
 		}
-		if (mem_read(p->pid, bp->vaddr, &now, 1) == 1 && x86_is_int3(now))
-			(void)mem_write(p->pid, bp->vaddr, probe->bytes, 1);
-		up_refctr_lower(p->pid, bp);
+		(void)cure_revert(p->cure, &p->be, bp->bp_id);
+		(void)cure_revert(p->cure, &p->be, bp->ref_id);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;
 		*link = bp->next;
 		free(bp);
@@ -349,7 +359,7 @@ int uprobe_watch(pid_t pid, bool follow_forks)
 	r = utrace_seize_process(pid, &tids, &n);
 	if (r < 0)
 		return r;
-	p = up_proc_new(pid, follow_forks);
+	p = up_proc_new(pid, follow_forks, NULL);
 	if (!p) {
 		free(tids);
 		return -ENOMEM;

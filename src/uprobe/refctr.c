@@ -12,11 +12,13 @@
  * text is: the dynamic loader maps a library's data segment after its text.  So the counter
  * is (re)found at every look at the maps (up_install_all after mmap and mprotect): a
  * breakpoint whose counter is not where it was raised (the mapping is new, its contents fresh
- * from the file) raises it there.  Lowering writes only to the mapping that was raised.
+ * from the file) raises it there, and forgets the raise in the mapping that is gone.  Each
+ * raise is a COUNTER entry of the journal, so lowering it (unregister, detach, a fork child)
+ * subtracts what we added instead of writing old bytes back: the program's own changes to
+ * the counter stay.
  */
 #include <errno.h>
 
-#include "os/os.h"
 #include "sym/sym.h"
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
@@ -33,18 +35,6 @@ static uint64_t counter_addr(const struct uprobe *probe, const struct sym_maps *
 	return 0;
 }
 
-static int add(pid_t pid, uint64_t addr, int delta)
-{
-	uint16_t v;
-
-	if (mem_read(pid, addr, &v, sizeof(v)) != sizeof(v))
-		return -EFAULT;
-	if (delta < 0 && v == 0)
-		return 0;
-	v = (uint16_t)(v + delta);
-	return mem_write(pid, addr, &v, sizeof(v)) == sizeof(v) ? 0 : -EFAULT;
-}
-
 void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *maps)
 {
 	uint64_t addr;
@@ -54,16 +44,13 @@ void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *ma
 	addr = counter_addr(bp->probe, maps);
 	if (!addr || addr == bp->ref_ctr_addr)
 		return;
-	if (add(p->pid, addr, 1) < 0) {
+	cure_forget(p->cure, bp->ref_id);
+	bp->ref_id = 0;
+	bp->ref_ctr_addr = 0;
+	if (cure_counter_add(p->cure, &p->be, addr, 1, "semaphore", &bp->ref_id) < 0) {
 		pr_warn("pid %d: cannot raise the semaphore of %s:0x%lx", p->pid, bp->probe->path,
 			(unsigned long)bp->probe->offset);
 		return;
 	}
 	bp->ref_ctr_addr = addr;
-}
-
-void up_refctr_lower(pid_t pid, const struct ubp *bp)
-{
-	if (bp->ref_ctr_addr)
-		(void)add(pid, bp->ref_ctr_addr, -1);
 }

@@ -34,24 +34,6 @@ struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset)
 	return NULL;
 }
 
-/*
- * x86_analyze() plus our tier policy: a push is emulated by x86_emulate with a write into the
- * tracee's stack from here (process_vm_writev), which costs more than letting the thread run
- * the push itself from its XOL slot and jump back; so pushes are boosted.  Measured with
- * bench/probe_cost.sh: boosted push 32 us per hit, emulated 44 us, on this machine.
- */
-int up_analyse(const uint8_t *bytes, size_t len, uint64_t vaddr, struct x86_insn *ret)
-{
-	int r = x86_analyze(bytes, len, vaddr, ret);
-
-	if (r < 0 || ret->cls != X86_EMULATE || ret->emu.kind != X86_EMU_PUSH)
-		return r;
-	ret->cls = X86_BOOST;
-	memmove(ret->reason + 8, ret->reason + 9, strlen(ret->reason + 9) + 1); /* "emulated" */
-	memcpy(ret->reason, "boosted:", 8);
-	return r;
-}
-
 /* Read and analyse the instruction at @offset of @path. */
 static int probe_analyse(const char *path, uint64_t offset, struct uprobe *ret)
 {
@@ -75,12 +57,12 @@ static int probe_analyse(const char *path, uint64_t offset, struct uprobe *ret)
 	sym_file_free(f);
 	if (!ret->nbytes)
 		return -ENOEXEC;
-	if (x86_is_int3(ret->bytes[0]))
+	if (arch_is_swbp(ret->bytes[0]))
 		return -EEXIST;
-	r = up_analyse(ret->bytes, ret->nbytes, vaddr, &ret->insn);
+	r = arch_uprobe_analyze(&ret->arch, ret->bytes, ret->nbytes, vaddr);
 	if (r < 0)
 		return r;
-	return ret->insn.cls == X86_REFUSE ? -EOPNOTSUPP : 0;
+	return arch_uprobe_class(&ret->arch) == ARCH_UPROBE_REFUSE ? -EOPNOTSUPP : 0;
 }
 
 int uprobe_describe(const char *path, uint64_t offset, enum uprobe_tier *ret_tier, char *reason,
@@ -96,21 +78,21 @@ int uprobe_describe(const char *path, uint64_t offset, enum uprobe_tier *ret_tie
 			snprintf(reason, len, "refused: an int3 is already there in the file");
 		return r;
 	}
-	switch (tmp.insn.cls) {
-	case X86_EMULATE:
+	switch (arch_uprobe_class(&tmp.arch)) {
+	case ARCH_UPROBE_EMULATE:
 		*ret_tier = UPROBE_EMULATED;
 		break;
-	case X86_BOOST:
+	case ARCH_UPROBE_BOOST:
 		*ret_tier = UPROBE_BOOSTED;
 		break;
-	case X86_STEP:
+	case ARCH_UPROBE_STEP:
 		*ret_tier = UPROBE_STEPPED;
 		break;
 	default:
 		*ret_tier = UPROBE_REFUSED;
 		break;
 	}
-	snprintf(reason, len, "%s", tmp.insn.reason);
+	snprintf(reason, len, "%s", arch_uprobe_reason(&tmp.arch));
 	return 0;
 }
 
@@ -168,7 +150,8 @@ static int do_register(const char *path, uint64_t offset, uint64_t ref_ctr_offse
 	r = probe_analyse(path, offset, probe);
 	if (r < 0) {
 		pr_debug("probe %s:0x%lx: %s", path, (unsigned long)offset,
-			 probe->insn.reason[0] ? probe->insn.reason : "cannot be probed");
+			 arch_uprobe_reason(&probe->arch)[0] ? arch_uprobe_reason(&probe->arch)
+							     : "cannot be probed");
 		free(probe);
 		return r;
 	}

@@ -5,13 +5,14 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "arch/x86_64/x86.h"
+#include "arch/arch.h"
+#include "inject/cure.h"
 #include "utrace/uprobe.h"
 #include "utrace/utrace.h"
 
 #define URET_MAX_DEPTH 64 /* mainline MAX_URETPROBE_DEPTH */
 #define XOL_PAGES      16
-#define XOL_SLOTS      (XOL_PAGES * 4096 / X86_SLOT_SIZE)
+#define XOL_SLOTS      (XOL_PAGES * 4096 / ARCH_XOL_SLOT_BYTES)
 
 /* A registered site: (file, offset) and its consumers.  Shared by every process. */
 struct uprobe {
@@ -19,10 +20,10 @@ struct uprobe {
 	dev_t dev;
 	ino_t ino;
 	uint64_t offset;
-	uint64_t ref_ctr_offset;     /* file offset of its SDT semaphore, 0 for none (refctr.c) */
-	uint8_t bytes[X86_MAX_INSN]; /* from the file */
+	uint64_t ref_ctr_offset;      /* file offset of its SDT semaphore, 0 for none (refctr.c) */
+	uint8_t bytes[ARCH_MAX_INSN]; /* from the file */
 	size_t nbytes;
-	struct x86_insn insn; /* analysed at vaddr 0: the class is what -v shows */
+	struct arch_uprobe arch; /* analysed at the file's vaddr: the class is what -v shows */
 	struct uprobe_consumer *consumers;
 	struct uprobe_consumer *ret_consumers;
 	struct uprobe *next;
@@ -32,8 +33,10 @@ struct uprobe {
 struct ubp {
 	struct uprobe *probe;
 	uint64_t vaddr;
-	struct x86_insn insn;  /* analysed at vaddr */
-	uint64_t ref_ctr_addr; /* where its semaphore was raised, 0 if not */
+	struct arch_uprobe arch; /* analysed at vaddr */
+	cure_id bp_id;		 /* its breakpoint bytes in the journal */
+	uint64_t ref_ctr_addr;	 /* where its semaphore was raised, 0 if not */
+	cure_id ref_id;		 /* that raise in the journal */
 	struct ubp *next;
 };
 
@@ -42,6 +45,7 @@ struct uret_instance {
 	uint64_t func;
 	uint64_t ret_addr; /* the real one */
 	uint64_t slot;	   /* stack address holding the hijacked return address */
+	cure_id id;	   /* that hijack in the journal; 0 when chained */
 	bool chained;	   /* slot already held the trampoline: shares the one below */
 };
 
@@ -56,10 +60,10 @@ struct utask {
 	struct uproc *proc;
 	struct utrace_engine *engine;
 	enum utask_state state;
-	struct x86_insn step_insn; /* the instruction being stepped (a copy: its bp may go) */
-	struct x86_step step;
-	int slot;		   /* XOL slot owned by this thread, -1 if none */
-	struct x86_insn slot_insn; /* what the slot holds, when slot_valid */
+	struct arch_uprobe step_arch; /* the instruction being stepped (a copy: its bp may go) */
+	struct arch_uprobe_task autask;
+	int slot;		      /* XOL slot owned by this thread, -1 if none */
+	struct arch_uprobe slot_arch; /* what the slot holds, when slot_valid */
 	bool slot_valid;
 	struct uret_instance ret[URET_MAX_DEPTH];
 	int depth;
@@ -74,6 +78,8 @@ struct utask {
 struct uproc {
 	pid_t pid;
 	bool follow;
+	struct cure *cure;	/* every change of ours in its memory; shared with a vfork child */
+	struct cure_backend be; /* how the journal reaches this process (journal.c) */
 	struct ubp *bps;
 	struct utask *tasks;
 	uint64_t xol; /* base of the XOL area, 0 until the first hit needs it */
@@ -85,14 +91,16 @@ struct uproc {
 	struct uproc *next;
 };
 
-/* refctr.c: SDT semaphores.  Raise bp's counter where the maps now put it (once per place);
- * lower it in process pid (the owner, or a fork child's copy). */
+/* refctr.c: SDT semaphores.  Raise bp's counter where the maps now put it (once per place). */
 struct sym_maps;
 void up_refctr_update(struct uproc *p, struct ubp *bp, const struct sym_maps *maps);
-void up_refctr_lower(pid_t pid, const struct ubp *bp);
+
+/* journal.c */
+void up_backend_init(struct uproc *p);
+/* Take the parent's changes out of fork child @child's copy of its memory, before it runs. */
+void up_journal_clean_child(struct uproc *parent, pid_t child);
 
 /* registry.c */
-int up_analyse(const uint8_t *bytes, size_t len, uint64_t vaddr, struct x86_insn *ret);
 struct uprobe *up_probes(void);
 struct uprobe *up_probe_find(dev_t dev, ino_t ino, uint64_t offset);
 
@@ -103,7 +111,8 @@ struct sym_mapping;
 bool up_mapping_holds(const struct sym_mapping *m, const struct uprobe *probe, uint64_t offset,
 		      uint64_t len);
 struct uproc *up_proc_all(void);
-struct uproc *up_proc_new(pid_t pid, bool follow);
+/* @cure is taken; NULL for a new journal. */
+struct uproc *up_proc_new(pid_t pid, bool follow, struct cure *cure);
 void up_proc_free(struct uproc *p);
 struct utask *up_task_find(struct uproc *p, pid_t tid);
 struct utask *up_task_add(struct uproc *p, pid_t tid);
@@ -122,18 +131,17 @@ int up_xol_ensure(struct uproc *p, pid_t tid);
 int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
 void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
-void up_xol_drop_in_child(pid_t child, uint64_t xol);
+uint64_t up_xol_slot_addr(const struct utask *t);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;
 extern struct uprobe_stats up_stats;
-int up_mem_read(void *ctx, uint64_t addr, void *buf, size_t len);
-int up_mem_write(void *ctx, uint64_t addr, const void *buf, size_t len);
 void up_requeue_held(struct utask *t, int first);
 
 /* uretprobe.c */
 void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs);
 int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs);
-void up_ret_restore_stack(struct utask *t, pid_t mem_pid);
+/* The thread is gone: so are the frames it had hijacked. */
+void up_ret_forget(struct utask *t);
 
 #endif

@@ -13,9 +13,10 @@
  * dropped at every entry and every return, without handlers.  A trap at the trampoline with no
  * instance left is delivered to the program as mainline's SIGILL would be.
  *
- * Unregistering a return probe leaves pending instances redirecting, without handlers.  Before
- * detach (and in a fork child we do not follow) every pending slot still holding the
- * trampoline gets its real return address back.
+ * Unregistering a return probe leaves pending instances redirecting, without handlers.  Each
+ * hijack is a write in the process's journal, and leaves it when the frame is gone (returned
+ * through, left, or its thread dead); detach (and a fork child we do not follow) replays what
+ * is left, so every slot still holding the trampoline gets its real return address back.
  */
 #include <errno.h>
 
@@ -23,26 +24,38 @@
 #include "uprobe/uprobe-priv.h"
 #include "util/log.h"
 
+/* The innermost instance is gone: its hijack with it. */
+static void pop(struct utask *t)
+{
+	cure_forget(t->proc->cure, t->ret[--t->depth].id);
+}
+
 static void drop_below(struct utask *t, uint64_t sp)
 {
 	while (t->depth > 0 && t->ret[t->depth - 1].slot < sp)
-		t->depth--;
+		pop(t);
+}
+
+void up_ret_forget(struct utask *t)
+{
+	while (t->depth > 0)
+		pop(t);
 }
 
 void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *regs)
 {
 	struct uret_instance *inst;
-	uint64_t sp = regs->rsp, ret;
+	uint64_t sp = arch_uretprobe_ret_slot(regs), ret;
 	uint64_t tramp;
 
 	if (up_xol_ensure(t->proc, t->tid) < 0)
 		return;
 	tramp = t->proc->tramp;
 	drop_below(t, sp);
-	if (mem_read(t->tid, sp, &ret, sizeof(ret)) != sizeof(ret))
+	if (mem_read_all(t->tid, sp, &ret, sizeof(ret)) < 0)
 		return;
 	if (t->depth > 0 && t->ret[t->depth - 1].slot == sp && ret != tramp)
-		t->depth--; /* the slot was reused: that frame is gone */
+		pop(t); /* the slot was reused: that frame is gone */
 	if (t->depth >= URET_MAX_DEPTH) {
 		pr_debug("tid %d: return probe depth %d reached; not hijacking", t->tid,
 			 URET_MAX_DEPTH);
@@ -52,6 +65,7 @@ void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *reg
 	inst->probe = bp->probe;
 	inst->func = bp->vaddr;
 	inst->slot = sp;
+	inst->id = 0;
 	inst->chained = ret == tramp;
 	if (inst->chained) {
 		if (t->depth == 0)
@@ -59,7 +73,8 @@ void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *reg
 		inst->ret_addr = t->ret[t->depth - 1].ret_addr;
 	} else {
 		inst->ret_addr = ret;
-		if (mem_write(t->tid, sp, &tramp, sizeof(tramp)) != sizeof(tramp))
+		if (cure_write(t->proc->cure, &t->proc->be, sp, &tramp, sizeof(tramp),
+			       "return address", &inst->id) < 0)
 			return;
 	}
 	t->depth++;
@@ -91,7 +106,7 @@ static void run_ret_consumers(struct utask *t, const struct uret_instance *inst,
 int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
 {
 	struct uret_instance inst;
-	uint64_t slot = regs->rsp - 8;
+	uint64_t slot = arch_uretprobe_popped_slot(regs);
 
 	drop_below(t, slot);
 	if (t->depth == 0) {
@@ -99,11 +114,12 @@ int up_ret_trampoline(struct utask *t, struct user_regs_struct *regs)
 		return -ENOENT;
 	}
 	do {
-		inst = t->ret[--t->depth];
-		regs->rip = inst.ret_addr;
+		inst = t->ret[t->depth - 1];
+		pop(t);
+		arch_set_ip(regs, inst.ret_addr);
 		run_ret_consumers(t, &inst, regs);
 	} while (inst.chained && t->depth > 0);
-	regs->rip = inst.ret_addr;
+	arch_set_ip(regs, inst.ret_addr);
 	return 0;
 }
 
@@ -126,21 +142,4 @@ int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max)
 		n++;
 	}
 	return n;
-}
-
-void up_ret_restore_stack(struct utask *t, pid_t mem_pid)
-{
-	uint64_t now;
-	int i;
-
-	for (i = 0; i < t->depth; i++) {
-		const struct uret_instance *inst = &t->ret[i];
-
-		if (inst->chained)
-			continue;
-		if (mem_read(mem_pid, inst->slot, &now, sizeof(now)) == sizeof(now) &&
-		    now == t->proc->tramp)
-			(void)mem_write(mem_pid, inst->slot, &inst->ret_addr,
-					sizeof(inst->ret_addr));
-	}
 }

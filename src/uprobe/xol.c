@@ -3,18 +3,18 @@
  * The execute-out-of-line area: one mapping per process, made lazily by the first hit that
  * needs it (a remote mmap run by the hitting thread, which is stopped at our int3, a clean
  * point for it).  It is RWX anonymous memory named "[uprobes-xol]" where the kernel allows
- * naming, XOL_PAGES pages of X86_SLOT_SIZE-byte slots.
+ * naming, XOL_PAGES pages of ARCH_XOL_SLOT_BYTES-byte slots.
  *
  * Slot 0 holds the uretprobe trampoline: a single int3.  Every other slot belongs to one
  * thread at a time (mainline's per-thread-per-hit policy): a boosted copy keeps its scratch
  * register in a cell of its own slot, so two threads must never share one.  A thread keeps its
  * slot until it dies; the code in it is rewritten when the thread hits another probe.  When
  * every slot is taken, the hit falls back to a wait (the thread is held until a slot is
- * free), never to sharing.  The area survives fork (children inherit it at the same address,
- * so inherited trampoline frames work) and is unmapped at cleanup.  A fork child we do not
- * follow has its copy taken out by an engine of its own (up_xol_drop_in_child): attached from
- * the clone report, it gets the child's first report, before any instruction of the child
- * runs, makes the child munmap the area, and detaches.
+ * free), never to sharing.  The mapping is an entry of the process's journal, and what is
+ * written into it afterwards is covered by that entry: the journal's replay unmaps it at
+ * cleanup.  The area survives fork (children inherit it at the same address, so inherited
+ * trampoline frames work); a fork child we do not follow has its copy unmapped by the replay
+ * of the parent's journal in it (journal.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -39,6 +39,11 @@ bool up_xol_contains(const struct uproc *p, uint64_t addr)
 	return p->xol && addr >= p->xol && addr < p->xol + XOL_PAGES * 4096;
 }
 
+uint64_t up_xol_slot_addr(const struct utask *t)
+{
+	return t->proc->xol + (uint64_t)t->slot * ARCH_XOL_SLOT_BYTES;
+}
+
 int up_xol_ensure(struct uproc *p, pid_t tid)
 {
 	uint64_t args[6] = {0,
@@ -47,13 +52,13 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 			    MAP_PRIVATE | MAP_ANONYMOUS,
 			    (uint64_t)-1,
 			    0};
-	uint8_t int3 = X86_INT3;
+	uint8_t swbp = ARCH_SWBP_INSN;
 	long addr;
 	int r;
 
 	if (p->xol)
 		return 0;
-	r = inj_syscall(tid, SYS_mmap, args, &addr);
+	r = cure_mmap(p->cure, &p->be, tid, args, "XOL area", &addr, NULL);
 	if (r < 0)
 		return r;
 	if (addr < 0 && addr > -4096) {
@@ -63,10 +68,11 @@ int up_xol_ensure(struct uproc *p, pid_t tid)
 	p->xol = (uint64_t)addr;
 	p->tramp = p->xol;
 	up_stats.xol_maps++;
-	if (mem_write(p->pid, p->tramp, &int3, 1) != 1)
+	if (cure_write(p->cure, &p->be, p->tramp, &swbp, ARCH_SWBP_LEN, "trampoline", NULL) < 0)
 		return -EFAULT;
 	/* Name it, where the kernel can: the name lives at the end of slot 0. */
-	if (mem_write(p->pid, p->xol + 64, XOL_NAME, sizeof(XOL_NAME)) == sizeof(XOL_NAME)) {
+	if (cure_write(p->cure, &p->be, p->xol + 64, XOL_NAME, sizeof(XOL_NAME), "XOL name",
+		       NULL) == 0) {
 		uint64_t name_args[6] = {PR_SET_VMA,	   PR_SET_VMA_ANON_NAME, p->xol,
 					 XOL_PAGES * 4096, p->xol + 64,		 0};
 		long ignored;
@@ -106,9 +112,8 @@ void up_xol_release(struct utask *t)
 /* The thread's slot, holding @bp's copy; -EBUSY when every slot is taken. */
 int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 {
-	uint8_t code[X86_SLOT_SIZE];
+	uint8_t code[ARCH_XOL_SLOT_BYTES];
 	uint64_t addr;
-	size_t len = 0;
 	int slot, r;
 
 	r = up_xol_ensure(t->proc, t->tid);
@@ -117,50 +122,18 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr)
 	slot = slot_take(t);
 	if (slot < 0)
 		return slot;
-	addr = t->proc->xol + (uint64_t)slot * X86_SLOT_SIZE;
+	addr = up_xol_slot_addr(t);
 	/* Compared by content: a breakpoint freed and another allocated at its place is no match. */
-	if (!t->slot_valid || memcmp(&t->slot_insn, &bp->insn, sizeof(bp->insn))) {
-		memset(code, X86_INT3, sizeof(code));
-		r = x86_xol_prepare(&bp->insn, addr, code, sizeof(code), &len);
+	if (!t->slot_valid || !arch_uprobe_same(&t->slot_arch, &bp->arch)) {
+		r = arch_uprobe_prepare_xol(&bp->arch, addr, code);
 		if (r < 0)
 			return r;
-		if (mem_write(t->proc->pid, addr, code, sizeof(code)) != sizeof(code))
+		if (cure_write(t->proc->cure, &t->proc->be, addr, code, sizeof(code), "XOL slot",
+			       NULL) < 0)
 			return -EFAULT;
-		t->slot_insn = bp->insn;
+		t->slot_arch = bp->arch;
 		t->slot_valid = true;
 	}
 	*ret_addr = addr;
 	return 0;
-}
-
-static uint32_t drop_quiesce(uint32_t action, struct utrace_engine *engine, unsigned long event)
-{
-	uint64_t args[6] = {(uint64_t)(uintptr_t)engine->data, XOL_PAGES * 4096, 0, 0, 0, 0};
-	pid_t tid = utrace_engine_tid(engine);
-	long ret = -1;
-
-	if (inj_syscall(tid, SYS_munmap, args, &ret) < 0 || ret != 0)
-		pr_warn("pid %d: could not unmap the inherited XOL area at 0x%lx", tid,
-			(unsigned long)args[0]);
-	return UTRACE_DETACH;
-}
-
-static const struct utrace_engine_ops drop_ops = {
-	.report_quiesce = drop_quiesce,
-};
-
-void up_xol_drop_in_child(pid_t child, uint64_t xol)
-{
-	struct utrace_engine *e;
-	int r;
-
-	if (!xol)
-		return;
-	e = utrace_attach(child, UTRACE_ATTACH_CREATE, &drop_ops, (void *)(uintptr_t)xol);
-	if (!e)
-		return;
-	r = utrace_set_events(child, e, UTRACE_EVENT(QUIESCE));
-	if (r == 0 || r == -EINPROGRESS)
-		utrace_control(child, e, UTRACE_REPORT);
-	utrace_engine_put(e);
 }
