@@ -12,7 +12,7 @@
  * kept from hits are symbolized in end probes too, in the target's mappings.
  *
  * The traced process's memory is read with mem_read (process_vm_readv, then /proc/PID/mem).  A
- * guru-mode write ($var = v) uses process_vm_writev, which keeps the page protections, so a
+ * guru-mode write ($var = v) uses mem_write_user, which keeps the page protections, so a
  * read-only address is a fault as in stap; only where that call is not allowed at all does
  * /proc/PID/mem do the write.  The data of both is the pid.
  */
@@ -28,24 +28,15 @@
 #include "lang/regexes.h"
 #include "script-priv.h"
 
+/* The VM reports every failed access as a fault (-EFAULT), whatever the kernel said. */
 int script_read_tracee(void *data, uint64_t addr, void *buf, size_t len)
 {
-	long n = mem_read((pid_t)(intptr_t)data, addr, buf, len);
-
-	return n == (long)len ? 0 : -EFAULT;
+	return mem_pid_read(data, addr, buf, len) < 0 ? -EFAULT : 0;
 }
 
 int script_write_tracee(void *data, uint64_t addr, const void *buf, size_t len)
 {
-	pid_t pid = (pid_t)(intptr_t)data;
-	struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
-	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-
-	if (n == (ssize_t)len)
-		return 0;
-	if (n < 0 && errno != EFAULT && mem_write(pid, addr, buf, len) == (long)len)
-		return 0;
-	return -EFAULT;
+	return mem_write_user(MEM_PID_OF(data), addr, buf, len) < 0 ? -EFAULT : 0;
 }
 
 static void host_output(void *data, const char *buf, size_t len)
