@@ -188,7 +188,8 @@ int inj_syscall(pid_t tid, long nr, const uint64_t args[6], long *ret_value)
 	gadget = find_gadget(st.tgid);
 	if (!gadget)
 		return -ENOEXEC;
-	at_entry = utrace_at_syscall_entry(tid);
+	/* Not after an earlier remote syscall at this stop: that one set it to run its own again. */
+	at_entry = utrace_at_syscall_entry(tid) && (long)saved.orig_rax >= 0;
 	regs = saved;
 	if (at_entry) {
 		/* The kernel is about to run orig_rax: it runs ours instead, then its own again. */
