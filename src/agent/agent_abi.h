@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The contract between the tracer and the in-process agent: the header at offset 0 of the
+ * blob, the boot block the tracer fills before agent_init, the entry table, and agent_ping's
+ * function.  Included by the freestanding agent (C and assembly: only macros are visible to
+ * the assembler) and by the tracer's loader, so it uses nothing but <stdint.h>.
+ *
+ * Versioning: AGENT_ABI_VERSION changes when a field moves or an entry's contract changes.
+ * New entries take the next free slot of the entry table (its size is fixed, nentries says how
+ * many the blob fills) and new header fields are appended after it (header_size says where the
+ * header ends), so a loader knows which entries a blob has and never reads past its header.
+ */
+#ifndef AGENT_AGENT_ABI_H
+#define AGENT_AGENT_ABI_H
+
+#define AGENT_MAGIC	  0x47415455 /* "UTAG" in memory order */
+#define AGENT_ABI_VERSION 1
+#define AGENT_ENTRY_MAX	  16 /* slots in the entry table */
+#define AGENT_NAME	  "utrace-agent"
+#define AGENT_PAGE	  4096
+
+/*
+ * The entries, in slot order: AGENT_ENTRY_<ID> is the slot, fn the agent's function.  Every
+ * entry is a SysV function of the agent reached through the call stub.  Next to come:
+ * DISPATCH (the trampolines' handler), SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
+ * UNDO (the agent's own replay of the in-process journal when the tracer is gone).
+ */
+#define AGENT_ENTRIES(X)    \
+	X(INIT, agent_init) \
+	X(PING, agent_ping)
+
+/* The header's layout, for the assembler (entry.S); agent.c checks it against the struct. */
+#define AGENT_HDR_NAME	32
+#define AGENT_HDR_ENTRY 48
+#define AGENT_HDR_SIZE	(AGENT_HDR_ENTRY + 4 * AGENT_ENTRY_MAX)
+
+/*
+ * agent_init returns a status word: the agent's AGENT_ABI_VERSION in the high half, and in the
+ * low half 0 or a negative Linux errno (-EPROTO: a boot block it does not take, -EALREADY:
+ * initialized before).
+ */
+#define AGENT_STATUS(status)	   (((uint64_t)AGENT_ABI_VERSION << 32) | (uint32_t)(status))
+#define AGENT_STATUS_VERSION(word) ((uint32_t)((word) >> 32))
+#define AGENT_STATUS_ERROR(word)   ((int32_t)(uint32_t)(word))
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+enum agent_entry {
+#define AGENT_ENTRY_ENUM(id, fn) AGENT_ENTRY_##id,
+	AGENT_ENTRIES(AGENT_ENTRY_ENUM)
+#undef AGENT_ENTRY_ENUM
+	AGENT_NENTRIES
+};
+
+/* At offset 0 of the blob.  Offsets are from the blob's start; sizes are in bytes. */
+struct agent_header {
+	uint32_t magic;	      /* AGENT_MAGIC */
+	uint16_t version;     /* AGENT_ABI_VERSION */
+	uint16_t header_size; /* sizeof(struct agent_header) as the agent was built */
+	uint32_t text_size;   /* [0, text_size): header, code, constants; r-x; page multiple */
+	uint32_t image_size;  /* the blob's length; [text_size, image_size): data, rw- */
+	uint32_t bss_size;    /* zeroed memory after the image, rw- */
+	uint32_t boot;	      /* offset of the struct agent_boot the tracer fills before init */
+	uint32_t call_stub;   /* offset of `call *%rax; int3`: remote calls return into the int3 */
+	uint32_t nentries;    /* filled slots of entry[] */
+	char name[16];	      /* AGENT_NAME: the mapping's name where the kernel names memory */
+	uint32_t entry[AGENT_ENTRY_MAX]; /* offsets of the entries, by enum agent_entry */
+};
+
+/*
+ * Written by the tracer at header.boot, passed to agent_init.  The agent copies it, and
+ * answers in the ret_ fields.
+ */
+struct agent_boot {
+	uint32_t size;	       /* sizeof(struct agent_boot) as the tracer knows it */
+	uint32_t version;      /* AGENT_ABI_VERSION the tracer speaks */
+	uint64_t cookie;       /* chosen by the tracer; agent_ping mixes it in */
+	uint64_t shared;       /* address of the region shared with the tracer; 0: none yet */
+	uint64_t shared_size;  /* its length */
+	int32_t tracer_pid;    /* getpid() of the tracer */
+	uint32_t flags;	       /* none defined yet: 0 */
+	int32_t ret_pid;       /* the agent's getpid(): which process it finds itself in */
+	uint32_t ret_reserved; /* 0 */
+};
+
+/* What agent_ping(x) returns once agent_init had @cookie: a mix of both. */
+static inline uint64_t agent_ping_value(uint64_t x, uint64_t cookie)
+{
+	static const uint64_t keys[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull,
+					 0x94d049bb133111ebull, 0xd6e8feb86659fd93ull};
+	uint64_t v = (x ^ cookie) * keys[x & 3];
+
+	return v ^ (v >> 31) ^ 0x5554524143450000ull;
+}
+#endif
+
+#endif
