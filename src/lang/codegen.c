@@ -423,7 +423,7 @@ static const char *dup_or_null(struct arena *a, const char *s)
 
 static void process_probe(struct arena *a, struct vm_probe *vp, const struct sema_point *pt)
 {
-	vp->event = (enum vm_proc_event)pt->event;
+	vp->event = pt->event;
 	vp->proc_path = dup_or_null(a, pt->proc_path);
 	vp->proc_pid = pt->proc_pid;
 	vp->module = dup_or_null(a, pt->module);

@@ -79,7 +79,7 @@ enum vm_probe_kind {
 	VM_PROBE_PROCESS,
 };
 
-/* What a process probe waits for (enum sema_proc_event, same order). */
+/* What a process probe waits for; sema (src/lang/sema) resolves points to these too. */
 enum vm_proc_event {
 	VM_PROC_BEGIN,
 	VM_PROC_END,

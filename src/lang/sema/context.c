@@ -27,7 +27,7 @@ static bool all_events(const struct sema_probe *sp, unsigned mask)
 	return sp->npoints > 0;
 }
 
-#define EV(e) (1u << SEMA_PROC_##e)
+#define EV(e) (1u << VM_PROC_##e)
 
 bool sema_probe_is_return(const struct sema_probe *sp)
 {

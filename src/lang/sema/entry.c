@@ -210,7 +210,7 @@ static void entry_point(struct sema_program *p, struct sema_point *pt, const str
 	char *text;
 
 	*pt = *rp;
-	pt->event = SEMA_PROC_FUNCTION;
+	pt->event = VM_PROC_FUNCTION;
 	pt->tv = NULL;
 	pt->ntv = pt->captv = 0;
 	pt->saves_entry = true;
@@ -253,8 +253,7 @@ static void add_entry_half(struct entry_pass *x)
 static bool all_function_returns(const struct sema_probe *sp)
 {
 	for (unsigned i = 0; i < sp->npoints; i++)
-		if (sp->points[i].kind != SEMA_PP_PROCESS ||
-		    sp->points[i].event != SEMA_PROC_RETURN)
+		if (sp->points[i].kind != SEMA_PP_PROCESS || sp->points[i].event != VM_PROC_RETURN)
 			return false;
 	return sp->npoints > 0;
 }

@@ -59,7 +59,7 @@ static void point_text(const struct sema_point *pt, const struct sym_dw_decls *d
 static void dwarf_vars(const struct sema_point *pt, const struct sym_dw_decls *ds,
 		       struct strbuf *sb)
 {
-	if (pt->event == SEMA_PROC_RETURN && ds->return_type)
+	if (pt->event == VM_PROC_RETURN && ds->return_type)
 		sb_printf(sb, " $return:%s", ds->return_type);
 	for (size_t i = 0; i < ds->n; i++)
 		sb_printf(sb, " $%s:%s", ds->v[i].name, ds->v[i].type);
@@ -74,19 +74,19 @@ static void vars(const struct sema_point *pt, const struct sym_dw_decls *ds, str
 	if (pt->kind != SEMA_PP_PROCESS)
 		return;
 	switch (pt->event) {
-	case SEMA_PROC_RETURN:
-	case SEMA_PROC_PLT_RETURN:
+	case VM_PROC_RETURN:
+	case VM_PROC_PLT_RETURN:
 		sb_printf(sb, " $return:long");
 		break;
-	case SEMA_PROC_SYSCALL:
-	case SEMA_PROC_SYSCALL_RETURN:
+	case VM_PROC_SYSCALL:
+	case VM_PROC_SYSCALL_RETURN:
 		sb_printf(sb, " $syscall:long");
-		if (pt->event == SEMA_PROC_SYSCALL_RETURN)
+		if (pt->event == VM_PROC_SYSCALL_RETURN)
 			sb_printf(sb, " $return:long");
 		for (int i = 1; i <= 6; i++)
 			sb_printf(sb, " $arg%d:long", i);
 		break;
-	case SEMA_PROC_MARK:
+	case VM_PROC_MARK:
 		for (unsigned i = 1; i <= pt->sdt_nargs; i++)
 			sb_printf(sb, " $arg%u:long", i);
 		break;
@@ -101,7 +101,7 @@ static int decls_of(const struct sema_point *pt, struct sym_dw_decls *ret)
 	struct sym_dwarf *dw;
 
 	if (pt->kind != SEMA_PP_PROCESS || !pt->has_dwarf ||
-	    (pt->event != SEMA_PROC_FUNCTION && pt->event != SEMA_PROC_RETURN))
+	    (pt->event != VM_PROC_FUNCTION && pt->event != VM_PROC_RETURN))
 		return -ENOENT;
 	dw = sema_dwarf_of(pt->module);
 	if (!dw)

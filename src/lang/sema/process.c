@@ -36,7 +36,7 @@
 
 struct proc_spec {
 	const struct ast_probe_point *pp;
-	enum sema_proc_event event;
+	enum vm_proc_event event;
 	const char *path_arg;
 	int64_t pid;
 	const char *lib;
@@ -90,20 +90,20 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 		       "mark)";
 	*where = c[1].tok;
 	if (is(&c[1], "begin") || is(&c[1], "end")) {
-		s->event = is(&c[1], "begin") ? SEMA_PROC_BEGIN : SEMA_PROC_END;
+		s->event = is(&c[1], "begin") ? VM_PROC_BEGIN : VM_PROC_END;
 		i = 2;
 	} else if (is(&c[1], "thread")) {
 		if (n < 3 || !(is(&c[2], "begin") || is(&c[2], "end"))) {
 			*where = n < 3 ? c[1].tok : c[2].tok;
 			return "probe point mismatch (similar: begin, end)";
 		}
-		s->event = is(&c[2], "begin") ? SEMA_PROC_THREAD_BEGIN : SEMA_PROC_THREAD_END;
+		s->event = is(&c[2], "begin") ? VM_PROC_THREAD_BEGIN : VM_PROC_THREAD_END;
 		i = 3;
 	} else if (is(&c[1], "syscall")) {
-		s->event = SEMA_PROC_SYSCALL;
+		s->event = VM_PROC_SYSCALL;
 		i = 2;
 		if (n > 2 && is(&c[2], "return")) {
-			s->event = SEMA_PROC_SYSCALL_RETURN;
+			s->event = VM_PROC_SYSCALL_RETURN;
 			i = 3;
 		}
 	} else {
@@ -125,7 +125,7 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 		}
 		s->pattern_tok = c[i].tok;
 		if (is(&c[i], "function")) {
-			s->event = SEMA_PROC_FUNCTION;
+			s->event = VM_PROC_FUNCTION;
 			s->pattern = str_arg(&c[i]);
 			if (!s->pattern)
 				return "function requires a string argument";
@@ -135,27 +135,27 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 				s->call = is(&c[i], "call");
 				s->inline_ = is(&c[i], "inline");
 				if (is(&c[i], "return"))
-					s->event = SEMA_PROC_RETURN;
+					s->event = VM_PROC_RETURN;
 				i++;
 			}
 		} else if (is(&c[i], "plt")) {
-			s->event = SEMA_PROC_PLT;
+			s->event = VM_PROC_PLT;
 			s->pattern = c[i].arg ? str_arg(&c[i]) : "*";
 			if (!s->pattern)
 				return "plt requires a string argument";
 			i++;
 			if (i < n && is(&c[i], "return")) {
-				s->event = SEMA_PROC_PLT_RETURN;
+				s->event = VM_PROC_PLT_RETURN;
 				i++;
 			}
 		} else if (is(&c[i], "mark")) {
-			s->event = SEMA_PROC_MARK;
+			s->event = VM_PROC_MARK;
 			s->pattern = str_arg(&c[i]);
 			if (!s->pattern)
 				return "mark requires a string argument";
 			i++;
 		} else if (is(&c[i], "statement")) {
-			s->event = SEMA_PROC_FUNCTION;
+			s->event = VM_PROC_FUNCTION;
 			s->statement = true;
 			s->pattern = str_arg(&c[i]);
 			if (!s->pattern)
@@ -305,26 +305,26 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 	pt->orig = x->orig;
 	sb_printf(&sb, "%s", x->base);
 	switch (s->event) {
-	case SEMA_PROC_BEGIN:
+	case VM_PROC_BEGIN:
 		sb_printf(&sb, ".begin");
 		break;
-	case SEMA_PROC_END:
+	case VM_PROC_END:
 		sb_printf(&sb, ".end");
 		break;
-	case SEMA_PROC_THREAD_BEGIN:
+	case VM_PROC_THREAD_BEGIN:
 		sb_printf(&sb, ".thread.begin");
 		break;
-	case SEMA_PROC_THREAD_END:
+	case VM_PROC_THREAD_END:
 		sb_printf(&sb, ".thread.end");
 		break;
-	case SEMA_PROC_SYSCALL:
+	case VM_PROC_SYSCALL:
 		sb_printf(&sb, ".syscall");
 		break;
-	case SEMA_PROC_SYSCALL_RETURN:
+	case VM_PROC_SYSCALL_RETURN:
 		sb_printf(&sb, ".syscall.return");
 		break;
-	case SEMA_PROC_FUNCTION:
-	case SEMA_PROC_RETURN:
+	case VM_PROC_FUNCTION:
+	case VM_PROC_RETURN:
 		if (s->statement) {
 			sb_printf(&sb, ".statement(\"%s\")", func);
 			break;
@@ -333,17 +333,17 @@ static struct sema_point *add_point(struct expand *x, const char *func, uint64_t
 		if (x->decl_file)
 			sb_printf(&sb, "@%s:%d", x->decl_file, x->decl_line);
 		sb_printf(&sb, "\")%s",
-			  s->event == SEMA_PROC_RETURN ? ".return"
-			  : s->call		       ? ".call"
-			  : s->inline_		       ? ".inline"
-						       : "");
+			  s->event == VM_PROC_RETURN ? ".return"
+			  : s->call		     ? ".call"
+			  : s->inline_		     ? ".inline"
+						     : "");
 		break;
-	case SEMA_PROC_PLT:
-	case SEMA_PROC_PLT_RETURN:
+	case VM_PROC_PLT:
+	case VM_PROC_PLT_RETURN:
 		sb_printf(&sb, ".plt(\"%s\")%s", func,
-			  s->event == SEMA_PROC_PLT_RETURN ? ".return" : "");
+			  s->event == VM_PROC_PLT_RETURN ? ".return" : "");
 		break;
-	case SEMA_PROC_MARK:
+	case VM_PROC_MARK:
 		if (s->provider)
 			sb_printf(&sb, ".provider(\"%s\")", s->provider);
 		sb_printf(&sb, ".mark(\"%s\")", func);
@@ -390,7 +390,7 @@ static int add_function(const struct sym_symbol *sym, void *data)
 	/* stap fires .function (and .call) after the prologue when DWARF says where it ends. */
 	if (dw && sym_dwarf_func(dw, NULL, sym->addr, &df) == 0 && df.entry == sym->addr) {
 		has_dwarf = true;
-		if (x->s->event == SEMA_PROC_FUNCTION)
+		if (x->s->event == VM_PROC_FUNCTION)
 			vaddr = df.prologue;
 	}
 	if (sym_vaddr_to_offset(x->f, vaddr, SYM_NEED_EXEC, &off) < 0 ||
@@ -451,7 +451,7 @@ static void expand_inlines(struct expand *x)
 {
 	struct sym_dwarf *dw = sema_dwarf_of(x->module);
 
-	if (dw && x->s->event == SEMA_PROC_FUNCTION && !x->s->call)
+	if (dw && x->s->event == VM_PROC_FUNCTION && !x->s->call)
 		sym_dwarf_inlines(dw, x->s->pattern, add_inline, x);
 }
 
@@ -613,7 +613,7 @@ const char *sema_process_point(struct sema_program *p, struct sema_probe *sp,
 		return why;
 	x.orig = point_text(p, pp);
 	*where = pp->comps[0].tok;
-	if (s.event <= SEMA_PROC_SYSCALL_RETURN && !s.path_arg && !s.pid) {
+	if (s.event <= VM_PROC_SYSCALL_RETURN && !s.path_arg && !s.pid) {
 		x.base = "process";
 		add_point(&x, NULL, 0, 0);
 		return NULL;
@@ -641,7 +641,7 @@ const char *sema_process_point(struct sema_program *p, struct sema_probe *sp,
 		x.module = arena_strndup(p->arena, lib, strlen(lib));
 	}
 	x.base = arena_strndup(p->arena, sb_str(&base), base.len);
-	if (s.event <= SEMA_PROC_SYSCALL_RETURN) {
+	if (s.event <= VM_PROC_SYSCALL_RETURN) {
 		add_point(&x, NULL, 0, 0);
 		goto out;
 	}
@@ -656,9 +656,9 @@ const char *sema_process_point(struct sema_program *p, struct sema_probe *sp,
 	*where = NULL;
 	if (s.statement)
 		why = expand_statement(&x);
-	else if (s.event == SEMA_PROC_FUNCTION || s.event == SEMA_PROC_RETURN)
+	else if (s.event == VM_PROC_FUNCTION || s.event == VM_PROC_RETURN)
 		why = expand_functions(&x);
-	else if (s.event == SEMA_PROC_PLT || s.event == SEMA_PROC_PLT_RETURN)
+	else if (s.event == VM_PROC_PLT || s.event == VM_PROC_PLT_RETURN)
 		why = expand_plt(&x);
 	else if (sym_sdt_glob(f, s.provider, s.pattern, add_mark, &x) < 0 || !x.added)
 		why = "no match";

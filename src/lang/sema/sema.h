@@ -7,6 +7,7 @@
 
 #include "lang/ast.h"
 #include "lang/diag.h"
+#include "vm/program.h"
 #include "vm/rt/target.h"
 #include "vm/rt/user.h"
 
@@ -64,21 +65,6 @@ enum sema_point_kind {
 	SEMA_PP_PROCESS,
 };
 
-/* What a process point waits for (VM_PROC_* in vm/program.h, same order). */
-enum sema_proc_event {
-	SEMA_PROC_BEGIN,
-	SEMA_PROC_END,
-	SEMA_PROC_THREAD_BEGIN,
-	SEMA_PROC_THREAD_END,
-	SEMA_PROC_SYSCALL,
-	SEMA_PROC_SYSCALL_RETURN,
-	SEMA_PROC_FUNCTION,
-	SEMA_PROC_RETURN,
-	SEMA_PROC_PLT,
-	SEMA_PROC_PLT_RETURN,
-	SEMA_PROC_MARK,
-};
-
 /* One resolved probe point of a probe; a probe with two points has two. */
 struct sema_point {
 	enum sema_point_kind kind;
@@ -91,7 +77,7 @@ struct sema_point {
 	const char *derivation;
 	/* Process points: one per matched function, site or event; any point through an alias. */
 	const char *orig; /* the point as written, when text is its expansion (pn()) */
-	enum sema_proc_event event;
+	enum vm_proc_event event;
 	const char *proc_path; /* canonical executable; NULL: the -c/-x target */
 	int64_t proc_pid;      /* process(PID), else 0 */
 	const char *module;    /* the file probed: the executable or a library */

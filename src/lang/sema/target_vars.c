@@ -515,7 +515,7 @@ static const char *canonical(struct sema_program *p, const char *path, size_t n)
 /* A .function/.statement point of module, where @var("name") is $name. */
 static bool in_function_of(const struct sema_point *pt, const char *module)
 {
-	return pt->has_dwarf && pt->event == SEMA_PROC_FUNCTION && pt->module &&
+	return pt->has_dwarf && pt->event == VM_PROC_FUNCTION && pt->module &&
 	       !strcmp(pt->module, module);
 }
 
@@ -614,7 +614,7 @@ static bool plannable(const struct sema_point *pt, const struct ast_expr *e)
 {
 	if (pt->kind != SEMA_PP_PROCESS)
 		return false;
-	return e->kind == AST_E_ATVAR || (pt->has_dwarf && pt->event == SEMA_PROC_FUNCTION);
+	return e->kind == AST_E_ATVAR || (pt->has_dwarf && pt->event == VM_PROC_FUNCTION);
 }
 
 static void to_number(struct ast_expr *e, int64_t v)
@@ -817,7 +817,7 @@ static bool atvar_is_local(const struct sema_probe *sp, const struct ast_expr *e
 		const struct sema_point *pt = &sp->points[i];
 
 		if (pt->kind != SEMA_PP_PROCESS || !pt->has_dwarf || !pt->module ||
-		    (pt->event != SEMA_PROC_FUNCTION && pt->event != SEMA_PROC_RETURN))
+		    (pt->event != VM_PROC_FUNCTION && pt->event != VM_PROC_RETURN))
 			return false;
 	}
 	return true;
@@ -842,8 +842,8 @@ static int plan_return(struct sema_program *p, struct sema_probe *sp, const stru
 
 	for (unsigned i = 0; i < sp->npoints; i++)
 		if (sp->points[i].kind != SEMA_PP_PROCESS ||
-		    (sp->points[i].event != SEMA_PROC_RETURN &&
-		     sp->points[i].event != SEMA_PROC_PLT_RETURN))
+		    (sp->points[i].event != VM_PROC_RETURN &&
+		     sp->points[i].event != VM_PROC_PLT_RETURN))
 			return 0;
 	if (!sp->npoints)
 		return 0;

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "lang/codegen.h"
 #include "lang/passes.h"
 #include "utrace/script.h"
 
