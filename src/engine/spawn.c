@@ -36,6 +36,7 @@
 
 #include "engine/engine-priv.h"
 #include "util/log.h"
+#include "util/path.h"
 
 struct spawn_spec {
 	uint32_t use_filter;
@@ -44,30 +45,7 @@ struct spawn_spec {
 
 int utrace_find_program(const char *name, char *buf, size_t len)
 {
-	const char *path = getenv("PATH");
-	int err = -ENOENT;
-
-	if (strchr(name, '/')) {
-		if (access(name, X_OK) < 0)
-			return -errno;
-		snprintf(buf, len, "%s", name);
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-
-		snprintf(buf, len, "%.*s/%s", (int)n, n ? path : ".", name);
-		if (access(buf, X_OK) == 0)
-			return 0;
-		if (errno == EACCES)
-			err = -EACCES;
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return err;
+	return path_find_program(name, buf, len);
 }
 
 static void warn_lost_setid(const char *path)

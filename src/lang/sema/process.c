@@ -33,6 +33,7 @@
 #include "lang/sema/sema.h"
 #include "sym/dwarf.h"
 #include "sym/sym.h"
+#include "util/path.h"
 
 struct proc_spec {
 	const struct ast_probe_point *pp;
@@ -177,23 +178,12 @@ static const char *parse_spec(const struct ast_probe_point *pp, struct proc_spec
 /* The executable a shell would run for name, canonical; -errno. */
 static int find_executable(const char *name, char *buf)
 {
-	const char *path = getenv("PATH");
+	char found[PATH_MAX];
+	int r = path_find_program(name, found, sizeof(found));
 
-	if (strchr(name, '/'))
-		return realpath(name, buf) ? 0 : -errno;
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *colon = strchrnul(path, ':');
-		char cand[PATH_MAX];
-
-		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(colon - path),
-			 colon == path ? "." : path, name);
-		if (access(cand, X_OK) == 0 && realpath(cand, buf))
-			return 0;
-		path = *colon ? colon + 1 : colon;
-	}
-	return -ENOENT;
+	if (r < 0)
+		return r;
+	return realpath(found, buf) ? 0 : -errno;
 }
 
 unsigned sema_edit_distance(const char *a, const char *b)
