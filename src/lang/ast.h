@@ -9,6 +9,7 @@
 #include "lang/arena.h"
 #include "lang/token.h"
 #include "util/strbuf.h"
+#include "vm/rt/stat.h"
 
 /*
  * The syntax tree of a script: tagged unions allocated in the arena of a struct ast_file.  Every
@@ -57,14 +58,12 @@ enum ast_expr_kind {
 #undef AST_EXPR_ENUM
 };
 
+/* The VM's extractors (RT_STAT_OPS in vm/rt/stat.h), with the same values. */
 enum ast_stat_op {
-	AST_STAT_NONE,
-	AST_STAT_COUNT,
-	AST_STAT_SUM,
-	AST_STAT_MIN,
-	AST_STAT_MAX,
-	AST_STAT_AVG,
-	AST_STAT_VARIANCE,
+	AST_STAT_NONE = RT_STAT_NONE,
+#define AST_STAT_ENUM(id, name) AST_STAT_##id = RT_STAT_##id,
+	RT_STAT_OPS(AST_STAT_ENUM)
+#undef AST_STAT_ENUM
 };
 
 enum ast_hist_kind {

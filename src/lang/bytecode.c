@@ -85,11 +85,9 @@ static void operands(const struct vm_program *prog, const struct vm_chunk *c,
 		sb_printf(out, "%d ; ", in->b);
 		quoted(out, prog->regex_src[in->b]);
 	} else if (!strcmp(fmt, "go")) {
-		static const char *const ops[] = {"?",	  "@count", "@sum",	"@min",
-						  "@max", "@avg",   "@variance"};
+		const char *op = rt_stat_op_name(in->b);
 
-		sb_printf(out, "%u, %s ; %s", in->a, in->b >= 1 && in->b <= 6 ? ops[in->b] : "?",
-			  prog->globals[in->a].name);
+		sb_printf(out, "%u, %s ; %s", in->a, op ? op : "?", prog->globals[in->a].name);
 	} else if (!strcmp(fmt, "gm")) {
 		sb_printf(out, "%u, 0x%x ; %s", in->a, (unsigned)in->b, prog->globals[in->a].name);
 	} else if (!strcmp(fmt, "gI")) {

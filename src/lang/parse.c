@@ -412,23 +412,13 @@ static struct ast_expr *parse_index_list(struct parser *p, const struct token *t
 /* stat_op: ("@count" | "@sum" | "@min" | "@max" | "@avg" | "@variance") "(" expr [ "," number ] ")" */
 static struct ast_expr *parse_stat_op(struct parser *p, const struct token *t)
 {
-	static const struct {
-		const char *name;
-		enum ast_stat_op op;
-	} ops[] = {
-		{"@avg", AST_STAT_AVG},	    {"@variance", AST_STAT_VARIANCE},
-		{"@count", AST_STAT_COUNT}, {"@sum", AST_STAT_SUM},
-		{"@min", AST_STAT_MIN},	    {"@max", AST_STAT_MAX},
-	};
-	struct ast_expr *e = NULL;
+	enum rt_stat_op op = rt_stat_op_lookup(t->text);
+	struct ast_expr *e;
 
-	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(t->text, ops[i].name)) {
-			e = ast_expr_new(p->a, AST_E_STAT, t);
-			e->stat.op = ops[i].op;
-		}
-	if (!e)
+	if (op == RT_STAT_NONE)
 		error(p, DIAG_SAW, t, "unknown operator %s", t->text);
+	e = ast_expr_new(p->a, AST_E_STAT, t);
+	e->stat.op = (enum ast_stat_op)op;
 	expect(p, TOK_LPAREN);
 	e->stat.operand = parse_expression(p);
 	while (expect_either(p, TOK_RPAREN, TOK_COMMA) == TOK_COMMA) {
@@ -1188,18 +1178,7 @@ static struct ast_stmt *parse_foreach_loop(struct parser *p)
 	}
 	t = peek(p);
 	if (t->kind == TOK_ATWORD) {
-		static const struct {
-			const char *name;
-			enum ast_stat_op op;
-		} aggrs[] = {
-			{"@avg", AST_STAT_AVG}, {"@min", AST_STAT_MIN},
-			{"@max", AST_STAT_MAX}, {"@count", AST_STAT_COUNT},
-			{"@sum", AST_STAT_SUM}, {"@variance", AST_STAT_VARIANCE},
-		};
-
-		for (unsigned i = 0; i < sizeof(aggrs) / sizeof(aggrs[0]); i++)
-			if (!strcmp(t->text, aggrs[i].name))
-				s->foreach.sort_aggr = aggrs[i].op;
+		s->foreach.sort_aggr = (enum ast_stat_op)rt_stat_op_lookup(t->text);
 		if (!s->foreach.sort_aggr)
 			expected(p, "expected statistical operation");
 		next(p);

@@ -4,18 +4,53 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vm/rt/value.h"
 
 /* The extractors, numbered as enum ast_stat_op. */
+/*
+ * The extractors, in their one order: the enum, the names the parser reads and the
+ * disassembler prints, and the AST's own enum (lang/ast.h) come from this list.
+ */
+#define RT_STAT_OPS(X)                                                          \
+	X(COUNT, "@count")	 /* number of values */                         \
+	X(SUM, "@sum")		 /* their sum */                                \
+	X(MIN, "@min")		 /* the smallest; error when empty */           \
+	X(MAX, "@max")		 /* the largest; error when empty */            \
+	X(AVG, "@avg")		 /* sum / count, truncated; error when empty */ \
+	X(VARIANCE, "@variance") /* Welford's, integer; error when empty */
+
 enum rt_stat_op {
-	RT_STAT_COUNT = 1, /* @count: number of values */
-	RT_STAT_SUM,	   /* @sum: their sum */
-	RT_STAT_MIN,	   /* @min: the smallest; error when empty */
-	RT_STAT_MAX,	   /* @max: the largest; error when empty */
-	RT_STAT_AVG,	   /* @avg: sum / count, truncated; error when empty */
-	RT_STAT_VARIANCE,  /* @variance: Welford's, integer; error when empty */
+	RT_STAT_NONE,
+#define RT_STAT_ENUM(id, name) RT_STAT_##id,
+	RT_STAT_OPS(RT_STAT_ENUM)
+#undef RT_STAT_ENUM
 };
+
+/* "@count" for RT_STAT_COUNT; NULL for anything else. */
+static inline const char *rt_stat_op_name(int op)
+{
+	switch (op) {
+#define RT_STAT_NAME(id, name) \
+	case RT_STAT_##id:     \
+		return name;
+		RT_STAT_OPS(RT_STAT_NAME)
+#undef RT_STAT_NAME
+	}
+	return NULL;
+}
+
+/* The extractor called name ("@sum"), or RT_STAT_NONE. */
+static inline enum rt_stat_op rt_stat_op_lookup(const char *name)
+{
+#define RT_STAT_LOOKUP(id, text) \
+	if (!strcmp(name, text)) \
+		return RT_STAT_##id;
+	RT_STAT_OPS(RT_STAT_LOOKUP)
+#undef RT_STAT_LOOKUP
+	return RT_STAT_NONE;
+}
 
 enum rt_hist_kind {
 	RT_HIST_NONE,
