@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "lang/token.h"
 #include "util/strbuf.h"
 #include "vm/rt/stat.h"

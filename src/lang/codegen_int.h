@@ -4,7 +4,7 @@
 
 /* Shared by codegen.c (programs, chunks, statements) and codegen_expr.c (expressions). */
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "lang/codegen.h"
 
 /* A growable array of fixed-size items, malloc'd while a chunk or pool is built. */

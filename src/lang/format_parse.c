@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "lang/format_parse.h"
 
 static int conv_of(char c)

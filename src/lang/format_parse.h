@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "vm/rt/format.h"
 
 /*

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "lang/diag.h"
 #include "lang/lex.h"
 

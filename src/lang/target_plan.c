@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "lang/target_plan.h"
 
 struct rt_tv_expr *rt_tv_copy(struct arena *a, const struct rt_tv_expr *v, uint32_t n)

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 #include "vm/rt/target.h"
 
 /* A deep copy of n expressions into a (codegen: from the tree's arena to the program's). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef LANG_ARENA_H
-#define LANG_ARENA_H
+#ifndef UTIL_ARENA_H
+#define UTIL_ARENA_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * arena: the memory of the language front end.  Tokens, AST nodes and their strings are allocated
- * here and freed together, so the parser can abandon a half-built node on a syntax error (it
- * longjmps to a recovery point) without leaking or double-freeing anything.
+ * arena: memory freed all at once.  The language front end allocates its tokens, AST nodes and
+ * their strings here and frees them together, so the parser can abandon a half-built node on a
+ * syntax error (it longjmps to a recovery point) without leaking or double-freeing anything.
  *
  * Chunks are malloc'd, at least 64 KiB, bigger when one allocation needs it; each allocation is
  * aligned for any scalar.  An allocation failure aborts: the front end has nothing to fall back
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lang/arena.h"
+#include "util/arena.h"
 
 struct arena_chunk {
 	struct arena_chunk *next;
