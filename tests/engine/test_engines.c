@@ -159,7 +159,7 @@ static void test_masks(void)
 	eb = attach(pid, &b, UTRACE_EVENT(EXEC) | UTRACE_EVENT(EXIT) | UTRACE_EVENT(DEATH), -1);
 	utrace_control(pid, ea, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 3, "masks: tracee exit status");
+	tap_exited(status, 3, "masks: tracee exit status");
 	tap_is(a.entries, 10, "masks: engine A saw 10 getpid entries");
 	tap_is(a.exits, 10, "masks: engine A saw 10 getpid exits");
 	tap_is(a.execs + a.deaths, 0, "masks: engine A saw no exec or death");
@@ -211,7 +211,7 @@ static void test_stop_holds(void)
 	tap_is(utrace_control(pid, ea, UTRACE_STOP), 0, "stop: STOP on a stopped thread returns 0");
 	tap_is(utrace_control(pid, ea, UTRACE_RESUME), 0, "stop: A's RESUME is accepted");
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 0, "stop: tracee finished");
+	tap_exited(status, 0, "stop: tracee finished");
 	tap_is(b.entries, 10, "stop: B saw all 10 entries after the release");
 	tap_is(utrace_control(pid, ea, UTRACE_RESUME), -ESRCH, "stop: control after reap: -ESRCH");
 	utrace_engine_put(ea);
@@ -229,7 +229,7 @@ static void test_detach_one(void)
 	eb = attach(pid, &b, UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH), SYS_getpid);
 	utrace_control(pid, eb, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 0, "detach: tracee finished");
+	tap_exited(status, 0, "detach: tracee finished");
 	tap_is(a.entries, 2, "detach: A got nothing after its DETACH");
 	tap_is(a.deaths, 0, "detach: A got no death report");
 	tap_is(b.entries, 10, "detach: B kept getting every entry");
@@ -265,8 +265,7 @@ static void test_exit_code(void)
 	utrace_control(pid, ea, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
 	tap_is(a.exit_code, 3 << 8, "exit: report_exit saw the original code");
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 42,
-	       "exit: the code set in report_exit is the process's status (%#x)", status);
+	tap_exited(status, 42, "exit: the code set in report_exit is the process's status");
 	utrace_engine_put(ea);
 }
 
@@ -279,7 +278,7 @@ static void test_abort(void)
 
 	utrace_control(pid, ea, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 9, "abort: getppid was skipped and returned 4242");
+	tap_exited(status, 9, "abort: getppid was skipped and returned 4242");
 	tap_is(a.exits, 1, "abort: the aborted call still has its exit report");
 	utrace_engine_put(ea);
 }
@@ -298,7 +297,7 @@ static void test_signal_chain(void)
 	tap_is(a.seen_signo, SIGUSR1, "signal chain: first engine saw SIGUSR1");
 	tap_is(a.seen_action, UTRACE_SIGNAL_DELIVER, "signal chain: classified as DELIVER");
 	tap_is(b.seen_signo, SIGUSR2, "signal chain: second engine saw the replacement");
-	tap_is(WEXITSTATUS(status), 2, "signal chain: the program's SIGUSR2 handler ran");
+	tap_exited(status, 2, "signal chain: the program's SIGUSR2 handler ran");
 	utrace_engine_put(ea);
 	utrace_engine_put(eb);
 }

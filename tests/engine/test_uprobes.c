@@ -119,7 +119,7 @@ static void test_tiers(void)
 	}
 	pid = start_watched("probed", "calls", "1000", false);
 	status = run_to_exit(pid, 60000);
-	tap_is(WEXITSTATUS(status), 0, "tiers: program checksum right: every copy ran correctly");
+	tap_exited(status, 0, "tiers: program checksum right: every copy ran correctly");
 	for (i = 0; i < 6; i++)
 		tap_ok(c[i].hits == 1000 && c[i].rip_ok, "tiers: %s hit exactly 1000 times (%ld)",
 		       funcs[i], c[i].hits);
@@ -143,7 +143,7 @@ static void test_faults(void)
 	uprobe_register(path, jmp, &j.uc);
 	pid = start_watched("probed", "fault", NULL, false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "fault: handlers fixed the page, results right");
+	tap_exited(status, 0, "fault: handlers fixed the page, results right");
 	tap_is(l.hits, 2, "fault: boosted load faulted in its slot and fired again after");
 	tap_is(j.hits, 2, "fault: stepped jump faulted in its slot and fired again after");
 	uprobe_unregister(path, load, &l.uc);
@@ -184,7 +184,7 @@ static void test_returns(void)
 	uretprobe_register(path, deep, &d.uc);
 	pid = start_watched("probed", "recurse", "5", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "returns: program ran correctly");
+	tap_exited(status, 0, "returns: program ran correctly");
 	tap_is(f.hits, 5, "returns: 5 entries of fact");
 	tap_ok(f.args[0] == 5 && f.args[4] == 1, "returns: entries 5..1");
 	tap_is(fr.rets, 5, "returns: 5 returns of fact");
@@ -200,7 +200,7 @@ static void test_returns(void)
 	uretprobe_register(path, fact, &f.uc);
 	pid = start_watched("probed", "recurse", "100", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "depth: recursion of 100 under a return probe ran");
+	tap_exited(status, 0, "depth: recursion of 100 under a return probe ran");
 	tap_is(f.rets, 64, "depth: returns reported for the 64 hijacked frames");
 	uretprobe_unregister(path, fact, &f.uc);
 }
@@ -220,7 +220,7 @@ static void test_tail_call(void)
 	uretprobe_register(path, push, &p.uc);
 	pid = start_watched("probed", "tail", "10", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "tail call: results right");
+	tap_exited(status, 0, "tail call: results right");
 	tap_is(t.rets, 10, "tail call: the caller's return reported 10 times");
 	tap_is(p.rets, 10, "tail call: the tail-called function's return reported 10 times");
 	tap_ok(t.retvals[4] == 4 + 3 && p.retvals[4] == 4 + 3, "tail call: both see rax = 7");
@@ -234,7 +234,7 @@ static void test_foreign_trap(void)
 	struct count c;
 	int status = counted_run(&c, prog("probed"), "f_push", "probed", "selftrap", "20", false);
 
-	tap_is(WEXITSTATUS(status), 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
+	tap_exited(status, 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
 	tap_is(c.hits, 20, "foreign int3: our probe fired 20 times beside it");
 }
 
@@ -245,7 +245,7 @@ static void test_exec_chain(void)
 	struct count c;
 	int status = counted_run(&c, path, "f_push", "forker", "vfork", path, true);
 
-	tap_is(WEXITSTATUS(status), 0, "exec chain: probed ran correctly after vfork+exec");
+	tap_exited(status, 0, "exec chain: probed ran correctly after vfork+exec");
 	tap_is(c.hits, 10, "exec chain: probe installed in the exec'd image (10 hits)");
 }
 
@@ -261,7 +261,7 @@ static void test_dlopen(void)
 	tap_is(uprobe_register(lib, off, &c.uc), 0, "dlopen: registered before the load");
 	pid = start_watched("dlopener", lib, "5", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "dlopen: loaded twice at different addresses, correct");
+	tap_exited(status, 0, "dlopen: loaded twice at different addresses, correct");
 	tap_is(c.hits, 10, "dlopen: 5 hits from each load");
 	uprobe_unregister(lib, off, &c.uc);
 }
@@ -272,10 +272,10 @@ static void test_fork(void)
 	struct count c;
 	int status = counted_run(&c, path, "f_push", "probed", "fork", "100", false);
 
-	tap_is(WEXITSTATUS(status), 0, "fork: unfollowed child ran clean (no stray int3)");
+	tap_exited(status, 0, "fork: unfollowed child ran clean (no stray int3)");
 	tap_is(c.hits, 100, "fork: only the parent's hits without following");
 	status = counted_run(&c, path, "f_push", "probed", "fork", "100", true);
-	tap_is(WEXITSTATUS(status), 0, "fork: followed child ran correctly");
+	tap_exited(status, 0, "fork: followed child ran correctly");
 	tap_is(c.hits, 200, "fork: parent and child hits when following");
 	tap_is(c.npids, 2, "fork: hits from two processes");
 }
@@ -293,14 +293,12 @@ static void test_fork_return(void)
 	uretprobe_register(path, off, &c.uc);
 	pid = start_watched("probed", "forkret", NULL, false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0,
-	       "fork return: unfollowed child returned through a fixed frame");
+	tap_exited(status, 0, "fork return: unfollowed child returned through a fixed frame");
 	tap_is(c.rets, 1, "fork return: the parent's return reported");
 	count_init(&c);
 	pid = start_watched("probed", "forkret", NULL, true);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0,
-	       "fork return: followed child returned through the trampoline");
+	tap_exited(status, 0, "fork return: followed child returned through the trampoline");
 	tap_is(c.rets, 2, "fork return: both returns reported");
 	tap_ok(c.retvals[0] == 77 || c.retvals[1] == 77, "fork return: the child's value 77 seen");
 	uretprobe_unregister(path, off, &c.uc);
@@ -323,7 +321,7 @@ static void test_threads_register_loop(void)
 	uprobe_register(path, off, &c.uc);
 	pid = start_watched("probed", "threads", "20000", false);
 	status = run_to_exit(pid, 90000);
-	tap_is(WEXITSTATUS(status), 0, "threads: 8 threads ran correctly");
+	tap_exited(status, 0, "threads: 8 threads ran correctly");
 	tap_is(c.hits, 160000, "threads: exactly 8 x 20000 hits");
 	uprobe_unregister(path, off, &c.uc);
 
@@ -339,9 +337,8 @@ static void test_threads_register_loop(void)
 		done = utrace_child_status(pid, &status) == 0;
 	}
 	uprobe_unregister(path, off, &c.uc);
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "register loop: no SIGTRAP death, program correct (%d cycles, status %#x)", cycles,
-	       status);
+	tap_exited(status, 0, "register loop: no SIGTRAP death, program correct (%d cycles)",
+		   cycles);
 	tap_ok(c.hits > 0 && c.hits <= 160000, "register loop: %ld hits counted, at most 160000",
 	       c.hits);
 }

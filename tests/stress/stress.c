@@ -87,9 +87,9 @@ static void round_threads(int round)
 	int status =
 		run_traced(&t, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH), "threads", "24", "0");
 
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && t.clones == 24 && t.deaths == 25,
-	       "round %d threads: exit %#x, %d clones, %d deaths", round, status, t.clones,
-	       t.deaths);
+	tap_exited(status, 0, "round %d threads: exit 0", round);
+	tap_ok(t.clones == 24 && t.deaths == 25, "round %d threads: %d clones, %d deaths", round,
+	       t.clones, t.deaths);
 }
 
 static void round_forks(int round)
@@ -99,9 +99,10 @@ static void round_forks(int round)
 			    "/bin/true");
 	int s2 = run_traced(&t, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH), "forker", "fork", NULL);
 
-	tap_ok(WIFEXITED(s1) && WEXITSTATUS(s1) == 0 && WIFEXITED(s2) && WEXITSTATUS(s2) == 4 &&
-		       t.clones == 2 && t.deaths == 4,
-	       "round %d forks: %d clones, %d deaths", round, t.clones, t.deaths);
+	tap_exited(s1, 0, "round %d forks: vfork + exec of /bin/true exits 0", round);
+	tap_exited(s2, 4, "round %d forks: fork exits with the child's 4", round);
+	tap_ok(t.clones == 2 && t.deaths == 4, "round %d forks: %d clones, %d deaths", round,
+	       t.clones, t.deaths);
 }
 
 static void round_signals(int round)
@@ -110,9 +111,11 @@ static void round_signals(int round)
 	int status = run_traced(&t, UTRACE_EVENT_SIGNAL_ALL | UTRACE_EVENT(SYSCALL_ENTRY),
 				"sigflood", "300", NULL);
 
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == t.signals % 256 && t.signals > 0,
-	       "round %d signal flood: handler ran %d times, tracer saw %d", round,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1, t.signals);
+	tap_exited(
+		status, t.signals % 256,
+		"round %d signal flood: the handler ran as often as the tracer saw (%d, mod 256)",
+		round, t.signals);
+	tap_ok(t.signals > 0, "round %d signal flood: the tracer saw %d signals", round, t.signals);
 }
 
 static bool untraced(pid_t pid)
@@ -191,10 +194,9 @@ static void uprobe_register_storm(void)
 		uprobe_unregister(path, off, &uc);
 		cycles++;
 	}
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && uprobe_hits > 100000 &&
-		       uprobe_hits <= 800000,
-	       "uprobe storm: %d register cycles, %ld hits, program correct (status %#x)", cycles,
-	       uprobe_hits, status);
+	tap_exited(status, 0, "uprobe storm: program correct after %d register cycles", cycles);
+	tap_ok(uprobe_hits > 100000 && uprobe_hits <= 800000,
+	       "uprobe storm: %ld hits, more than 100000 and at most 800000", uprobe_hits);
 }
 
 int main(int argc, char **argv)
