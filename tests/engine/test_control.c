@@ -109,9 +109,9 @@ static const struct utrace_engine_ops rec_ops = {
 
 static struct utrace_engine *attach_rec(pid_t pid, struct rec *r, unsigned long events)
 {
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &rec_ops, r);
+	struct utrace_engine *e = attach_or_bail(pid, &rec_ops, r);
 
-	utrace_set_events(pid, e, events);
+	setup_ok(utrace_set_events(pid, e, events));
 	return e;
 }
 

@@ -135,16 +135,14 @@ static uint64_t only[UTRACE_NR_SYSCALLS / 64];
 static struct utrace_engine *attach(pid_t pid, struct counter *c, unsigned long events,
 				    long syscall_nr)
 {
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &counting_ops, c);
+	struct utrace_engine *e = attach_or_bail(pid, &counting_ops, c);
 
-	if (!e)
-		return NULL;
 	if (syscall_nr >= 0) {
 		memset(only, 0, sizeof(only));
 		only[syscall_nr / 64] |= 1ULL << (syscall_nr % 64);
-		utrace_set_syscalls(pid, e, only);
+		setup_ok(utrace_set_syscalls(pid, e, only));
 	}
-	utrace_set_events(pid, e, events);
+	setup_ok(utrace_set_events(pid, e, events));
 	return e;
 }
 

@@ -134,10 +134,9 @@ static const struct utrace_engine_ops watch_ops = {
 
 static struct utrace_engine *watch(pid_t pid, struct watch *w, unsigned long events)
 {
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &watch_ops, w);
+	struct utrace_engine *e = attach_or_bail(pid, &watch_ops, w);
 
-	if (e)
-		utrace_set_events(pid, e, events);
+	setup_ok(utrace_set_events(pid, e, events));
 	return e;
 }
 
@@ -316,10 +315,10 @@ static void test_sigkill_while_held(void)
 	};
 	struct watch w = {0};
 	pid_t pid = spawn("sysloop", "10", "0");
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &stop_ops, &w);
+	struct utrace_engine *e = attach_or_bail(pid, &stop_ops, &w);
 	int status;
 
-	utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH));
+	setup_ok(utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH)));
 	utrace_control(pid, e, UTRACE_RESUME);
 	run_until(has_entry, &w, 2000);
 	tap_is(w.entries, 1, "sigkill: thread held at its first syscall");

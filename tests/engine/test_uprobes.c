@@ -67,23 +67,32 @@ static void count_init(struct count *c)
 
 static const struct utrace_engine_ops plain_ops = {0};
 
-/* Start a program with uprobes watching it (and a plain engine holding nothing). */
+/*
+ * Start a program with uprobes watching it (and a plain engine holding nothing).  If uprobes
+ * cannot watch it, that is a failed check; the program is killed unstarted and -1 returned,
+ * which run_to_exit() passes on as "no status".
+ */
 static pid_t start_watched(const char *name, const char *a1, const char *a2, bool follow)
 {
 	pid_t pid = spawn(name, a1, a2);
-	struct utrace_engine *e;
+	struct utrace_engine *e = attach_or_bail(pid, &plain_ops, NULL);
 
-	if (pid < 0)
-		return pid;
-	if (uprobe_watch(pid, follow) < 0)
-		printf("# uprobe_watch failed\n");
-	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &plain_ops, NULL);
+	if (!setup_ok(uprobe_watch(pid, follow))) {
+		kill(pid, SIGKILL);
+		utrace_control(pid, e, UTRACE_RESUME);
+		utrace_engine_put(e);
+		run_to_exit(pid, 5000);
+		return -1;
+	}
 	utrace_control(pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	return pid;
 }
 
-/* One run of NAME A1 A2 with a counting probe (c) on func of file; returns the exit status. */
+/*
+ * One run of NAME A1 A2 with a counting probe (c) on func of file; returns the exit status, or
+ * -1 without running it if the probe could not be registered.
+ */
 static int counted_run(struct count *c, const char *file, const char *func, const char *name,
 		       const char *a1, const char *a2, bool follow)
 {
@@ -91,7 +100,8 @@ static int counted_run(struct count *c, const char *file, const char *func, cons
 	int status;
 
 	count_init(c);
-	uprobe_register(file, off, &c->uc);
+	if (!setup_ok(uprobe_register(file, off, &c->uc)))
+		return -1;
 	status = run_to_exit(start_watched(name, a1, a2, follow), 20000);
 	uprobe_unregister(file, off, &c->uc);
 	return status;
@@ -108,14 +118,17 @@ static void test_tiers(void)
 	const char *path = prog("probed");
 	char reason[128];
 	enum uprobe_tier tier;
-	int i, status;
+	int i, r, status;
 	pid_t pid;
 
 	for (i = 0; i < 6; i++) {
 		count_init(&c[i]);
 		tap_is(uprobe_register(path, func_offset(path, funcs[i]), &c[i].uc), 0, funcs[i]);
-		uprobe_describe(path, func_offset(path, funcs[i]), &tier, reason, sizeof(reason));
-		tap_ok(tier == tiers[i], "tier of %s: %s", funcs[i], reason);
+		r = uprobe_describe(path, func_offset(path, funcs[i]), &tier, reason,
+				    sizeof(reason));
+		if (r < 0)
+			snprintf(reason, sizeof(reason), "uprobe_describe: %s", strerror(-r));
+		tap_ok(r == 0 && tier == tiers[i], "tier of %s: %s", funcs[i], reason);
 	}
 	pid = start_watched("probed", "calls", "1000", false);
 	status = run_to_exit(pid, 60000);
@@ -139,8 +152,8 @@ static void test_faults(void)
 
 	count_init(&l);
 	count_init(&j);
-	uprobe_register(path, load, &l.uc);
-	uprobe_register(path, jmp, &j.uc);
+	setup_ok(uprobe_register(path, load, &l.uc));
+	setup_ok(uprobe_register(path, jmp, &j.uc));
 	pid = start_watched("probed", "fault", NULL, false);
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "fault: handlers fixed the page, results right");
@@ -177,11 +190,11 @@ static void test_returns(void)
 	count_init(&f);
 	count_init(&fr);
 	count_init(&d);
-	uprobe_register(path, fact, &f.uc);
+	setup_ok(uprobe_register(path, fact, &f.uc));
 	tap_is(uretprobe_register(path, fact, &f.uc), -EBUSY,
 	       "returns: one consumer cannot be both entry and return");
-	uretprobe_register(path, fact, &fr.uc);
-	uretprobe_register(path, deep, &d.uc);
+	setup_ok(uretprobe_register(path, fact, &fr.uc));
+	setup_ok(uretprobe_register(path, deep, &d.uc));
 	pid = start_watched("probed", "recurse", "5", false);
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "returns: program ran correctly");
@@ -197,7 +210,7 @@ static void test_returns(void)
 	uretprobe_unregister(path, deep, &d.uc);
 
 	count_init(&f);
-	uretprobe_register(path, fact, &f.uc);
+	setup_ok(uretprobe_register(path, fact, &f.uc));
 	pid = start_watched("probed", "recurse", "100", false);
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "depth: recursion of 100 under a return probe ran");
@@ -216,8 +229,8 @@ static void test_tail_call(void)
 
 	count_init(&t);
 	count_init(&p);
-	uretprobe_register(path, tail, &t.uc);
-	uretprobe_register(path, push, &p.uc);
+	setup_ok(uretprobe_register(path, tail, &t.uc));
+	setup_ok(uretprobe_register(path, push, &p.uc));
 	pid = start_watched("probed", "tail", "10", false);
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "tail call: results right");
@@ -290,7 +303,7 @@ static void test_fork_return(void)
 	pid_t pid;
 
 	count_init(&c);
-	uretprobe_register(path, off, &c.uc);
+	setup_ok(uretprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "forkret", NULL, false);
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "fork return: unfollowed child returned through a fixed frame");
@@ -314,11 +327,12 @@ static void test_threads_register_loop(void)
 	const char *path = prog("probed");
 	uint64_t off = func_offset(path, "f_push");
 	struct count c;
-	int status = -1, cycles = 0, done = 0;
+	int status = -1, cycles = 0, failed = 0;
+	bool done;
 	pid_t pid;
 
 	count_init(&c);
-	uprobe_register(path, off, &c.uc);
+	setup_ok(uprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "threads", "20000", false);
 	status = run_to_exit(pid, 90000);
 	tap_exited(status, 0, "threads: 8 threads ran correctly");
@@ -326,19 +340,19 @@ static void test_threads_register_loop(void)
 	uprobe_unregister(path, off, &c.uc);
 
 	count_init(&c);
-	uprobe_register(path, off, &c.uc);
+	setup_ok(uprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "threads", "20000", false);
 	run_until(has_hits, &c, 10000); /* the threads run: from now on, unregister and register */
-	while (!done) {
-		uprobe_unregister(path, off, &c.uc);
-		uprobe_register(path, off, &c.uc);
+	for (done = pid < 0; !done; cycles++) {
+		failed += uprobe_unregister(path, off, &c.uc) < 0;
+		failed += uprobe_register(path, off, &c.uc) < 0;
 		run_for(5);
-		cycles++;
 		done = utrace_child_status(pid, &status) == 0;
 	}
 	uprobe_unregister(path, off, &c.uc);
 	tap_exited(status, 0, "register loop: no SIGTRAP death, program correct (%d cycles)",
 		   cycles);
+	tap_is(failed, 0, "register loop: every unregister and register succeeded");
 	tap_ok(c.hits > 0 && c.hits <= 160000, "register loop: %ld hits counted, at most 160000",
 	       c.hits);
 }
@@ -402,34 +416,35 @@ static void test_detach_random(int rounds)
 {
 	const char *path = prog("probed");
 	uint64_t push = func_offset(path, "f_push"), step = func_offset(path, "f_step");
-	struct count c, s;
+	struct count c, r, s;
 	int i, clean = 0, status;
 
 	count_init(&c);
+	count_init(&r);
 	count_init(&s);
-	uprobe_register(path, push, &c.uc);
-	uretprobe_register(path, push, &c.uc);
-	uprobe_register(path, step, &s.uc);
+	setup_ok(uprobe_register(path, push, &c.uc));
+	setup_ok(uretprobe_register(path, push, &r.uc));
+	setup_ok(uprobe_register(path, step, &s.uc));
 	for (i = 0; i < rounds; i++) {
 		pid_t pid = start_untraced("probed", "spin", false);
-		bool ok;
+		bool ok = setup_ok(uprobe_watch(pid, false));
 
-		usleep(20000);
-		uprobe_watch(pid, false);
 		run_for(rand() % 200);
 		uprobe_cleanup_all();
 		utrace_detach_all();
-		ok = text_matches_file(pid, path) && !has_xol(pid) && proc_tracer(pid) == 0;
+		ok = ok && text_matches_file(pid, path) && !has_xol(pid) && proc_tracer(pid) == 0;
 		usleep(100000);
 		ok = ok && waitpid(pid, &status, WNOHANG) == 0;
 		clean += ok;
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	tap_ok(c.hits > 0, "detach: probes fired before the detaches (%ld hits)", c.hits);
+	tap_ok(c.hits > 0 && r.rets > 0,
+	       "detach: entry and return probes fired before the detaches (%ld hits, %ld returns)",
+	       c.hits, r.rets);
 	tap_is(clean, rounds, "detach: text byte-identical, no XOL area, untraced and alive");
 	uprobe_unregister(path, push, &c.uc);
-	uretprobe_unregister(path, push, &c.uc);
+	uretprobe_unregister(path, push, &r.uc);
 	uprobe_unregister(path, step, &s.uc);
 }
 

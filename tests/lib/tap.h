@@ -96,6 +96,20 @@ tap_status_at(const char *file, int line, int status, bool killed, int want, con
 #define tap_killed(status, signo, ...) \
 	tap_status_at(__FILE__, __LINE__, status, true, signo, __VA_ARGS__)
 
+/* Stop the whole test: a set-up step failed and what would come after would test nothing. */
+static inline __attribute__((format(printf, 1, 2), noreturn)) void tap_bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(2);
+}
+
 static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);

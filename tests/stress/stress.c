@@ -73,9 +73,9 @@ static int run_traced(struct tally *t, unsigned long events, const char *name, c
 		      const char *a2)
 {
 	pid_t pid = spawn(name, a1, a2);
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &tally_ops, t);
+	struct utrace_engine *e = attach_or_bail(pid, &tally_ops, t);
 
-	utrace_set_events(pid, e, events);
+	setup_ok(utrace_set_events(pid, e, events));
 	utrace_control(pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	return run_to_exit(pid, 30000);
@@ -143,10 +143,10 @@ static void round_detach(int round)
 	int n = 0, i, status;
 	struct utrace_engine *e;
 
-	utrace_seize_process(pid, &tids, &n);
+	setup_ok(utrace_seize_process(pid, &tids, &n));
 	for (i = 0; i < n; i++) {
-		e = utrace_attach(tids[i], UTRACE_ATTACH_CREATE, &tally_ops, &t);
-		utrace_set_events(tids[i], e, UTRACE_EVENT(SYSCALL_ENTRY));
+		e = attach_or_bail(tids[i], &tally_ops, &t);
+		setup_ok(utrace_set_events(tids[i], e, UTRACE_EVENT(SYSCALL_ENTRY)));
 		utrace_engine_put(e);
 	}
 	run_for(rand() % 50);
@@ -181,19 +181,20 @@ static void uprobe_register_storm(void)
 	const char *path = prog("probed");
 	uint64_t off = func_offset(path, "f_push");
 	pid_t pid = spawn("probed", "threads", "100000");
-	struct utrace_engine *e;
-	int status = -1, cycles = 0;
+	struct utrace_engine *e = attach_or_bail(pid, &plain, NULL);
+	int status = -1, cycles = 0, failed = 0;
 
-	uprobe_watch(pid, false);
-	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &plain, NULL);
+	if (!setup_ok(uprobe_watch(pid, false)))
+		kill(pid, SIGKILL);
 	utrace_control(pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	while (utrace_child_status(pid, &status) < 0) {
-		uprobe_register(path, off, &uc);
+		failed += uprobe_register(path, off, &uc) < 0;
 		run_for(30);
-		uprobe_unregister(path, off, &uc);
+		failed += uprobe_unregister(path, off, &uc) < 0;
 		cycles++;
 	}
+	tap_is(failed, 0, "uprobe storm: every register and unregister succeeded");
 	tap_exited(status, 0, "uprobe storm: program correct after %d register cycles", cycles);
 	tap_ok(uprobe_hits > 100000 && uprobe_hits <= 800000,
 	       "uprobe storm: %ld hits, more than 100000 and at most 800000", uprobe_hits);
