@@ -132,8 +132,8 @@ static void test_order(void)
 	tap_exited(status, 0, "order: program ran normally");
 	tap_ok(!strcmp(log, "BnAnAxBx"), "order: entry reverse, exit forward (%s)", log);
 	tap_ok(a.quiesce_event >= a.entries + a.exits && a.quiesce_event > 0,
-	       "order: report_quiesce(event) before each event (%d for %d events)", a.quiesce_event,
-	       a.entries + a.exits);
+	       "order: at least one report_quiesce(event) per event (%d for %d events)",
+	       a.quiesce_event, a.entries + a.exits);
 	utrace_engine_put(ea);
 	utrace_engine_put(eb);
 }

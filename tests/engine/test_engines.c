@@ -167,7 +167,8 @@ static void test_masks(void)
 	tap_is(b.deaths, 1, "masks: engine B saw one death");
 	utrace_engine_put(ea);
 	utrace_engine_put(eb);
-	tap_is(a.releases + b.releases, 2, "masks: both engines released after reap");
+	tap_ok(a.releases == 1 && b.releases == 1,
+	       "masks: both engines released after reap (%d and %d times)", a.releases, b.releases);
 }
 
 static bool entries_reach_10(void *arg)

@@ -134,8 +134,9 @@ static void test_tiers(void)
 	status = run_to_exit(pid, 60000);
 	tap_exited(status, 0, "tiers: program checksum right: every copy ran correctly");
 	for (i = 0; i < 6; i++)
-		tap_ok(c[i].hits == 1000 && c[i].rip_ok, "tiers: %s hit exactly 1000 times (%ld)",
-		       funcs[i], c[i].hits);
+		tap_ok(c[i].hits == 1000 && c[i].rip_ok,
+		       "tiers: %s hit exactly 1000 times (%ld), rip at the probe", funcs[i],
+		       c[i].hits);
 	tap_is(c[3].args[7], 7, "tiers: handler sees the first argument in rdi");
 	for (i = 0; i < 6; i++)
 		uprobe_unregister(path, func_offset(path, funcs[i]), &c[i].uc);
@@ -199,7 +200,9 @@ static void test_returns(void)
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "returns: program ran correctly");
 	tap_is(f.hits, 5, "returns: 5 entries of fact");
-	tap_ok(f.args[0] == 5 && f.args[4] == 1, "returns: entries 5..1");
+	tap_ok(f.args[0] == 5 && f.args[1] == 4 && f.args[2] == 3 && f.args[3] == 2 &&
+		       f.args[4] == 1,
+	       "returns: entries 5 4 3 2 1 in order");
 	tap_is(fr.rets, 5, "returns: 5 returns of fact");
 	tap_ok(fr.retvals[0] == 1 && fr.retvals[1] == 2 && fr.retvals[2] == 6 &&
 		       fr.retvals[3] == 24 && fr.retvals[4] == 120,
