@@ -78,7 +78,7 @@ def counter(path):
 def start_looper(nthreads=0):
     """Start looper (not traced); return (Popen, counter file) once it is running."""
     cfile = os.path.join(S.tmp, f"counter{time.monotonic_ns()}")
-    argv = [prog("e2e_looper"), cfile] + ([str(nthreads)] if nthreads else [])
+    argv = [prog("looper"), cfile] + ([str(nthreads)] if nthreads else [])
     p = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ok = wait_for(lambda: counter(cfile) > 2 and
                   len(os.listdir(f"/proc/{p.pid}/task")) == nthreads + 1)
@@ -300,7 +300,7 @@ def fmtseq_pid(out):
 
 def test_format_lines():
     data = data_file()
-    r = utrace("-e", "trace=openat,read,write,close,getpid", prog("e2e_fmtseq"), data)
+    r = utrace("-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
     T.exited(r.rc, 0, "exit code")
     pid = fmtseq_pid(r.out)
     T.eq(r.out, f"hello from fmtseq\npid={pid}\n", "tracee stdout untouched")
@@ -313,7 +313,7 @@ def test_format_lines():
 
 def test_format_execve():
     data = data_file()
-    exe = prog("e2e_fmtseq")
+    exe = prog("fmtseq")
     r = utrace("-e", "trace=execve", exe, data)
     T.exited(r.rc, 0, "exit code")
     want = [re.compile(re.escape(f'execve("{exe}", [{cstr(exe)}, {cstr(data)}], ') +
@@ -324,7 +324,7 @@ def test_format_execve():
 
 def test_format_stderr_default():
     data = data_file()
-    r = utrace("-e", "trace=getpid", prog("e2e_fmtseq"), data, outfile=False)
+    r = utrace("-e", "trace=getpid", prog("fmtseq"), data, outfile=False)
     pid = fmtseq_pid(r.out)
     T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.err.splitlines(), [pad("getpid()", str(pid)), "+++ exited with 0 +++"],
@@ -334,7 +334,7 @@ def test_format_stderr_default():
 
 def test_format_strsize():
     data = data_file()
-    r = utrace("-s", "8", "-e", "trace=openat,read,write,close,getpid", prog("e2e_fmtseq"),
+    r = utrace("-s", "8", "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"),
                data)
     T.exited(r.rc, 0, "exit code")
     pid = fmtseq_pid(r.out)
@@ -346,7 +346,7 @@ def test_format_strsize():
 
 def test_format_T():
     data = data_file()
-    r = utrace("-T", "-e", "trace=openat,read,write,close,getpid", prog("e2e_fmtseq"), data)
+    r = utrace("-T", "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
     T.exited(r.rc, 0, "exit code")
     tail = fmtseq_tail(r.lines)
     pid = fmtseq_pid(r.out)
@@ -362,7 +362,7 @@ def stamp_case(flag, stamp_re, width):
     """stamp_re: the timestamp with its space, width characters long."""
     data = data_file()
     before = time.time()
-    r = utrace(flag, "-e", "trace=openat,read,write,close,getpid", prog("e2e_fmtseq"), data)
+    r = utrace(flag, "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
     after = time.time()
     T.exited(r.rc, 0, f"{flag}: exit code")
     T.check(len(r.lines) > 8 and all(re.match(stamp_re, l) for l in r.lines),
@@ -400,7 +400,7 @@ def names_in(lines):
 
 def test_traceset_file():
     data = data_file()
-    r = utrace("-e", "trace=%file", prog("e2e_fmtseq"), data)
+    r = utrace("-e", "trace=%file", prog("fmtseq"), data)
     T.exited(r.rc, 0, "exit code")
     names = names_in(r.lines)
     T.check("openat" in names, "%file shows openat", r.trace)
@@ -413,7 +413,7 @@ def test_traceset_file():
 
 def test_traceset_not():
     data = data_file()
-    r = utrace("-e", "trace=!write", prog("e2e_fmtseq"), data)
+    r = utrace("-e", "trace=!write", prog("fmtseq"), data)
     T.exited(r.rc, 0, "exit code")
     names = names_in(r.lines)
     T.check("write" not in names, "!write hides write", r.trace)
@@ -426,7 +426,7 @@ def test_traceset_not():
 
 
 def test_traceset_none():
-    r = utrace("-e", "trace=none", prog("e2e_sigself"), "handler")
+    r = utrace("-e", "trace=none", prog("sigself"), "handler")
     T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.lines, [
         re.compile(r"--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---"),
@@ -436,13 +436,13 @@ def test_traceset_none():
 
 def test_traceset_unknown():
     data = data_file()
-    r = utrace("-e", "trace=nosuchcall", prog("e2e_fmtseq"), data)
+    r = utrace("-e", "trace=nosuchcall", prog("fmtseq"), data)
     T.exited(r.rc, 1, "exit code 1")
     T.eq(r.out, "", "command not run")
     errl = r.err.splitlines()
     T.check(len(errl) == 1 and errl[0].startswith("utrace: ") and "nosuchcall" in errl[0],
             "one-line error naming nosuchcall", r.err)
-    r = utrace("-e", "trace=openat,%nosuchclass", prog("e2e_fmtseq"), data)
+    r = utrace("-e", "trace=openat,%nosuchclass", prog("fmtseq"), data)
     T.exited(r.rc, 1, "unknown class: exit code 1")
     errl = r.err.splitlines()
     T.check(len(errl) == 1 and errl[0].startswith("utrace: ") and "nosuchclass" in errl[0],
@@ -453,7 +453,7 @@ def test_traceset_unknown():
 # 3. Signals
 
 def test_signal_handler():
-    r = utrace("-e", "trace=kill,tgkill", prog("e2e_sigself"), "handler")
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "handler")
     T.exited(r.rc, 0, "exit code")
     m = re.match(r"kill\((\d+), SIGUSR1\)", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else r"\d+"
@@ -466,7 +466,7 @@ def test_signal_handler():
 
 
 def test_signal_term():
-    r = utrace("-e", "trace=kill,tgkill", prog("e2e_sigself"), "term")
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "term")
     T.exited(r.rc, 143, "exit code 128+SIGTERM")
     m = re.match(r"kill\((\d+), SIGTERM\)", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else "?"
@@ -477,7 +477,7 @@ def test_signal_term():
 
 
 def test_signal_abort():
-    r = utrace("-e", "trace=kill,tgkill", prog("e2e_sigself"), "abort", preexec_fn=no_core)
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "abort", preexec_fn=no_core)
     T.exited(r.rc, 134, "exit code 128+SIGABRT")
     m = re.match(r"tgkill\((\d+), ", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else "?"
@@ -488,21 +488,21 @@ def test_signal_abort():
 
 
 def test_signal_none():
-    r = utrace("-e", "signal=none", "-e", "trace=kill,tgkill", prog("e2e_sigself"), "handler")
+    r = utrace("-e", "signal=none", "-e", "trace=kill,tgkill", prog("sigself"), "handler")
     T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.lines, [re.compile(r"kill\(\d+, SIGUSR1\) += 0"),
                          re.compile(r"tgkill\(\d+, \d+, SIGUSR1\) += 0"),
                          "+++ exited with 0 +++"], "signal=none hides signal lines")
-    r = utrace("-e", "signal=SIGTERM", "-e", "trace=none", prog("e2e_sigself"), "term")
+    r = utrace("-e", "signal=SIGTERM", "-e", "trace=none", prog("sigself"), "term")
     T.exited(r.rc, 143, "signal=SIGTERM: exit code")
     T.lines_eq(r.lines, [re.compile(r"--- SIGTERM \{si_signo=SIGTERM, si_code=SI_USER, .*\} ---"),
                          "+++ killed by SIGTERM +++"], "signal=SIGTERM shows SIGTERM")
-    r = utrace("-e", "signal=!SIGUSR1", "-e", "trace=none", prog("e2e_sigself"), "handler")
+    r = utrace("-e", "signal=!SIGUSR1", "-e", "trace=none", prog("sigself"), "handler")
     T.lines_eq(r.lines, ["+++ exited with 0 +++"], "signal=!SIGUSR1 hides SIGUSR1")
 
 
 def test_signal_restart():
-    r = utrace("-e", "trace=read,write", prog("e2e_restart"))
+    r = utrace("-e", "trace=read,write", prog("restart"))
     T.exited(r.rc, 0, "exit code")
     tail = r.lines[-5:]
     T.lines_eq(tail, [
@@ -512,7 +512,7 @@ def test_signal_restart():
         pad('write(4, "x", 1)', "1"),
         pad('read(3, "x", 1)', "1"),
         "+++ exited with 0 +++"], "read interrupted by SIGALRM, ERESTARTSYS, restarted")
-    r = utrace("-e", "trace=setitimer,rt_sigreturn", prog("e2e_restart"))
+    r = utrace("-e", "trace=setitimer,rt_sigreturn", prog("restart"))
     T.lines_eq(r.lines, [
         pad("setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, "
             "it_value={tv_sec=0, tv_usec=50000}}, NULL)", "0"),
@@ -528,7 +528,7 @@ FORK_SET = "trace=execve,clone,clone3,fork,vfork,wait4,exit_group"
 
 
 def test_process_follow():
-    exe = prog("e2e_forkexec")
+    exe = prog("forkexec")
     r = utrace("-f", "-e", FORK_SET, exe)
     T.exited(r.rc, 3, "exit code is the command's (3)")
     T.eq(r.err, "", "nothing on stderr with -o")
@@ -559,7 +559,7 @@ def test_process_follow():
 
 
 def test_process_mtexec():
-    r = utrace("-f", "-e", "trace=execve,exit_group", prog("e2e_mtexec"), timeout=20)
+    r = utrace("-f", "-e", "trace=execve,exit_group", prog("mtexec"), timeout=20)
     T.exited(r.rc, 0, "exit code of the exec'd /bin/true")
     T.eq(r.err, "", "nothing on stderr with -o (strace prints no 'attached' for -f)")
     tr = Trace(r.trace)
@@ -576,7 +576,7 @@ def test_process_mtexec():
 
 
 def test_process_nofollow():
-    r = utrace("-e", FORK_SET, prog("e2e_forkexec"))
+    r = utrace("-e", FORK_SET, prog("forkexec"))
     T.exited(r.rc, 3, "exit code")
     T.eq([l for l in r.lines if l.startswith("[pid")], [], "no [pid N] lines without -f")
     T.check(not any('"/bin/true"' in l for l in r.lines), "child's execve not shown")
@@ -589,8 +589,12 @@ def test_process_nofollow():
 # --------------------------------------------------------------------------------------------
 # 5. Threads
 
+# threads: 8 threads, 100 getpid calls each, 5 in main.
+THREADS_ARGS = ["8", "0", "100", "5"]
+
+
 def test_threads_getpid():
-    r = utrace("-f", "-e", "trace=getpid", prog("e2e_threads"))
+    r = utrace("-f", "-e", "trace=getpid", prog("threads"), *THREADS_ARGS)
     T.exited(r.rc, 0, "exit code")
     T.eq(r.err, "", "nothing on stderr with -o")
     tr = Trace(r.trace)
@@ -651,7 +655,7 @@ def check_summary(lines, what):
 
 
 def test_count():
-    r = utrace("-c", prog("e2e_counted"))
+    r = utrace("-c", prog("counted"))
     T.exited(r.rc, 0, "exit code")
     rows = check_summary(r.lines, "-c")
     T.eq(rows.get("getpid", (0, 0))[:2], (1000, 0), "getpid: 1000 calls, 0 errors")
@@ -663,7 +667,7 @@ def test_count():
 
 
 def test_count_C():
-    r = utrace("-C", "-e", "trace=getpid,chdir", prog("e2e_counted"))
+    r = utrace("-C", "-e", "trace=getpid,chdir", prog("counted"))
     T.exited(r.rc, 0, "exit code")
     T.eq(sum(1 for l in r.lines if re.fullmatch(r"getpid\(\) += \d+", l)), 1000,
          "-C: 1000 getpid lines")
@@ -676,7 +680,7 @@ def test_count_C():
 
 
 def test_count_follow():
-    r = utrace("-f", "-c", prog("e2e_forkexec"))
+    r = utrace("-f", "-c", prog("forkexec"))
     T.exited(r.rc, 3, "exit code")
     rows = check_summary(r.lines, "-f -c")
     T.eq(rows.get("execve", (0,))[0], 3, "execve counted in all 3 processes")
@@ -837,7 +841,7 @@ def test_bad_pid():
 
 def test_bad_already_traced():
     p, cfile = start_looper()
-    t = spawn([prog("e2e_ptracer"), str(p.pid)])
+    t = spawn([prog("ptracer"), str(p.pid)])
     line = t.stdout.readline().decode()
     T.eq(line, "seized\n", "helper holds a ptrace seize")
     r = utrace("-p", str(p.pid), outfile=False)
@@ -863,11 +867,11 @@ def test_bad_usage():
     T.eq(r.out, "", "no arguments: nothing on stdout")
     data = data_file()
     cases = [
-        (["-e", "signal=SIGNOPE", prog("e2e_fmtseq"), data], ["SIGNOPE"]),
-        (["-e", "frob=1", prog("e2e_fmtseq"), data], ["frob"]),
-        (["-s", "x", prog("e2e_fmtseq"), data], []),
-        (["-o", "/nonexistent/dir/f", prog("e2e_fmtseq"), data], ["/nonexistent/dir/f"]),
-        (["-p", str(os.getpid()), prog("e2e_fmtseq"), data], []),
+        (["-e", "signal=SIGNOPE", prog("fmtseq"), data], ["SIGNOPE"]),
+        (["-e", "frob=1", prog("fmtseq"), data], ["frob"]),
+        (["-s", "x", prog("fmtseq"), data], []),
+        (["-o", "/nonexistent/dir/f", prog("fmtseq"), data], ["/nonexistent/dir/f"]),
+        (["-p", str(os.getpid()), prog("fmtseq"), data], []),
     ]
     for args, must in cases:
         r = utrace(*args, outfile=False)
@@ -941,23 +945,24 @@ def test_peer_ls():
 
 
 def test_peer_threads():
-    peer_compare([prog("e2e_threads")], "!futex,madvise,munmap,mmap,mprotect,sched_yield",
+    argv = [prog("threads")] + THREADS_ARGS
+    peer_compare(argv, "!futex,madvise,munmap,mmap,mprotect,sched_yield",
                  "threads (all but futex and memory)")
-    peer_compare([prog("e2e_threads")], "getpid,exit,exit_group,clone3,rseq,set_robust_list",
+    peer_compare(argv, "getpid,exit,exit_group,clone3,rseq,set_robust_list",
                  "threads (getpid, exit, clone3)")
 
 
 def test_peer_forkexec():
-    peer_compare([prog("e2e_forkexec")], None, "forkexec (all)", signals=True)
-    peer_compare([prog("e2e_forkexec")], "%process", "forkexec %process", signals=True)
-    peer_compare([prog("e2e_mtexec")], "execve,exit_group,exit,clone3", "exec in a thread")
+    peer_compare([prog("forkexec")], None, "forkexec (all)", signals=True)
+    peer_compare([prog("forkexec")], "%process", "forkexec %process", signals=True)
+    peer_compare([prog("mtexec")], "execve,exit_group,exit,clone3", "exec in a thread")
 
 
 def test_peer_classes():
     data = data_file()
-    peer_compare([prog("e2e_fmtseq"), data], "%memory", "fmtseq %memory")
-    peer_compare([prog("e2e_fmtseq"), data], "!write,read", "fmtseq !write,read")
-    peer_compare([prog("e2e_sigself"), "handler"], "%signal", "sigself %signal", signals=True)
+    peer_compare([prog("fmtseq"), data], "%memory", "fmtseq %memory")
+    peer_compare([prog("fmtseq"), data], "!write,read", "fmtseq !write,read")
+    peer_compare([prog("sigself"), "handler"], "%signal", "sigself %signal", signals=True)
     peer_compare([prog("demo_forkexec")], "%process,%signal", "demo %process,%signal")
     net = ("import socket\n"
            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"

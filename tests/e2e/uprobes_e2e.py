@@ -7,8 +7,8 @@ Usage: uprobes_e2e.py [--group GROUP]... [--case NAME]... --utrace PATH --progs 
 --group (repeatable) picks the groups to run (default: all), --case (repeatable) the case
 functions within them; --progs gives the tracee programs, known by their file names.
 
-The tracees are tests/progs/probed (the f_* functions, one per tier of a hit), dlopener with
-libprobed.so, and tests/e2e/progs/uprobe_mix.c.  Each group is one Meson test
+The tracees are tests/progs' probed (the f_* functions, one per tier of a hit), dlopener with
+libprobed.so, and uprobe_mix.  Each group is one Meson test
 (tests/e2e/meson.build).  Every check prints one TAP line and compares exact values: hit counts,
 argument and return registers, exit codes, the tracee's text against the file after a detach.
 A check marked "# TODO" is a known tool bug: it is reported but does not fail the test.  The
@@ -394,7 +394,7 @@ def test_flood_step():
 def test_flood_siginfo():
     """The program's SA_SIGINFO handler checks each SIGUSR1 that arrives while probes are being
     single-stepped: si_code must stay SI_USER and si_pid the sender."""
-    r = utrace("-U", "mix_step", "--", prog("e2e_uprobe_mix"), "siginfo", 300)
+    r = utrace("-U", "mix_step", "--", prog("uprobe_mix"), "siginfo", 300)
     m = re.match(r"^signals (\d+) bad (\d+)\n$", r.out)
     T.check(m and int(m.group(1)) > 0, "signals were handled", r.out)
     T.exited(r.rc, 0, "exit code 0: every siginfo intact (SI_USER from the sender)", r)
@@ -449,7 +449,7 @@ def test_errors_stripped():
     objcopy = shutil.which("objcopy")
     if not objcopy:
         raise Skip("objcopy is not installed")
-    mix = prog("e2e_uprobe_mix")
+    mix = prog("uprobe_mix")
     r = utrace("-U", "hidden_func", "--", mix, "hidden", 5)
     T.exited(r.rc, 0, "unstripped: exit code 0", r)
     T.eq(r.out, "15\n", "unstripped: hidden_func(5) = 15")
@@ -473,7 +473,7 @@ def test_with_syscalls():
     for follow in (False, True):
         label = "-f" if follow else "no -f"
         r = utrace(*(["-f"] if follow else []), "-U", "mix_func", "-e", "trace=getpid", "--",
-                   prog("e2e_uprobe_mix"), "mix", n)
+                   prog("uprobe_mix"), "mix", n)
         T.exited(r.rc, 0, f"{label}: exit code 0", r)
         lines = [split_prefix(l) for l in r.lines]
         T.eq(len(lines), 2 * n + 1, f"{label}: {n} probe lines, {n} getpid lines, the exit",
