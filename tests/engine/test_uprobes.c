@@ -415,6 +415,50 @@ static bool has_xol(pid_t pid)
 	return found;
 }
 
+/* Whether @path is mapped executable in @pid. */
+static bool maps_text_of(pid_t pid, const char *path)
+{
+	struct sym_maps *maps;
+	struct stat st;
+	bool found = false;
+	size_t i;
+
+	if (stat(path, &st) < 0 || sym_maps_read(pid, &maps) < 0)
+		return false;
+	for (i = 0; i < maps->count; i++)
+		found |= maps->v[i].perms[2] == 'x' && maps->v[i].inode == st.st_ino;
+	sym_maps_free(maps);
+	return found;
+}
+
+/*
+ * A probe registered while a spawned program is inside its execve, its new image mapped but
+ * the exec not reported yet, is installed once and is ours: the program is not killed by it.
+ * Reports are run only while the image is not there, so that the exec stop waits for the
+ * registration.
+ */
+static void test_register_during_exec(void)
+{
+	const char *path = prog("probed");
+	uint64_t off = func_offset(path, "f_push");
+	pid_t pid = start_watched("probed", "calls", "10", false);
+	struct count c;
+	int i, status;
+
+	count_init(&c);
+	for (i = 0; i < 100000 && !maps_text_of(pid, path); i++) {
+		if (proc_state(pid) == 't')
+			utrace_wait(false);
+		usleep(100);
+	}
+	tap_ok(maps_text_of(pid, path), "register during exec: the new image is mapped");
+	setup_ok(uprobe_register(path, off, &c.uc));
+	status = run_to_exit(pid, 20000);
+	tap_exited(status, 0, "register during exec: the program is not killed by our int3");
+	tap_is(c.hits, 10, "register during exec: the probe fired 10 times");
+	uprobe_unregister(path, off, &c.uc);
+}
+
 static void test_detach_random(int rounds)
 {
 	const char *path = prog("probed");
@@ -467,6 +511,7 @@ int main(int argc, char **argv)
 	test_fork();
 	test_fork_return();
 	test_threads_register_loop();
+	test_register_during_exec();
 	test_detach_random(10);
 	return tap_done();
 }
