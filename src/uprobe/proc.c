@@ -253,6 +253,13 @@ int up_install_probe(struct uproc *p, struct uprobe *probe)
 	struct sym_maps *maps;
 	int n;
 
+	/*
+	 * A command we spawned runs our code until its exec, which installs every probe.  Its
+	 * maps show the new image a moment before the exec is reported: an int3 written then
+	 * would be forgotten with the old image's breakpoints and refused as not ours.
+	 */
+	if (utrace_pre_exec(p->pid))
+		return 0;
 	if (sym_maps_read(p->pid, &maps) < 0)
 		return -ESRCH;
 	n = install_in_maps(p, probe, maps);

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """End-to-end tests of the utrace tool: real programs traced by the real binary.
 
-Usage: e2e.py --group GROUP --utrace PATH --progs PROG...
+Usage: e2e.py [--group GROUP]... [--case NAME]... --utrace PATH --progs PROG...
+
+--group (repeatable) picks the groups to run (default: all), --case (repeatable) the case
+functions within them; --progs gives the tracee programs, known by their file names.
 
 Each group is one Meson test (tests/e2e/meson.build).  Every check prints one TAP line; the
 script exits 1 if any check failed, 77 (Meson's "skipped") if every case of the group was
@@ -12,7 +15,6 @@ prints for the same program; regexes only where a value (pid, address, time) var
 Trace output is parsed by parse_trace(), which also accepts strace's own "-f -o" format, so the
 peer group can compare both tracers' per-process syscall sequences.
 """
-import argparse
 import difflib
 import os
 import pwd
@@ -26,69 +28,22 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Children, Result, Skip, Tap, proc_status, split_prefix, wait_for  # noqa: E402
+from tap import Result, Session, Skip, proc_status, split_prefix, wait_for  # noqa: E402
 
-UTRACE = None
-PROGS = {}
+S = Session("utrace-e2e-")
+T = S.tap
+spawn = S.spawn
+run = S.run
+prog = S.prog
 STRACE = shutil.which("strace")
-TMP = None
-
-
-# --------------------------------------------------------------------------------------------
-# TAP reporting
-
-
-T = Tap()
-
-
-# --------------------------------------------------------------------------------------------
-# Processes
-
-_children = Children()
-
-
-def spawn(argv, **kw):
-    kw.setdefault("cwd", TMP)
-    return _children.spawn(argv, **kw)
-
-
-def cleanup():
-    """Kill what a case started (SIGKILL to each of its own process groups) and reap it."""
-    _children.cleanup()
 
 
 def no_core():
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-_outn = 0
-
-
-def run(argv, timeout=60, outfile=True, **kw):
-    """Run argv (utrace or strace) to completion.  With outfile, "-o FILE" is inserted after
-    argv[0] and the trace is that file's content; else the trace is stderr."""
-    global _outn
-    path = None
-    if outfile:
-        _outn += 1
-        path = os.path.join(TMP, f"trace{_outn}.txt")
-        argv = [argv[0], "-o", path] + list(argv[1:])
-    p = spawn(argv, **kw)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        raise AssertionError(f"timed out after {timeout}s: {argv}\nstderr: {err.decode()}")
-    trace = err.decode(errors="replace")
-    if path:
-        trace = open(path, errors="replace").read() if os.path.exists(path) else ""
-    return Result(p.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
-                  trace)
-
-
 def utrace(*args, **kw):
-    return run([UTRACE] + list(args), **kw)
+    return S.run([S.tracer] + list(args), **kw)
 
 
 def need_strace():
@@ -124,8 +79,8 @@ def counter(path):
 
 def start_looper(nthreads=0):
     """Start looper (not traced); return (Popen, counter file) once it is running."""
-    cfile = os.path.join(TMP, f"counter{time.monotonic_ns()}")
-    argv = [PROGS["e2e_looper"], cfile] + ([str(nthreads)] if nthreads else [])
+    cfile = os.path.join(S.tmp, f"counter{time.monotonic_ns()}")
+    argv = [prog("looper"), cfile] + ([str(nthreads)] if nthreads else [])
     p = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ok = wait_for(lambda: counter(cfile) > 2 and
                   len(os.listdir(f"/proc/{p.pid}/task")) == nthreads + 1)
@@ -301,7 +256,7 @@ def pad(call, result):
 # 1. Output format
 
 def data_file():
-    path = os.path.join(TMP, "data.txt")
+    path = os.path.join(S.tmp, "data.txt")
     with open(path, "w") as f:
         f.write("utrace-e2e-content\n")
     return path
@@ -347,8 +302,8 @@ def fmtseq_pid(out):
 
 def test_format_lines():
     data = data_file()
-    r = utrace("-e", "trace=openat,read,write,close,getpid", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
+    T.exited(r.rc, 0, "exit code")
     pid = fmtseq_pid(r.out)
     T.eq(r.out, f"hello from fmtseq\npid={pid}\n", "tracee stdout untouched")
     T.eq(r.err, "", "nothing on stderr with -o")
@@ -360,10 +315,10 @@ def test_format_lines():
 
 def test_format_execve():
     data = data_file()
-    prog = PROGS["e2e_fmtseq"]
-    r = utrace("-e", "trace=execve", prog, data)
-    T.eq(r.rc, 0, "exit code")
-    want = [re.compile(re.escape(f'execve("{prog}", [{cstr(prog)}, {cstr(data)}], ') +
+    exe = prog("fmtseq")
+    r = utrace("-e", "trace=execve", exe, data)
+    T.exited(r.rc, 0, "exit code")
+    want = [re.compile(re.escape(f'execve("{exe}", [{cstr(exe)}, {cstr(data)}], ') +
                        r"0x[0-9a-f]+ /\* \d+ vars \*/\) += 0"),
             "+++ exited with 0 +++"]
     T.lines_eq(r.lines, want, "the command's own execve is shown, like strace")
@@ -371,9 +326,9 @@ def test_format_execve():
 
 def test_format_stderr_default():
     data = data_file()
-    r = utrace("-e", "trace=getpid", PROGS["e2e_fmtseq"], data, outfile=False)
+    r = utrace("-e", "trace=getpid", prog("fmtseq"), data, outfile=False)
     pid = fmtseq_pid(r.out)
-    T.eq(r.rc, 0, "exit code")
+    T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.err.splitlines(), [pad("getpid()", str(pid)), "+++ exited with 0 +++"],
                "trace goes to stderr without -o")
     T.eq(r.out, f"hello from fmtseq\npid={pid}\n", "stdout is the tracee's only")
@@ -381,9 +336,9 @@ def test_format_stderr_default():
 
 def test_format_strsize():
     data = data_file()
-    r = utrace("-s", "8", "-e", "trace=openat,read,write,close,getpid", PROGS["e2e_fmtseq"],
+    r = utrace("-s", "8", "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"),
                data)
-    T.eq(r.rc, 0, "exit code")
+    T.exited(r.rc, 0, "exit code")
     pid = fmtseq_pid(r.out)
     T.lines_eq(fmtseq_tail(r.lines), fmtseq_expected(data, pid, limit=8),
                "-s 8 truncates strings with ... but not paths")
@@ -393,8 +348,8 @@ def test_format_strsize():
 
 def test_format_T():
     data = data_file()
-    r = utrace("-T", "-e", "trace=openat,read,write,close,getpid", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-T", "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
+    T.exited(r.rc, 0, "exit code")
     tail = fmtseq_tail(r.lines)
     pid = fmtseq_pid(r.out)
     want = [re.compile(re.escape(l) + r" <\d+\.\d{6}>") for l in
@@ -409,9 +364,9 @@ def stamp_case(flag, stamp_re, width):
     """stamp_re: the timestamp with its space, width characters long."""
     data = data_file()
     before = time.time()
-    r = utrace(flag, "-e", "trace=openat,read,write,close,getpid", PROGS["e2e_fmtseq"], data)
+    r = utrace(flag, "-e", "trace=openat,read,write,close,getpid", prog("fmtseq"), data)
     after = time.time()
-    T.eq(r.rc, 0, f"{flag}: exit code")
+    T.exited(r.rc, 0, f"{flag}: exit code")
     T.check(len(r.lines) > 8 and all(re.match(stamp_re, l) for l in r.lines),
             f"{flag}: every line starts with a timestamp", r.trace)
     hole = "\x00" * width
@@ -447,8 +402,8 @@ def names_in(lines):
 
 def test_traceset_file():
     data = data_file()
-    r = utrace("-e", "trace=%file", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=%file", prog("fmtseq"), data)
+    T.exited(r.rc, 0, "exit code")
     names = names_in(r.lines)
     T.check("openat" in names, "%file shows openat", r.trace)
     T.eq(sorted(set(names) & {"read", "write", "close", "getpid", "mmap"}), [],
@@ -460,8 +415,8 @@ def test_traceset_file():
 
 def test_traceset_not():
     data = data_file()
-    r = utrace("-e", "trace=!write", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=!write", prog("fmtseq"), data)
+    T.exited(r.rc, 0, "exit code")
     names = names_in(r.lines)
     T.check("write" not in names, "!write hides write", r.trace)
     for n in ("openat", "read", "close", "getpid", "mmap", "exit_group"):
@@ -473,8 +428,8 @@ def test_traceset_not():
 
 
 def test_traceset_none():
-    r = utrace("-e", "trace=none", PROGS["e2e_sigself"], "handler")
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=none", prog("sigself"), "handler")
+    T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.lines, [
         re.compile(r"--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=\d+, si_uid=\d+\} ---"),
         re.compile(r"--- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=\d+, si_uid=\d+\} ---"),
@@ -483,14 +438,14 @@ def test_traceset_none():
 
 def test_traceset_unknown():
     data = data_file()
-    r = utrace("-e", "trace=nosuchcall", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 1, "exit code 1")
+    r = utrace("-e", "trace=nosuchcall", prog("fmtseq"), data)
+    T.exited(r.rc, 1, "exit code 1")
     T.eq(r.out, "", "command not run")
     errl = r.err.splitlines()
     T.check(len(errl) == 1 and errl[0].startswith("utrace: ") and "nosuchcall" in errl[0],
             "one-line error naming nosuchcall", r.err)
-    r = utrace("-e", "trace=openat,%nosuchclass", PROGS["e2e_fmtseq"], data)
-    T.eq(r.rc, 1, "unknown class: exit code 1")
+    r = utrace("-e", "trace=openat,%nosuchclass", prog("fmtseq"), data)
+    T.exited(r.rc, 1, "unknown class: exit code 1")
     errl = r.err.splitlines()
     T.check(len(errl) == 1 and errl[0].startswith("utrace: ") and "nosuchclass" in errl[0],
             "unknown class: one-line error", r.err)
@@ -500,8 +455,8 @@ def test_traceset_unknown():
 # 3. Signals
 
 def test_signal_handler():
-    r = utrace("-e", "trace=kill,tgkill", PROGS["e2e_sigself"], "handler")
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "handler")
+    T.exited(r.rc, 0, "exit code")
     m = re.match(r"kill\((\d+), SIGUSR1\)", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else r"\d+"
     T.lines_eq(r.lines, [
@@ -513,8 +468,8 @@ def test_signal_handler():
 
 
 def test_signal_term():
-    r = utrace("-e", "trace=kill,tgkill", PROGS["e2e_sigself"], "term")
-    T.eq(r.rc, 143, "exit code 128+SIGTERM")
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "term")
+    T.exited(r.rc, 143, "exit code 128+SIGTERM")
     m = re.match(r"kill\((\d+), SIGTERM\)", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else "?"
     T.lines_eq(r.lines, [
@@ -524,8 +479,8 @@ def test_signal_term():
 
 
 def test_signal_abort():
-    r = utrace("-e", "trace=kill,tgkill", PROGS["e2e_sigself"], "abort", preexec_fn=no_core)
-    T.eq(r.rc, 134, "exit code 128+SIGABRT")
+    r = utrace("-e", "trace=kill,tgkill", prog("sigself"), "abort", preexec_fn=no_core)
+    T.exited(r.rc, 134, "exit code 128+SIGABRT")
     m = re.match(r"tgkill\((\d+), ", r.lines[0] if r.lines else "")
     pid = m.group(1) if m else "?"
     T.lines_eq(r.lines, [
@@ -535,22 +490,22 @@ def test_signal_abort():
 
 
 def test_signal_none():
-    r = utrace("-e", "signal=none", "-e", "trace=kill,tgkill", PROGS["e2e_sigself"], "handler")
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "signal=none", "-e", "trace=kill,tgkill", prog("sigself"), "handler")
+    T.exited(r.rc, 0, "exit code")
     T.lines_eq(r.lines, [re.compile(r"kill\(\d+, SIGUSR1\) += 0"),
                          re.compile(r"tgkill\(\d+, \d+, SIGUSR1\) += 0"),
                          "+++ exited with 0 +++"], "signal=none hides signal lines")
-    r = utrace("-e", "signal=SIGTERM", "-e", "trace=none", PROGS["e2e_sigself"], "term")
-    T.eq(r.rc, 143, "signal=SIGTERM: exit code")
+    r = utrace("-e", "signal=SIGTERM", "-e", "trace=none", prog("sigself"), "term")
+    T.exited(r.rc, 143, "signal=SIGTERM: exit code")
     T.lines_eq(r.lines, [re.compile(r"--- SIGTERM \{si_signo=SIGTERM, si_code=SI_USER, .*\} ---"),
                          "+++ killed by SIGTERM +++"], "signal=SIGTERM shows SIGTERM")
-    r = utrace("-e", "signal=!SIGUSR1", "-e", "trace=none", PROGS["e2e_sigself"], "handler")
+    r = utrace("-e", "signal=!SIGUSR1", "-e", "trace=none", prog("sigself"), "handler")
     T.lines_eq(r.lines, ["+++ exited with 0 +++"], "signal=!SIGUSR1 hides SIGUSR1")
 
 
 def test_signal_restart():
-    r = utrace("-e", "trace=read,write", PROGS["e2e_restart"])
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-e", "trace=read,write", prog("restart"))
+    T.exited(r.rc, 0, "exit code")
     tail = r.lines[-5:]
     T.lines_eq(tail, [
         re.compile(re.escape("read(3, ") + r"0x[0-9a-f]+" + re.escape(", 1)") + " +" +
@@ -559,7 +514,7 @@ def test_signal_restart():
         pad('write(4, "x", 1)', "1"),
         pad('read(3, "x", 1)', "1"),
         "+++ exited with 0 +++"], "read interrupted by SIGALRM, ERESTARTSYS, restarted")
-    r = utrace("-e", "trace=setitimer,rt_sigreturn", PROGS["e2e_restart"])
+    r = utrace("-e", "trace=setitimer,rt_sigreturn", prog("restart"))
     T.lines_eq(r.lines, [
         pad("setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, "
             "it_value={tv_sec=0, tv_usec=50000}}, NULL)", "0"),
@@ -575,9 +530,9 @@ FORK_SET = "trace=execve,clone,clone3,fork,vfork,wait4,exit_group"
 
 
 def test_process_follow():
-    prog = PROGS["e2e_forkexec"]
-    r = utrace("-f", "-e", FORK_SET, prog)
-    T.eq(r.rc, 3, "exit code is the command's (3)")
+    exe = prog("forkexec")
+    r = utrace("-f", "-e", FORK_SET, exe)
+    T.exited(r.rc, 3, "exit code is the command's (3)")
     T.eq(r.err, "", "nothing on stderr with -o")
     tr = Trace(r.trace)
     T.eq(tr.problems, [], "trace parses")
@@ -606,8 +561,8 @@ def test_process_follow():
 
 
 def test_process_mtexec():
-    r = utrace("-f", "-e", "trace=execve,exit_group", PROGS["e2e_mtexec"], timeout=20)
-    T.eq(r.rc, 0, "exit code of the exec'd /bin/true")
+    r = utrace("-f", "-e", "trace=execve,exit_group", prog("mtexec"), timeout=20)
+    T.exited(r.rc, 0, "exit code of the exec'd /bin/true")
     T.eq(r.err, "", "nothing on stderr with -o (strace prints no 'attached' for -f)")
     tr = Trace(r.trace)
     T.eq(tr.problems, [], "trace parses")
@@ -623,8 +578,8 @@ def test_process_mtexec():
 
 
 def test_process_nofollow():
-    r = utrace("-e", FORK_SET, PROGS["e2e_forkexec"])
-    T.eq(r.rc, 3, "exit code")
+    r = utrace("-e", FORK_SET, prog("forkexec"))
+    T.exited(r.rc, 3, "exit code")
     T.eq([l for l in r.lines if l.startswith("[pid")], [], "no [pid N] lines without -f")
     T.check(not any('"/bin/true"' in l for l in r.lines), "child's execve not shown")
     tr = Trace(r.trace)
@@ -636,9 +591,13 @@ def test_process_nofollow():
 # --------------------------------------------------------------------------------------------
 # 5. Threads
 
+# threads: 8 threads, 100 getpid calls each, 5 in main.
+THREADS_ARGS = ["8", "0", "100", "5"]
+
+
 def test_threads_getpid():
-    r = utrace("-f", "-e", "trace=getpid", PROGS["e2e_threads"])
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-f", "-e", "trace=getpid", prog("threads"), *THREADS_ARGS)
+    T.exited(r.rc, 0, "exit code")
     T.eq(r.err, "", "nothing on stderr with -o")
     tr = Trace(r.trace)
     T.eq(tr.problems, [], "every resumed call matches an unfinished one")
@@ -698,8 +657,8 @@ def check_summary(lines, what):
 
 
 def test_count():
-    r = utrace("-c", PROGS["e2e_counted"])
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-c", prog("counted"))
+    T.exited(r.rc, 0, "exit code")
     rows = check_summary(r.lines, "-c")
     T.eq(rows.get("getpid", (0, 0))[:2], (1000, 0), "getpid: 1000 calls, 0 errors")
     T.eq(rows.get("chdir", (0, 0))[:2], (7, 7), "chdir: 7 calls, 7 errors")
@@ -710,8 +669,8 @@ def test_count():
 
 
 def test_count_C():
-    r = utrace("-C", "-e", "trace=getpid,chdir", PROGS["e2e_counted"])
-    T.eq(r.rc, 0, "exit code")
+    r = utrace("-C", "-e", "trace=getpid,chdir", prog("counted"))
+    T.exited(r.rc, 0, "exit code")
     T.eq(sum(1 for l in r.lines if re.fullmatch(r"getpid\(\) += \d+", l)), 1000,
          "-C: 1000 getpid lines")
     T.eq(sum(1 for l in r.lines if l.startswith('chdir("/nonexistent/utrace-e2e")') and
@@ -723,8 +682,8 @@ def test_count_C():
 
 
 def test_count_follow():
-    r = utrace("-f", "-c", PROGS["e2e_forkexec"])
-    T.eq(r.rc, 3, "exit code")
+    r = utrace("-f", "-c", prog("forkexec"))
+    T.exited(r.rc, 3, "exit code")
     rows = check_summary(r.lines, "-f -c")
     T.eq(rows.get("execve", (0,))[0], 3, "execve counted in all 3 processes")
     T.eq(rows.get("wait4", (0,))[0], 2, "wait4: 2")
@@ -754,8 +713,8 @@ def detached_ok(pid, what, want_state=None):
 
 
 def attach_run(pids, secs=0.5, extra=(), sig=signal.SIGINT):
-    path = os.path.join(TMP, f"attach{time.monotonic_ns()}.txt")
-    u = spawn([UTRACE, "-o", path] + list(extra) + ["-p", ",".join(map(str, pids))])
+    path = os.path.join(S.tmp, f"attach{time.monotonic_ns()}.txt")
+    u = spawn([S.tracer, "-o", path] + list(extra) + ["-p", ",".join(map(str, pids))])
     traced = wait_for(lambda: all(proc_status(p) and proc_status(p).get("TracerPid") != "0"
                                   for p in pids), timeout=5)
     T.check(traced, "tracee has a tracer while utrace runs")
@@ -790,7 +749,7 @@ def strace_can_attach(pid):
 def test_attach_single():
     p, cfile = start_looper()
     r = attach_run([p.pid])
-    T.eq(r.rc, 0, "utrace exits 0 on SIGINT after -p")
+    T.exited(r.rc, 0, "utrace exits 0 on SIGINT after -p")
     T.eq(r.err.splitlines(), [f"utrace: Process {p.pid} attached",
                               f"utrace: Process {p.pid} detached"], "attach/detach messages")
     pw = [l for l in r.lines if l.startswith("pwrite64(")]
@@ -804,7 +763,7 @@ def test_attach_single():
     strace_can_attach(p.pid)
     T.check(progresses(cfile), "looper keeps running after strace")
     r = attach_run([p.pid], secs=0.2, sig=signal.SIGTERM)
-    T.eq(r.rc, 0, "SIGTERM: utrace detaches and exits 0")
+    T.exited(r.rc, 0, "SIGTERM: utrace detaches and exits 0")
     detached_ok(p.pid, "looper after SIGTERM to utrace")
     T.check(progresses(cfile), "looper keeps running after the second detach")
 
@@ -813,7 +772,7 @@ def test_attach_threads():
     p, cfile = start_looper(8)
     tids = sorted(int(t) for t in os.listdir(f"/proc/{p.pid}/task"))
     r = attach_run([p.pid])
-    T.eq(r.rc, 0, "exit code")
+    T.exited(r.rc, 0, "exit code")
     seen = sorted({split_prefix(l)[0] for l in r.lines if split_prefix(l)[0] is not None})
     T.eq(seen, tids, "every thread id appears in [pid N] prefixes")
     for t in tids:
@@ -829,7 +788,7 @@ def test_attach_stopped():
     os.kill(p.pid, signal.SIGSTOP)
     T.check(wait_for(lambda: proc_status(p.pid)["State"].startswith("T")), "stopped before")
     r = attach_run([p.pid], secs=0.3)
-    T.eq(r.rc, 0, "exit code")
+    T.exited(r.rc, 0, "exit code")
     detached_ok(p.pid, "stopped looper", want_state="T")
     T.check(not progresses(cfile), "stays stopped after detach")
     os.kill(p.pid, signal.SIGCONT)
@@ -840,7 +799,7 @@ def test_attach_two():
     p1, c1 = start_looper()
     p2, c2 = start_looper()
     r = attach_run([p1.pid, p2.pid])
-    T.eq(r.rc, 0, "exit code")
+    T.exited(r.rc, 0, "exit code")
     seen = {split_prefix(l)[0] for l in r.lines}
     T.eq(seen, {p1.pid, p2.pid}, "-p A,B: both traced, lines prefixed")
     detached_ok(p1.pid, "first")
@@ -852,7 +811,7 @@ def test_attach_two():
 # 8. Bad input
 
 def one_line_error(r, what, must=()):
-    T.eq(r.rc, 1, f"{what}: exit code 1")
+    T.exited(r.rc, 1, f"{what}: exit code 1")
     errl = r.err.splitlines()
     ok = len(errl) == 1 and errl[0].startswith("utrace: ") and all(m in errl[0] for m in must)
     T.check(ok, f"{what}: one line 'utrace: ...' mentioning {list(must)}", r.err)
@@ -884,7 +843,7 @@ def test_bad_pid():
 
 def test_bad_already_traced():
     p, cfile = start_looper()
-    t = spawn([PROGS["e2e_ptracer"], str(p.pid)])
+    t = spawn([prog("ptracer"), str(p.pid)])
     line = t.stdout.readline().decode()
     T.eq(line, "seized\n", "helper holds a ptrace seize")
     r = utrace("-p", str(p.pid), outfile=False)
@@ -931,16 +890,16 @@ def test_setuid_notice():
 
 def test_bad_usage():
     r = utrace(outfile=False)
-    T.eq(r.rc, 1, "no arguments: exit code 1")
+    T.exited(r.rc, 1, "no arguments: exit code 1")
     T.check("usage: utrace" in r.err, "no arguments: usage on stderr", r.err)
     T.eq(r.out, "", "no arguments: nothing on stdout")
     data = data_file()
     cases = [
-        (["-e", "signal=SIGNOPE", PROGS["e2e_fmtseq"], data], ["SIGNOPE"]),
-        (["-e", "frob=1", PROGS["e2e_fmtseq"], data], ["frob"]),
-        (["-s", "x", PROGS["e2e_fmtseq"], data], []),
-        (["-o", "/nonexistent/dir/f", PROGS["e2e_fmtseq"], data], ["/nonexistent/dir/f"]),
-        (["-p", str(os.getpid()), PROGS["e2e_fmtseq"], data], []),
+        (["-e", "signal=SIGNOPE", prog("fmtseq"), data], ["SIGNOPE"]),
+        (["-e", "frob=1", prog("fmtseq"), data], ["frob"]),
+        (["-s", "x", prog("fmtseq"), data], []),
+        (["-o", "/nonexistent/dir/f", prog("fmtseq"), data], ["/nonexistent/dir/f"]),
+        (["-p", str(os.getpid()), prog("fmtseq"), data], []),
     ]
     for args, must in cases:
         r = utrace(*args, outfile=False)
@@ -963,8 +922,8 @@ def peer_compare(argv, traceset, what, signals=False, env=None):
     need_strace()
     eargs = ["-e", f"trace={traceset}"] if traceset else []
     s = run([STRACE, "-f", "-qq"] + eargs + argv, env=env)
-    u = run([UTRACE, "-f"] + eargs + argv, env=env)
-    T.eq(u.rc, s.rc if s.rc >= 0 else 128 - s.rc, f"{what}: same exit code as strace")
+    u = run([S.tracer, "-f"] + eargs + argv, env=env)
+    T.exited(u.rc, s.rc if s.rc >= 0 else 128 - s.rc, f"{what}: same exit code as strace")
     st, ut = Trace(s.trace), Trace(u.trace)
     T.eq(ut.problems, [], f"{what}: utrace output parses")
     kinds = ("call", "signal") if signals else ("call",)
@@ -1014,24 +973,25 @@ def test_peer_ls():
 
 
 def test_peer_threads():
-    peer_compare([PROGS["e2e_threads"]], "!futex,madvise,munmap,mmap,mprotect,sched_yield",
+    argv = [prog("threads")] + THREADS_ARGS
+    peer_compare(argv, "!futex,madvise,munmap,mmap,mprotect,sched_yield",
                  "threads (all but futex and memory)")
-    peer_compare([PROGS["e2e_threads"]], "getpid,exit,exit_group,clone3,rseq,set_robust_list",
+    peer_compare(argv, "getpid,exit,exit_group,clone3,rseq,set_robust_list",
                  "threads (getpid, exit, clone3)")
 
 
 def test_peer_forkexec():
-    peer_compare([PROGS["e2e_forkexec"]], None, "forkexec (all)", signals=True)
-    peer_compare([PROGS["e2e_forkexec"]], "%process", "forkexec %process", signals=True)
-    peer_compare([PROGS["e2e_mtexec"]], "execve,exit_group,exit,clone3", "exec in a thread")
+    peer_compare([prog("forkexec")], None, "forkexec (all)", signals=True)
+    peer_compare([prog("forkexec")], "%process", "forkexec %process", signals=True)
+    peer_compare([prog("mtexec")], "execve,exit_group,exit,clone3", "exec in a thread")
 
 
 def test_peer_classes():
     data = data_file()
-    peer_compare([PROGS["e2e_fmtseq"], data], "%memory", "fmtseq %memory")
-    peer_compare([PROGS["e2e_fmtseq"], data], "!write,read", "fmtseq !write,read")
-    peer_compare([PROGS["e2e_sigself"], "handler"], "%signal", "sigself %signal", signals=True)
-    peer_compare([PROGS["demo_forkexec"]], "%process,%signal", "demo %process,%signal")
+    peer_compare([prog("fmtseq"), data], "%memory", "fmtseq %memory")
+    peer_compare([prog("fmtseq"), data], "!write,read", "fmtseq !write,read")
+    peer_compare([prog("sigself"), "handler"], "%signal", "sigself %signal", signals=True)
+    peer_compare([prog("demo_forkexec")], "%process,%signal", "demo %process,%signal")
     net = ("import socket\n"
            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
@@ -1046,8 +1006,8 @@ def test_peer_classes():
 # 10. Ctrl-C while running a command
 
 def ctrlc_case(sig, rc_want, name):
-    path = os.path.join(TMP, f"ctrlc{sig}.txt")
-    u = spawn([UTRACE, "-o", path, "--", "sleep", "10"])
+    path = os.path.join(S.tmp, f"ctrlc{sig}.txt")
+    u = spawn([S.tracer, "-o", path, "--", "sleep", "10"])
 
     def sleeper():
         for pid in session_members(u.pid):
@@ -1066,7 +1026,7 @@ def ctrlc_case(sig, rc_want, name):
     except subprocess.TimeoutExpired:
         pass
     dt = time.monotonic() - t0
-    T.eq(u.returncode, rc_want, f"{name}: utrace exits {rc_want}")
+    T.exited(u.returncode, rc_want, f"{name}: utrace exits {rc_want}")
     T.check(dt < 5, f"{name}: within 5 s", dt)
     left = wait_for(lambda: not session_members(u.pid), timeout=2)
     T.check(left, f"{name}: no process left", session_members(u.pid))
@@ -1087,8 +1047,8 @@ def test_ctrlc_term():
 # Demo
 
 def test_demo():
-    r = utrace("-f", "-c", PROGS["demo_forkexec"])
-    T.eq(r.rc, 0, "exit code 0")
+    r = utrace("-f", "-c", prog("demo_forkexec"))
+    T.exited(r.rc, 0, "exit code 0")
     T.eq(r.out, "hello\n", "the child's echo output")
     rows = check_summary(r.lines, "demo -f -c")
     for n in ("execve", "wait4", "kill"):
@@ -1119,21 +1079,7 @@ GROUPS = {
 
 
 def main():
-    global UTRACE, TMP
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--group", action="append", choices=sorted(GROUPS) + ["all"])
-    ap.add_argument("--case", action="append", help="run only these test functions")
-    ap.add_argument("--utrace", required=True)
-    ap.add_argument("--progs", nargs="+", default=[])
-    a = ap.parse_args()
-    UTRACE = os.path.abspath(a.utrace)
-    for p in a.progs:
-        PROGS[os.path.basename(p)] = os.path.abspath(p)
-    TMP = tempfile.mkdtemp(prefix="utrace-e2e-")
-    try:
-        return T.run_groups(GROUPS, a.group, a.case, cleanup)
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    return S.main(GROUPS, "--utrace")
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """End-to-end tests of `utrace -U` (function probes on top of uprobes, design.md sections 4, 7).
 
-Usage: uprobes_e2e.py --group GROUP --utrace PATH --progs PROG...
+Usage: uprobes_e2e.py [--group GROUP]... [--case NAME]... --utrace PATH --progs PROG...
 
-The tracees are tests/progs/probed (the f_* functions, one per tier of a hit), dlopener with
-libprobed.so, and tests/e2e/progs/uprobe_mix.c.  Each group is one Meson test
+--group (repeatable) picks the groups to run (default: all), --case (repeatable) the case
+functions within them; --progs gives the tracee programs, known by their file names.
+
+The tracees are tests/progs' probed (the f_* functions, one per tier of a hit), dlopener with
+libprobed.so, and uprobe_mix.  Each group is one Meson test
 (tests/e2e/meson.build).  Every check prints one TAP line and compares exact values: hit counts,
 argument and return registers, exit codes, the tracee's text against the file after a detach.
 A check marked "# TODO" is a known tool bug: it is reported but does not fail the test.  The
@@ -16,7 +19,6 @@ Trace lines of -U (tools/utrace/probes.c):
     [pid N] FUNC = 0x2a                            rax at the return
 "[pid N] " appears only while more than one thread or process is traced.
 """
-import argparse
 import math
 import os
 import random
@@ -25,65 +27,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Children, Result, Skip, Tap, proc_status, split_prefix, wait_for  # noqa: E402
+from tap import Session, Skip, proc_status, split_prefix, wait_for  # noqa: E402
 
-UTRACE = None
-PROGS = {}
-TMP = None
-
-
-# --------------------------------------------------------------------------------------------
-# TAP reporting
-
-
-T = Tap()
-
-
-# --------------------------------------------------------------------------------------------
-# Processes
-
-_children = Children()
-
-
-def spawn(argv, **kw):
-    kw.setdefault("cwd", TMP)
-    return _children.spawn(argv, **kw)
-
-
-def cleanup():
-    """Kill what a case started (SIGKILL to each of its own process groups) and reap it."""
-    _children.cleanup()
-
-
-_outn = 0
+S = Session("utrace-uprobes-e2e-")
+T = S.tap
+spawn = S.spawn
+prog = S.prog
 
 
 def utrace(*args, timeout=90):
     """Run utrace -o FILE ARGS to completion; the trace is FILE's content."""
-    global _outn
-    _outn += 1
-    path = os.path.join(TMP, f"trace{_outn}.txt")
-    argv = [UTRACE, "-o", path] + [str(a) for a in args]
-    p = spawn(argv)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, err = p.communicate()
-        raise AssertionError(f"timed out after {timeout}s: {argv}\nstderr: {err.decode()}")
-    trace = open(path, errors="replace").read() if os.path.exists(path) else ""
-    return Result(p.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
-                  trace)
-
-
-def prog(name):
-    if name not in PROGS:
-        raise AssertionError(f"program {name} was not given with --progs")
-    return PROGS[name]
+    return S.run([S.tracer] + [str(a) for a in args], timeout=timeout)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,7 +143,7 @@ def test_tiers_counts():
         args += ["-U", f]
     r = utrace(*args, "--", prog("probed"), "calls", n)
     h = Hits(r.trace)
-    T.eq(r.rc, 0, "probed exits 0 (its checksum: every displaced instruction ran right)", r)
+    T.exited(r.rc, 0, "probed exits 0 (its checksum: every displaced instruction ran right)", r)
     T.eq(r.out, f"{probed_expected_sum(n)} {n}\n", "probed's checksum line")
     for f in ALL_TIERS:
         T.eq(h.count(f), n, f"{f} ({ALL_TIERS[f]}): exactly {n} entry lines")
@@ -202,7 +159,7 @@ def test_tiers_verbose():
     for f in ALL_TIERS:
         args += ["-U", f]
     r = utrace("-v", *args, "--", prog("probed"), "calls", 3)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     T.eq(tiers_of(r.err), ALL_TIERS, "-v names the tier of each site", r.err)
     h = Hits(r.trace)
     for f in ALL_TIERS:
@@ -223,7 +180,7 @@ def test_tiers_verbose():
 
 def test_return_fact5():
     r = utrace("-U", "fact", "-U", "fact%return", "--", prog("probed"), "recurse", 5)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     T.eq(r.out, "120\n", "fact(5) = 120 under the probes")
     h = Hits(r.trace)
     got = [(kind, name, v) for kind, pid, name, v in h.seq]
@@ -236,7 +193,7 @@ def test_return_fact5():
 
 def test_return_longjmp():
     r = utrace("-U", "deep", "-U", "deep%return", "--", prog("probed"), "recurse", 10)
-    T.eq(r.rc, 0, "exit code 0 after longjmp out of 11 hijacked frames", r)
+    T.exited(r.rc, 0, "exit code 0 after longjmp out of 11 hijacked frames", r)
     T.eq(r.out, "3628800\n", "fact(10) printed after the longjmp")
     h = Hits(r.trace)
     T.eq(h.args("deep"), list(range(10, -1, -1)), "deep entries: rdi 10 down to 0")
@@ -247,7 +204,7 @@ def test_return_longjmp():
 def test_return_deep_recursion():
     n = 100
     r = utrace("-U", "fact", "-U", "fact%return", "--", prog("probed"), "recurse", n)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     h = Hits(r.trace)
     T.eq(h.args("fact"), list(range(n, 0, -1)), f"exactly {n} entries, rdi {n} down to 1")
     rets = h.rets("fact")
@@ -269,7 +226,7 @@ def test_return_deep_recursion():
 
 def test_args():
     r = utrace("-U", "f_push", "-U", "libc.so.6:write", "--", prog("probed"), "calls", 5)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     out = f"{probed_expected_sum(5)} 5\n"
     T.eq(r.out, out, "probed's output")
     lines = [split_prefix(l)[1] for l in r.lines]
@@ -288,7 +245,7 @@ def test_globs():
     T.check(set(ALL_TIERS) | {"f_syscall"} <= f_funcs, "probed's .symtab has the f_* functions",
             sorted(f_funcs))
     r = utrace("-U", "f_*", "--", prog("probed"), "calls", 3)
-    T.eq(r.rc, 0, "exit code 0 (f_syscall refused, the others probed)", r)
+    T.exited(r.rc, 0, "exit code 0 (f_syscall refused, the others probed)", r)
     h = Hits(r.trace)
     # "calls" mode calls the six tier functions only; the other f_* are probed but not hit
     T.eq(h.names(), sorted(ALL_TIERS), "functions traced: the six that calls mode calls")
@@ -304,7 +261,7 @@ def test_globs():
 def test_globs_verbose():
     f_funcs = {n for n in elf_functions(prog("probed")) if n.startswith("f_")}
     r = utrace("-v", "-U", "f_*", "--", prog("probed"), "calls", 2)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     tiers = tiers_of(r.err)
     T.eq(sorted(tiers), sorted(f_funcs), "-v: one site per f_* function of .symtab", r.err)
     want = dict(ALL_TIERS, f_syscall="refused")
@@ -322,7 +279,7 @@ def test_globs_verbose():
 def test_dlopen():
     lib = prog("libprobed.so")
     r = utrace("-U", f"{lib}:lib_func", "--", prog("dlopener"), lib, 5)
-    T.eq(r.rc, 0, "dlopener exits 0 (results right, loaded at two addresses)", r)
+    T.exited(r.rc, 0, "dlopener exits 0 (results right, loaded at two addresses)", r)
     addrs = r.out.split()
     T.check(len(addrs) == 2 and addrs[0] != addrs[1], "two different load addresses", r.out)
     h = Hits(r.trace)
@@ -334,7 +291,7 @@ def test_dlopen():
 def test_dlopen_return():
     lib = prog("libprobed.so")
     r = utrace("-U", f"{lib}:lib_func%return", "--", prog("dlopener"), lib, 3)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     h = Hits(r.trace)
     T.eq(h.rets("lib_func"), [7, 8, 9] * 2, "returns x+7 for each load")
 
@@ -354,7 +311,7 @@ def summary_rows(text):
 def test_threads_count():
     n = 20000
     r = utrace("-c", "-U", "f_push", "--", prog("probed"), "threads", n, timeout=110)
-    T.eq(r.rc, 0, "exit code 0 (every thread's sum right)", r)
+    T.exited(r.rc, 0, "exit code 0 (every thread's sum right)", r)
     rows = summary_rows(r.trace)
     T.eq(rows.get("f_push"), 8 * n, f"-c table: f_push {8 * n} calls", r.trace)
     T.eq(rows.get("total"), 8 * n, f"-c table: total {8 * n}", r.trace)
@@ -385,7 +342,7 @@ def test_threads_lines():
         label = "-f" if follow else "without -f"
         r = utrace(*(["-f"] if follow else []), "-U", "f_push", "--", prog("probed"), "threads",
                    n)
-        T.eq(r.rc, 0, f"{label}: exit code 0", r)
+        T.exited(r.rc, 0, f"{label}: exit code 0", r)
         h = Hits(r.trace)
         per = {pid: h.args("f_push", pid) for pid in h.pids()}
         T.eq(sum(len(v) for v in per.values()), 8 * n, f"{label}: {8 * n} f_push lines in all")
@@ -397,7 +354,7 @@ def test_threads_lines():
 def test_fork_nofollow():
     n = 100
     r = utrace("-U", "f_push", "--", prog("probed"), "fork", n)
-    T.eq(r.rc, 0, "exit code 0: the child ran with its breakpoints removed", r)
+    T.exited(r.rc, 0, "exit code 0: the child ran with its breakpoints removed", r)
     h = Hits(r.trace)
     T.eq(h.count("f_push"), n, f"exactly {n} hits (the parent's)")
     T.eq(len(h.pids()), 1, "all from one process", h.pids())
@@ -419,7 +376,7 @@ def test_fork_nofollow_xol():
 def test_fork_follow():
     n = 100
     r = utrace("-f", "-U", "f_push", "--", prog("probed"), "fork", n)
-    T.eq(r.rc, 0, "exit code 0", r)
+    T.exited(r.rc, 0, "exit code 0", r)
     h = Hits(r.trace)
     T.eq(h.count("f_push"), 2 * n, f"exactly {2 * n} hits")
     pids = h.pids("f_push")
@@ -440,7 +397,7 @@ def test_fork_follow():
 
 def test_flood_step():
     r = utrace("-U", "f_step", "--", prog("probed"), "flood", 300)
-    T.eq(r.rc, 0, "exit code 0 (f_step's results right, signals handled)", r)
+    T.exited(r.rc, 0, "exit code 0 (f_step's results right, signals handled)", r)
     m = re.match(r"^(\d+) calls, (\d+) signals\n$", r.out)
     T.check(m, "probed's report line", r.out)
     if m:
@@ -454,10 +411,10 @@ def test_flood_step():
 def test_flood_siginfo():
     """The program's SA_SIGINFO handler checks each SIGUSR1 that arrives while probes are being
     single-stepped: si_code must stay SI_USER and si_pid the sender."""
-    r = utrace("-U", "mix_step", "--", prog("e2e_uprobe_mix"), "siginfo", 300)
+    r = utrace("-U", "mix_step", "--", prog("uprobe_mix"), "siginfo", 300)
     m = re.match(r"^signals (\d+) bad (\d+)\n$", r.out)
     T.check(m and int(m.group(1)) > 0, "signals were handled", r.out)
-    T.eq(r.rc, 0, "exit code 0: every siginfo intact (SI_USER from the sender)", r)
+    T.exited(r.rc, 0, "exit code 0: every siginfo intact (SI_USER from the sender)", r)
     tk = [l for l in r.lines if l.startswith("--- SIGUSR1") and "SI_TKILL" in l]
     T.eq(len(tk), 0, "no SIGUSR1 shown as SI_TKILL in the trace", "\n".join(tk[:3]))
 
@@ -466,7 +423,7 @@ def test_flood_siginfo():
 # 9. Errors
 
 def one_error(r, what, pattern):
-    T.eq(r.rc, 1, f"{what}: exit code 1", r)
+    T.exited(r.rc, 1, f"{what}: exit code 1", r)
     T.eq(r.out, "", f"{what}: the program did not run")
     T.eq(len(r.err_lines), 1, f"{what}: a one-line message", r.err)
     T.check(re.search(pattern, r.err), f"{what}: message matches {pattern!r}", r.err)
@@ -528,7 +485,7 @@ def file_offset(path, name):
 def test_func_offset():
     """FUNC+OFF on an instruction boundary: push %rbp is 1 byte, mov %rsp,%rbp 3."""
     r = utrace("-U", "f_push+1", "-U", "f_push+4", "--", prog("probed"), "calls", 3)
-    T.eq(r.rc, 0, "exit code 0")
+    T.exited(r.rc, 0, "exit code 0")
     T.eq(sum(1 for l in r.lines if re.search(r"\] f_push\+1\(", l)), 3, "3 hits at f_push+1")
     T.eq(sum(1 for l in r.lines if re.search(r"\] f_push\+4\(", l)), 3, "3 hits at f_push+4")
 
@@ -537,12 +494,12 @@ def test_errors_stripped():
     objcopy = shutil.which("objcopy")
     if not objcopy:
         raise Skip("objcopy is not installed")
-    mix = prog("e2e_uprobe_mix")
+    mix = prog("uprobe_mix")
     r = utrace("-U", "hidden_func", "--", mix, "hidden", 5)
-    T.eq(r.rc, 0, "unstripped: exit code 0", r)
+    T.exited(r.rc, 0, "unstripped: exit code 0", r)
     T.eq(r.out, "15\n", "unstripped: hidden_func(5) = 15")
     T.eq(Hits(r.trace).args("hidden_func"), [5], "unstripped: hidden_func(0x5) probed (.symtab)")
-    stripped = os.path.join(TMP, "mix_stripped")
+    stripped = os.path.join(S.tmp, "mix_stripped")
     subprocess.run([objcopy, "--strip-all", mix, stripped], check=True)
     os.chmod(stripped, 0o755)
     dyn = subprocess.run(["readelf", "-S", stripped], capture_output=True, text=True).stdout \
@@ -561,8 +518,8 @@ def test_with_syscalls():
     for follow in (False, True):
         label = "-f" if follow else "no -f"
         r = utrace(*(["-f"] if follow else []), "-U", "mix_func", "-e", "trace=getpid", "--",
-                   prog("e2e_uprobe_mix"), "mix", n)
-        T.eq(r.rc, 0, f"{label}: exit code 0", r)
+                   prog("uprobe_mix"), "mix", n)
+        T.exited(r.rc, 0, f"{label}: exit code 0", r)
         lines = [split_prefix(l) for l in r.lines]
         T.eq(len(lines), 2 * n + 1, f"{label}: {n} probe lines, {n} getpid lines, the exit",
              r.trace)
@@ -639,10 +596,8 @@ def catches_sigint(pid):
 
 def attach_once(p, delay, label, want_lines, before_maps):
     """utrace -p PID -U f_push -U f_push%return; SIGINT after delay; check the detach."""
-    global _outn
-    _outn += 1
-    path = os.path.join(TMP, f"attach{_outn}.txt")
-    u = spawn([UTRACE, "-p", str(p.pid), "-U", "f_push", "-U", "f_push%return", "-o", path])
+    path = S.scratch("attach")
+    u = spawn([S.tracer, "-p", str(p.pid), "-U", "f_push", "-U", "f_push%return", "-o", path])
     T.check(wait_for(lambda: catches_sigint(u.pid) or u.poll() is not None, timeout=5),
             f"{label}: utrace is up (catches SIGINT)")
     during = None
@@ -659,7 +614,7 @@ def attach_once(p, delay, label, want_lines, before_maps):
         os.killpg(u.pid, signal.SIGKILL)
         out, err = u.communicate()
     err = err.decode(errors="replace")
-    T.eq(u.returncode, 0, f"{label}: utrace exits 0 after SIGINT", err)
+    T.exited(u.returncode, 0, f"{label}: utrace exits 0 after SIGINT", err)
     trace = open(path, errors="replace").read() if os.path.exists(path) else ""
     h = Hits(trace)
     T.check(set(h.args("f_push")) <= {1} and set(h.rets("f_push")) <= {4} and not h.other,
@@ -717,8 +672,8 @@ def test_kill_while_attached():
     rnd = random.Random(os.environ.get("UPROBES_E2E_SEED", str(time.time_ns())))
     for i in range(8):
         p = start_spin()
-        path = os.path.join(TMP, f"kill{i}.txt")
-        u = spawn([UTRACE, "-p", str(p.pid), "-U", "f_push", "-U", "f_push%return", "-o", path])
+        path = os.path.join(S.tmp, f"kill{i}.txt")
+        u = spawn([S.tracer, "-p", str(p.pid), "-U", "f_push", "-U", "f_push%return", "-o", path])
         wait_for(lambda: catches_sigint(u.pid) or u.poll() is not None, timeout=5)
         delay = rnd.uniform(0.0, 0.06)
         time.sleep(delay)
@@ -756,21 +711,7 @@ GROUPS = {
 
 
 def main():
-    global UTRACE, TMP
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--group", action="append", choices=sorted(GROUPS) + ["all"])
-    ap.add_argument("--case", action="append", help="run only these test functions")
-    ap.add_argument("--utrace", required=True)
-    ap.add_argument("--progs", nargs="+", default=[])
-    a = ap.parse_args()
-    UTRACE = os.path.abspath(a.utrace)
-    for p in a.progs:
-        PROGS[os.path.basename(p)] = os.path.abspath(p)
-    TMP = tempfile.mkdtemp(prefix="utrace-uprobes-e2e-")
-    try:
-        return T.run_groups(GROUPS, a.group, a.case, cleanup)
-    finally:
-        shutil.rmtree(TMP, ignore_errors=True)
+    return S.main(GROUPS, "--utrace")
 
 
 if __name__ == "__main__":

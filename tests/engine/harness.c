@@ -2,7 +2,10 @@
 /*
  * Helpers shared by the engine tests: where the tracee programs are, starting them traced or
  * not, and driving utrace_wait() with deadlines so that a broken engine fails a test instead of
- * hanging it (an alarm backs the deadlines up).
+ * hanging it (an alarm backs the deadlines up).  A set-up step that fails bails out of the
+ * test program with its reason ("Bail out!" in TAP, exit 2) rather than let the cases after it
+ * test nothing; waits are for conditions (an exec seen through a close-on-exec pipe, a
+ * "ready" line), never for a time that a loaded machine can overrun.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,11 +73,27 @@ pid_t spawn(const char *name, const char *arg1, const char *arg2)
 	pid_t pid = -1;
 	int r = utrace_spawn(argv, &pid);
 
-	if (r < 0) {
-		printf("# utrace_spawn(%s): %s\n", name, strerror(-r));
-		return -1;
-	}
+	if (r < 0)
+		tap_bail("utrace_spawn(%s): %s", argv[0], strerror(-r));
 	return pid;
+}
+
+bool setup_ok_at(int r, const char *what, const char *file, int line)
+{
+	if (r >= 0)
+		return true;
+	tap_ok(0, "set-up: %s", what);
+	printf("#   %s (%s:%d)\n", strerror(-r), file, line);
+	return false;
+}
+
+struct utrace_engine *attach_or_bail(pid_t pid, const struct utrace_engine_ops *ops, void *data)
+{
+	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, ops, data);
+
+	if (!e)
+		tap_bail("utrace_attach(%d): %s", pid, strerror(errno));
+	return e;
 }
 
 static long now_ms(void)
@@ -90,6 +109,8 @@ int run_to_exit(pid_t pid, int timeout_ms)
 	long end = now_ms() + timeout_ms;
 	int status;
 
+	if (pid < 0)
+		return -1;
 	while (now_ms() < end) {
 		if (utrace_child_status(pid, &status) == 0)
 			return status;
@@ -99,6 +120,12 @@ int run_to_exit(pid_t pid, int timeout_ms)
 		}
 		usleep(200);
 	}
+	printf("# pid %d still running after %d ms: killed\n", pid, timeout_ms);
+	kill(pid, SIGKILL);
+	for (end = now_ms() + 5000; now_ms() < end; usleep(200))
+		if (utrace_child_status(pid, &status) == 0 ||
+		    (utrace_wait(false) == -ECHILD && waitpid(pid, &status, WNOHANG) == pid))
+			break;
 	return -1;
 }
 
@@ -160,29 +187,43 @@ int proc_tracer(pid_t pid)
 	return status_field(pid, "TracerPid", v, sizeof(v)) ? -1 : atoi(v);
 }
 
+/* Read from @fd within 20 s: what read() returns, or -1. */
+static ssize_t read_within(int fd, void *buf, size_t len)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+
+	return poll(&p, 1, 20000) == 1 ? read(fd, buf, len) : -1;
+}
+
 pid_t start_untraced(const char *name, const char *arg1, bool wait_ready)
 {
-	int fds[2];
-	pid_t pid;
+	int out[2], exec_fds[2], err = 0;
 	char buf[16];
+	pid_t pid;
 
-	if (pipe(fds) < 0)
-		return -1;
+	if (pipe(out) < 0 || pipe2(exec_fds, O_CLOEXEC) < 0)
+		tap_bail("pipe: %s", strerror(errno));
 	pid = fork();
+	if (pid < 0)
+		tap_bail("fork: %s", strerror(errno));
 	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
+		dup2(out[1], 1);
+		close(out[0]);
+		close(exec_fds[0]);
 		execl(prog(name), name, arg1, (char *)NULL);
+		err = errno;
+		(void)!write(exec_fds[1], &err, sizeof(err));
 		_exit(127);
 	}
-	close(fds[1]);
-	if (wait_ready) {
-		struct pollfd p = {fds[0], POLLIN, 0};
-
-		if (poll(&p, 1, 5000) <= 0 || read(fds[0], buf, sizeof(buf)) <= 0)
-			printf("# %s did not get ready\n", name);
-	}
-	close(fds[0]);
+	close(out[1]);
+	close(exec_fds[1]);
+	/* End of file: the write end was closed by the exec. */
+	if (read_within(exec_fds[0], &err, sizeof(err)) != 0)
+		tap_bail("%s did not start: %s", prog(name), err ? strerror(err) : "timed out");
+	close(exec_fds[0]);
+	if (wait_ready && read_within(out[0], buf, sizeof(buf)) <= 0)
+		tap_bail("%s did not print its ready line", prog(name));
+	close(out[0]);
 	return pid;
 }
 
@@ -194,8 +235,13 @@ uint64_t func_offset(const char *path, const char *func)
 	int err;
 
 	f = sym_file_open(path, &err);
-	if (f && sym_lookup(f, func, &sym) == 0)
-		sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
+	if (!f)
+		tap_bail("%s: %s", path, strerror(-err));
+	err = sym_lookup(f, func, &sym);
+	if (err == 0)
+		err = sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &off);
 	sym_file_free(f);
+	if (err < 0)
+		tap_bail("%s: no function %s: %s", path, func, strerror(-err));
 	return off;
 }

@@ -9,21 +9,39 @@
 #include "utrace/utrace.h"
 #include "../lib/tap.h"
 
+/*
+ * A set-up step that fails (starting a program, attaching the first engine, finding a symbol)
+ * bails out of the test program: what would follow could only pass by accident.
+ */
+
 /* Path of a program built from tests/progs/. */
 const char *prog(const char *name);
 void harness_init(int argc, char **argv);
 /* Start a tracee held before exec. */
 pid_t spawn(const char *name, const char *arg1, const char *arg2);
-/* Run reports until @pid is reaped; returns its wait status, or -1 on timeout. */
+/*
+ * @call, a set-up step of the library under test that returns 0 or -errno: true if it
+ * succeeded, else a failed check naming the call and the error.
+ */
+#define setup_ok(call) setup_ok_at((call), #call, __FILE__, __LINE__)
+bool setup_ok_at(int r, const char *what, const char *file, int line);
+/* utrace_attach(@pid, CREATE, @ops, @data), bailing out if it fails. */
+struct utrace_engine *attach_or_bail(pid_t pid, const struct utrace_engine_ops *ops, void *data);
+/*
+ * Run reports until @pid is reaped; returns its wait status, or -1 if @pid is negative or did
+ * not end within @timeout_ms (it is then killed and reaped, so that it cannot disturb the next
+ * case).
+ */
 int run_to_exit(pid_t pid, int timeout_ms);
 /* Run reports for @ms milliseconds. */
 void run_for(int ms);
 /* /proc/PID/status fields */
 char proc_state(pid_t pid);
 int proc_tracer(pid_t pid);
-/* Start @name untraced (fork + exec), reading its "ready" line if @wait_ready. */
+/* Start @name untraced (fork + exec); returns once it has exec'd and, if @wait_ready, once it
+ * has printed its "ready" line. */
 pid_t start_untraced(const char *name, const char *arg1, bool wait_ready);
-/* File offset of function @func in @path, 0 if not found. */
+/* File offset of function @func in @path. */
 uint64_t func_offset(const char *path, const char *func);
 /* Run reports until @cond(arg) holds or @ms pass. */
 bool run_until(bool (*cond)(void *arg), void *arg, int ms);

@@ -52,7 +52,7 @@ static struct utrace_engine *attach_seen(pid_t tid, struct seen *s, unsigned lon
 
 	if (e) {
 		s->attached++;
-		utrace_set_events(tid, e, events);
+		setup_ok(utrace_set_events(tid, e, events));
 	}
 	return e;
 }
@@ -80,19 +80,25 @@ static const struct utrace_engine_ops seen_ops = {
 	.report_death = s_death,
 };
 
-/* Attach to every thread of @pid; returns how many engines were attached. */
+/*
+ * Seize @pid and attach an engine to each of its threads; returns how many threads were
+ * seized.  A failure to seize or to attach is a failed check.
+ */
 static int attach_all(pid_t pid, struct seen *s, unsigned long events)
 {
+	struct utrace_engine *e;
 	pid_t *tids = NULL;
-	int n = 0, i, r;
+	int n = 0, i;
 
-	r = utrace_seize_process(pid, &tids, &n);
-	if (r < 0) {
-		printf("# seize %d: %s\n", pid, strerror(-r));
-		return r;
+	if (!setup_ok(utrace_seize_process(pid, &tids, &n)))
+		return 0;
+	for (i = 0; i < n; i++) {
+		e = attach_seen(tids[i], s, events);
+		if (!e)
+			tap_ok(0, "set-up: attach to thread %d of %d: %s", tids[i], pid,
+			       strerror(errno));
+		utrace_engine_put(e);
 	}
-	for (i = 0; i < n; i++)
-		utrace_engine_put(attach_seen(tids[i], s, events));
 	free(tids);
 	return n;
 }
@@ -190,7 +196,7 @@ static void test_threads_while_attaching(void)
 	tap_ok(s.attached > 1 && s.attached < 65,
 	       "attach while creating: %d threads found by the scan", s.attached);
 	status = run_to_exit(pid, 20000);
-	tap_is(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0, "attach while creating: exit 0");
+	tap_exited(status, 0, "attach while creating: exit 0");
 	tap_is(s.attached, 65, "attach while creating: every one of 64 threads + leader traced");
 	tap_is(s.deaths, 65, "attach while creating: 65 deaths reported");
 }
@@ -240,9 +246,10 @@ static void test_detach_keeps_pending_signal(void)
 	kill(pid, SIGUSR1);
 	run_for(50);
 	utrace_detach_all();
-	tap_ok(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
-		       WTERMSIG(status) == SIGUSR1,
-	       "pending: SIGUSR1 sent while held is delivered after detach_all");
+	if (waitpid(pid, &status, 0) != pid)
+		status = -1;
+	tap_killed(status, SIGUSR1,
+		   "pending: SIGUSR1 sent while held is delivered after detach_all");
 }
 
 int main(int argc, char **argv)

@@ -134,10 +134,9 @@ static const struct utrace_engine_ops watch_ops = {
 
 static struct utrace_engine *watch(pid_t pid, struct watch *w, unsigned long events)
 {
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &watch_ops, w);
+	struct utrace_engine *e = attach_or_bail(pid, &watch_ops, w);
 
-	if (e)
-		utrace_set_events(pid, e, events);
+	setup_ok(utrace_set_events(pid, e, events));
 	return e;
 }
 
@@ -163,7 +162,7 @@ static void test_clone_hold(void)
 	tap_is(w.entries, entries_before, "clone: held child ran no syscall");
 	tap_is(utrace_control(w.child, w.child_engine, UTRACE_RESUME), 0, "clone: release child");
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 4, "clone: parent exits with the child's code 4");
+	tap_exited(status, 4, "clone: parent exits with the child's code 4");
 	tap_is(w.deaths, 2, "clone: death of child and parent");
 	tap_is(w.reaps, 2, "clone: reap of child and parent");
 	utrace_engine_put(w.child_engine);
@@ -180,7 +179,7 @@ static void test_vfork_exec(void)
 	e = watch(pid, &w, UTRACE_EVENT(CLONE) | UTRACE_EVENT(EXEC) | UTRACE_EVENT(DEATH));
 	utrace_control(pid, e, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 0, "vfork: parent got /bin/true's status");
+	tap_exited(status, 0, "vfork: parent got /bin/true's status");
 	tap_is(w.clones, 1, "vfork: one clone report");
 	tap_ok(w.clone_flags & CLONE_VFORK, "vfork: CLONE_VFORK in the flags");
 	tap_is(w.execs, 2, "vfork: exec of forker and of /bin/true");
@@ -198,7 +197,7 @@ static void test_nonleader_exec(void)
 	e = watch(pid, &w, UTRACE_EVENT(CLONE) | UTRACE_EVENT(EXEC) | UTRACE_EVENT(DEATH));
 	utrace_control(pid, e, UTRACE_RESUME);
 	status = run_to_exit(pid, 10000);
-	tap_is(WEXITSTATUS(status), 5, "non-leader exec: new image exited 5");
+	tap_exited(status, 5, "non-leader exec: new image exited 5");
 	tap_is(w.execs, 2, "non-leader exec: two execs reported");
 	tap_is(w.exec_tid, pid, "non-leader exec: the exec'ing thread now has the leader's tid");
 	tap_is(w.deaths, 2, "non-leader exec: old leader and final process died");
@@ -215,7 +214,7 @@ static void test_threads(void)
 	e = watch(pid, &w, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH));
 	utrace_control(pid, e, UTRACE_RESUME);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "threads: program finished");
+	tap_exited(status, 0, "threads: program finished");
 	tap_is(w.clones, 16, "threads: 16 clone reports");
 	tap_ok(w.clone_flags & CLONE_THREAD, "threads: CLONE_THREAD in the flags");
 	tap_is(w.deaths, 17, "threads: 16 thread deaths and the leader's");
@@ -248,13 +247,12 @@ static void test_signal_classes(void)
 		       "signals: %s classified (events %#lx, signo %d)", cases[i].mode,
 		       w.signal_events, w.last_signo);
 		if (cases[i].exit_sig)
-			tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == cases[i].exit_sig,
-			       "signals: %s killed the program by signal %d", cases[i].mode,
-			       cases[i].exit_sig);
+			tap_killed(status, cases[i].exit_sig,
+				   "signals: %s killed the program by signal %d", cases[i].mode,
+				   cases[i].exit_sig);
 		else
-			tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == cases[i].exit_code,
-			       "signals: %s program exit code %d", cases[i].mode,
-			       cases[i].exit_code);
+			tap_exited(status, cases[i].exit_code, "signals: %s program exit code %d",
+				   cases[i].mode, cases[i].exit_code);
 		utrace_engine_put(e);
 	}
 }
@@ -292,7 +290,7 @@ static void test_job_control(void)
 	run_until(is_continued, &w, 2000);
 	tap_is(w.jctl_continued, 1, "jctl: report_jctl(CLD_CONTINUED) after SIGCONT");
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "jctl: program ran to its end after SIGCONT");
+	tap_exited(status, 0, "jctl: program ran to its end after SIGCONT");
 	utrace_engine_put(e);
 }
 
@@ -317,16 +315,16 @@ static void test_sigkill_while_held(void)
 	};
 	struct watch w = {0};
 	pid_t pid = spawn("sysloop", "10", "0");
-	struct utrace_engine *e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &stop_ops, &w);
+	struct utrace_engine *e = attach_or_bail(pid, &stop_ops, &w);
 	int status;
 
-	utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH));
+	setup_ok(utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH)));
 	utrace_control(pid, e, UTRACE_RESUME);
 	run_until(has_entry, &w, 2000);
 	tap_is(w.entries, 1, "sigkill: thread held at its first syscall");
 	kill(pid, SIGKILL);
 	status = run_to_exit(pid, 5000);
-	tap_ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "sigkill: breaks the stop");
+	tap_killed(status, SIGKILL, "sigkill: breaks the stop");
 	tap_is(w.deaths, 1, "sigkill: death reported");
 	tap_is(w.reaps, 1, "sigkill: reap reported after death");
 	tap_is(utrace_control(pid, e, UTRACE_RESUME), -ESRCH, "sigkill: control is -ESRCH");

@@ -67,23 +67,32 @@ static void count_init(struct count *c)
 
 static const struct utrace_engine_ops plain_ops = {0};
 
-/* Start a program with uprobes watching it (and a plain engine holding nothing). */
+/*
+ * Start a program with uprobes watching it (and a plain engine holding nothing).  If uprobes
+ * cannot watch it, that is a failed check; the program is killed unstarted and -1 returned,
+ * which run_to_exit() passes on as "no status".
+ */
 static pid_t start_watched(const char *name, const char *a1, const char *a2, bool follow)
 {
 	pid_t pid = spawn(name, a1, a2);
-	struct utrace_engine *e;
+	struct utrace_engine *e = attach_or_bail(pid, &plain_ops, NULL);
 
-	if (pid < 0)
-		return pid;
-	if (uprobe_watch(pid, follow) < 0)
-		printf("# uprobe_watch failed\n");
-	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &plain_ops, NULL);
+	if (!setup_ok(uprobe_watch(pid, follow))) {
+		kill(pid, SIGKILL);
+		utrace_control(pid, e, UTRACE_RESUME);
+		utrace_engine_put(e);
+		run_to_exit(pid, 5000);
+		return -1;
+	}
 	utrace_control(pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	return pid;
 }
 
-/* One run of NAME A1 A2 with a counting probe (c) on func of file; returns the exit status. */
+/*
+ * One run of NAME A1 A2 with a counting probe (c) on func of file; returns the exit status, or
+ * -1 without running it if the probe could not be registered.
+ */
 static int counted_run(struct count *c, const char *file, const char *func, const char *name,
 		       const char *a1, const char *a2, bool follow)
 {
@@ -91,7 +100,8 @@ static int counted_run(struct count *c, const char *file, const char *func, cons
 	int status;
 
 	count_init(c);
-	uprobe_register(file, off, &c->uc);
+	if (!setup_ok(uprobe_register(file, off, &c->uc)))
+		return -1;
 	status = run_to_exit(start_watched(name, a1, a2, follow), 20000);
 	uprobe_unregister(file, off, &c->uc);
 	return status;
@@ -108,21 +118,25 @@ static void test_tiers(void)
 	const char *path = prog("probed");
 	char reason[128];
 	enum uprobe_tier tier;
-	int i, status;
+	int i, r, status;
 	pid_t pid;
 
 	for (i = 0; i < 6; i++) {
 		count_init(&c[i]);
 		tap_is(uprobe_register(path, func_offset(path, funcs[i]), &c[i].uc), 0, funcs[i]);
-		uprobe_describe(path, func_offset(path, funcs[i]), &tier, reason, sizeof(reason));
-		tap_ok(tier == tiers[i], "tier of %s: %s", funcs[i], reason);
+		r = uprobe_describe(path, func_offset(path, funcs[i]), &tier, reason,
+				    sizeof(reason));
+		if (r < 0)
+			snprintf(reason, sizeof(reason), "uprobe_describe: %s", strerror(-r));
+		tap_ok(r == 0 && tier == tiers[i], "tier of %s: %s", funcs[i], reason);
 	}
 	pid = start_watched("probed", "calls", "1000", false);
 	status = run_to_exit(pid, 60000);
-	tap_is(WEXITSTATUS(status), 0, "tiers: program checksum right: every copy ran correctly");
+	tap_exited(status, 0, "tiers: program checksum right: every copy ran correctly");
 	for (i = 0; i < 6; i++)
-		tap_ok(c[i].hits == 1000 && c[i].rip_ok, "tiers: %s hit exactly 1000 times (%ld)",
-		       funcs[i], c[i].hits);
+		tap_ok(c[i].hits == 1000 && c[i].rip_ok,
+		       "tiers: %s hit exactly 1000 times (%ld), rip at the probe", funcs[i],
+		       c[i].hits);
 	tap_is(c[3].args[7], 7, "tiers: handler sees the first argument in rdi");
 	for (i = 0; i < 6; i++)
 		uprobe_unregister(path, func_offset(path, funcs[i]), &c[i].uc);
@@ -139,11 +153,11 @@ static void test_faults(void)
 
 	count_init(&l);
 	count_init(&j);
-	uprobe_register(path, load, &l.uc);
-	uprobe_register(path, jmp, &j.uc);
+	setup_ok(uprobe_register(path, load, &l.uc));
+	setup_ok(uprobe_register(path, jmp, &j.uc));
 	pid = start_watched("probed", "fault", NULL, false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "fault: handlers fixed the page, results right");
+	tap_exited(status, 0, "fault: handlers fixed the page, results right");
 	tap_is(l.hits, 2, "fault: boosted load faulted in its slot and fired again after");
 	tap_is(j.hits, 2, "fault: stepped jump faulted in its slot and fired again after");
 	uprobe_unregister(path, load, &l.uc);
@@ -177,16 +191,18 @@ static void test_returns(void)
 	count_init(&f);
 	count_init(&fr);
 	count_init(&d);
-	uprobe_register(path, fact, &f.uc);
+	setup_ok(uprobe_register(path, fact, &f.uc));
 	tap_is(uretprobe_register(path, fact, &f.uc), -EBUSY,
 	       "returns: one consumer cannot be both entry and return");
-	uretprobe_register(path, fact, &fr.uc);
-	uretprobe_register(path, deep, &d.uc);
+	setup_ok(uretprobe_register(path, fact, &fr.uc));
+	setup_ok(uretprobe_register(path, deep, &d.uc));
 	pid = start_watched("probed", "recurse", "5", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "returns: program ran correctly");
+	tap_exited(status, 0, "returns: program ran correctly");
 	tap_is(f.hits, 5, "returns: 5 entries of fact");
-	tap_ok(f.args[0] == 5 && f.args[4] == 1, "returns: entries 5..1");
+	tap_ok(f.args[0] == 5 && f.args[1] == 4 && f.args[2] == 3 && f.args[3] == 2 &&
+		       f.args[4] == 1,
+	       "returns: entries 5 4 3 2 1 in order");
 	tap_is(fr.rets, 5, "returns: 5 returns of fact");
 	tap_ok(fr.retvals[0] == 1 && fr.retvals[1] == 2 && fr.retvals[2] == 6 &&
 		       fr.retvals[3] == 24 && fr.retvals[4] == 120,
@@ -197,10 +213,10 @@ static void test_returns(void)
 	uretprobe_unregister(path, deep, &d.uc);
 
 	count_init(&f);
-	uretprobe_register(path, fact, &f.uc);
+	setup_ok(uretprobe_register(path, fact, &f.uc));
 	pid = start_watched("probed", "recurse", "100", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "depth: recursion of 100 under a return probe ran");
+	tap_exited(status, 0, "depth: recursion of 100 under a return probe ran");
 	tap_is(f.rets, 64, "depth: returns reported for the 64 hijacked frames");
 	uretprobe_unregister(path, fact, &f.uc);
 }
@@ -216,11 +232,11 @@ static void test_tail_call(void)
 
 	count_init(&t);
 	count_init(&p);
-	uretprobe_register(path, tail, &t.uc);
-	uretprobe_register(path, push, &p.uc);
+	setup_ok(uretprobe_register(path, tail, &t.uc));
+	setup_ok(uretprobe_register(path, push, &p.uc));
 	pid = start_watched("probed", "tail", "10", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "tail call: results right");
+	tap_exited(status, 0, "tail call: results right");
 	tap_is(t.rets, 10, "tail call: the caller's return reported 10 times");
 	tap_is(p.rets, 10, "tail call: the tail-called function's return reported 10 times");
 	tap_ok(t.retvals[4] == 4 + 3 && p.retvals[4] == 4 + 3, "tail call: both see rax = 7");
@@ -234,7 +250,7 @@ static void test_foreign_trap(void)
 	struct count c;
 	int status = counted_run(&c, prog("probed"), "f_push", "probed", "selftrap", "20", false);
 
-	tap_is(WEXITSTATUS(status), 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
+	tap_exited(status, 0, "foreign int3: the program's SIGTRAP handler ran 20 times");
 	tap_is(c.hits, 20, "foreign int3: our probe fired 20 times beside it");
 }
 
@@ -245,7 +261,7 @@ static void test_exec_chain(void)
 	struct count c;
 	int status = counted_run(&c, path, "f_push", "forker", "vfork", path, true);
 
-	tap_is(WEXITSTATUS(status), 0, "exec chain: probed ran correctly after vfork+exec");
+	tap_exited(status, 0, "exec chain: probed ran correctly after vfork+exec");
 	tap_is(c.hits, 10, "exec chain: probe installed in the exec'd image (10 hits)");
 }
 
@@ -261,7 +277,7 @@ static void test_dlopen(void)
 	tap_is(uprobe_register(lib, off, &c.uc), 0, "dlopen: registered before the load");
 	pid = start_watched("dlopener", lib, "5", false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0, "dlopen: loaded twice at different addresses, correct");
+	tap_exited(status, 0, "dlopen: loaded twice at different addresses, correct");
 	tap_is(c.hits, 10, "dlopen: 5 hits from each load");
 	uprobe_unregister(lib, off, &c.uc);
 }
@@ -272,10 +288,10 @@ static void test_fork(void)
 	struct count c;
 	int status = counted_run(&c, path, "f_push", "probed", "fork", "100", false);
 
-	tap_is(WEXITSTATUS(status), 0, "fork: unfollowed child ran clean (no stray int3)");
+	tap_exited(status, 0, "fork: unfollowed child ran clean (no stray int3)");
 	tap_is(c.hits, 100, "fork: only the parent's hits without following");
 	status = counted_run(&c, path, "f_push", "probed", "fork", "100", true);
-	tap_is(WEXITSTATUS(status), 0, "fork: followed child ran correctly");
+	tap_exited(status, 0, "fork: followed child ran correctly");
 	tap_is(c.hits, 200, "fork: parent and child hits when following");
 	tap_is(c.npids, 2, "fork: hits from two processes");
 }
@@ -290,17 +306,15 @@ static void test_fork_return(void)
 	pid_t pid;
 
 	count_init(&c);
-	uretprobe_register(path, off, &c.uc);
+	setup_ok(uretprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "forkret", NULL, false);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0,
-	       "fork return: unfollowed child returned through a fixed frame");
+	tap_exited(status, 0, "fork return: unfollowed child returned through a fixed frame");
 	tap_is(c.rets, 1, "fork return: the parent's return reported");
 	count_init(&c);
 	pid = start_watched("probed", "forkret", NULL, true);
 	status = run_to_exit(pid, 20000);
-	tap_is(WEXITSTATUS(status), 0,
-	       "fork return: followed child returned through the trampoline");
+	tap_exited(status, 0, "fork return: followed child returned through the trampoline");
 	tap_is(c.rets, 2, "fork return: both returns reported");
 	tap_ok(c.retvals[0] == 77 || c.retvals[1] == 77, "fork return: the child's value 77 seen");
 	uretprobe_unregister(path, off, &c.uc);
@@ -316,32 +330,32 @@ static void test_threads_register_loop(void)
 	const char *path = prog("probed");
 	uint64_t off = func_offset(path, "f_push");
 	struct count c;
-	int status = -1, cycles = 0, done = 0;
+	int status = -1, cycles = 0, failed = 0;
+	bool done;
 	pid_t pid;
 
 	count_init(&c);
-	uprobe_register(path, off, &c.uc);
+	setup_ok(uprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "threads", "20000", false);
 	status = run_to_exit(pid, 90000);
-	tap_is(WEXITSTATUS(status), 0, "threads: 8 threads ran correctly");
+	tap_exited(status, 0, "threads: 8 threads ran correctly");
 	tap_is(c.hits, 160000, "threads: exactly 8 x 20000 hits");
 	uprobe_unregister(path, off, &c.uc);
 
 	count_init(&c);
-	uprobe_register(path, off, &c.uc);
+	setup_ok(uprobe_register(path, off, &c.uc));
 	pid = start_watched("probed", "threads", "20000", false);
 	run_until(has_hits, &c, 10000); /* the threads run: from now on, unregister and register */
-	while (!done) {
-		uprobe_unregister(path, off, &c.uc);
-		uprobe_register(path, off, &c.uc);
+	for (done = pid < 0; !done; cycles++) {
+		failed += uprobe_unregister(path, off, &c.uc) < 0;
+		failed += uprobe_register(path, off, &c.uc) < 0;
 		run_for(5);
-		cycles++;
 		done = utrace_child_status(pid, &status) == 0;
 	}
 	uprobe_unregister(path, off, &c.uc);
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "register loop: no SIGTRAP death, program correct (%d cycles, status %#x)", cycles,
-	       status);
+	tap_exited(status, 0, "register loop: no SIGTRAP death, program correct (%d cycles)",
+		   cycles);
+	tap_is(failed, 0, "register loop: every unregister and register succeeded");
 	tap_ok(c.hits > 0 && c.hits <= 160000, "register loop: %ld hits counted, at most 160000",
 	       c.hits);
 }
@@ -401,38 +415,83 @@ static bool has_xol(pid_t pid)
 	return found;
 }
 
+/* Whether @path is mapped executable in @pid. */
+static bool maps_text_of(pid_t pid, const char *path)
+{
+	struct sym_maps *maps;
+	struct stat st;
+	bool found = false;
+	size_t i;
+
+	if (stat(path, &st) < 0 || sym_maps_read(pid, &maps) < 0)
+		return false;
+	for (i = 0; i < maps->count; i++)
+		found |= maps->v[i].perms[2] == 'x' && maps->v[i].inode == st.st_ino;
+	sym_maps_free(maps);
+	return found;
+}
+
+/*
+ * A probe registered while a spawned program is inside its execve, its new image mapped but
+ * the exec not reported yet, is installed once and is ours: the program is not killed by it.
+ * Reports are run only while the image is not there, so that the exec stop waits for the
+ * registration.
+ */
+static void test_register_during_exec(void)
+{
+	const char *path = prog("probed");
+	uint64_t off = func_offset(path, "f_push");
+	pid_t pid = start_watched("probed", "calls", "10", false);
+	struct count c;
+	int i, status;
+
+	count_init(&c);
+	for (i = 0; i < 100000 && !maps_text_of(pid, path); i++) {
+		if (proc_state(pid) == 't')
+			utrace_wait(false);
+		usleep(100);
+	}
+	tap_ok(maps_text_of(pid, path), "register during exec: the new image is mapped");
+	setup_ok(uprobe_register(path, off, &c.uc));
+	status = run_to_exit(pid, 20000);
+	tap_exited(status, 0, "register during exec: the program is not killed by our int3");
+	tap_is(c.hits, 10, "register during exec: the probe fired 10 times");
+	uprobe_unregister(path, off, &c.uc);
+}
+
 static void test_detach_random(int rounds)
 {
 	const char *path = prog("probed");
 	uint64_t push = func_offset(path, "f_push"), step = func_offset(path, "f_step");
-	struct count c, s;
+	struct count c, r, s;
 	int i, clean = 0, status;
 
 	count_init(&c);
+	count_init(&r);
 	count_init(&s);
-	uprobe_register(path, push, &c.uc);
-	uretprobe_register(path, push, &c.uc);
-	uprobe_register(path, step, &s.uc);
+	setup_ok(uprobe_register(path, push, &c.uc));
+	setup_ok(uretprobe_register(path, push, &r.uc));
+	setup_ok(uprobe_register(path, step, &s.uc));
 	for (i = 0; i < rounds; i++) {
 		pid_t pid = start_untraced("probed", "spin", false);
-		bool ok;
+		bool ok = setup_ok(uprobe_watch(pid, false));
 
-		usleep(20000);
-		uprobe_watch(pid, false);
 		run_for(rand() % 200);
 		uprobe_cleanup_all();
 		utrace_detach_all();
-		ok = text_matches_file(pid, path) && !has_xol(pid) && proc_tracer(pid) == 0;
+		ok = ok && text_matches_file(pid, path) && !has_xol(pid) && proc_tracer(pid) == 0;
 		usleep(100000);
 		ok = ok && waitpid(pid, &status, WNOHANG) == 0;
 		clean += ok;
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	tap_ok(c.hits > 0, "detach: probes fired before the detaches (%ld hits)", c.hits);
+	tap_ok(c.hits > 0 && r.rets > 0,
+	       "detach: entry and return probes fired before the detaches (%ld hits, %ld returns)",
+	       c.hits, r.rets);
 	tap_is(clean, rounds, "detach: text byte-identical, no XOL area, untraced and alive");
 	uprobe_unregister(path, push, &c.uc);
-	uretprobe_unregister(path, push, &c.uc);
+	uretprobe_unregister(path, push, &r.uc);
 	uprobe_unregister(path, step, &s.uc);
 }
 
@@ -452,6 +511,7 @@ int main(int argc, char **argv)
 	test_fork();
 	test_fork_return();
 	test_threads_register_loop();
+	test_register_during_exec();
 	test_detach_random(10);
 	return tap_done();
 }

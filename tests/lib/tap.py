@@ -1,16 +1,33 @@
 """TAP output for the end-to-end test scripts: one `ok N - case: what` line per check, details
 as `#` lines, `# TODO` for known bugs (reported, not failed), `# SKIP` for cases that cannot
-run here.  Shared by tests/e2e/e2e.py and tests/e2e/uprobes_e2e.py, with Children, the processes a case
-starts and kills, and the helpers both need: Result (what a run of the tracer gave),
-proc_status, wait_for and split_prefix."""
+run here.  Shared by tests/e2e/e2e.py, tests/e2e/uprobes_e2e.py and tests/ustap/ustap_e2e.py:
+Session (what one script's cases share: the TAP stream, the processes they start, a scratch
+directory, the tracee programs, the command line and main()), Children (the processes a case
+starts and kills), Result (what a run of a tracer gave) and the helpers they all need:
+describe_rc, proc_status, wait_for and split_prefix."""
+import argparse
 import difflib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
+
+
+def describe_rc(rc):
+    """A subprocess return code in words: "exited 3", "killed by SIGTRAP"."""
+    if rc is None:
+        return "still running"
+    if rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"exited {rc}"
 
 
 class Skip(Exception):
@@ -52,6 +69,20 @@ class Tap:
         if detail is not None:
             d += f"\n{detail}"
         return self.check(got == want, what, d, todo=todo)
+
+    def exited(self, rc, want, what, detail=None, todo=None):
+        """rc (a subprocess return code) is a normal exit with code want; a failure says what
+        happened instead: "killed by SIGTRAP", or "exited 133" for a tracer that reports its
+        tracee's SIGTRAP as 128+5."""
+        d = f"expected: {describe_rc(want)}\ngot:      {describe_rc(rc)}"
+        if rc is not None and rc > 128:
+            try:
+                d += f" (128 + {signal.Signals(rc - 128).name})"
+            except ValueError:
+                pass
+        if detail is not None:
+            d += f"\n{detail}"
+        return self.check(rc == want, what, d, todo=todo)
 
     def match(self, pattern, text, what, flags=0):
         m = re.search(pattern, text, flags)
@@ -137,6 +168,85 @@ class Children:
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     pass
+
+
+class Session:
+    """What the cases of one test script share: the TAP stream (tap), the processes they start
+    (spawn, killed by cleanup after each case), a scratch directory (tmp, removed at the end),
+    the tracee programs given with --progs (prog(name), by file name), the tracer under test
+    (tracer, from --utrace or --ustap) and the parsed command line (args)."""
+
+    def __init__(self, tmp_prefix):
+        self.tap = Tap()
+        self.children = Children()
+        self.tmp_prefix = tmp_prefix
+        self.tmp = None
+        self.progs = {}
+        self.tracer = None
+        self.args = None
+        self._files = 0
+
+    def spawn(self, argv, **kw):
+        kw.setdefault("cwd", self.tmp)
+        return self.children.spawn(argv, **kw)
+
+    def cleanup(self):
+        """Kill what a case started (SIGKILL to each of its own process groups) and reap it."""
+        self.children.cleanup()
+
+    def prog(self, name):
+        if name not in self.progs:
+            raise AssertionError(f"program {name} was not given with --progs")
+        return self.progs[name]
+
+    def scratch(self, stem, suffix=".txt"):
+        """A path in tmp that no other call returned: STEM1.txt, STEM2.txt..."""
+        self._files += 1
+        return os.path.join(self.tmp, f"{stem}{self._files}{suffix}")
+
+    def run(self, argv, timeout=60, outfile=True, **kw):
+        """Run argv (a tracer) to completion.  With outfile, "-o FILE" is inserted after
+        argv[0] and the trace is that file's content; else the trace is stderr."""
+        path = None
+        if outfile:
+            path = self.scratch("trace")
+            argv = [argv[0], "-o", path] + list(argv[1:])
+        p = self.spawn(argv, **kw)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, err = p.communicate()
+            raise AssertionError(f"timed out after {timeout}s: {argv}\nstderr: {err.decode()}")
+        trace = err.decode(errors="replace")
+        if path:
+            trace = open(path, errors="replace").read() if os.path.exists(path) else ""
+        return Result(p.returncode, out.decode(errors="replace"), err.decode(errors="replace"),
+                      trace)
+
+    def main(self, groups, tracer, options=()):
+        """Parse the command line, run the cases of the chosen groups (see Tap.run_groups) and
+        return the exit status.  The options are --group GROUP (repeatable, "all" by default),
+        --case NAME (repeatable: only these case functions), tracer (the tracer's option, such
+        as "--utrace", PATH), --progs PROG... and the given options, each an (option, metavar,
+        help) triple of a required path."""
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--group", action="append", choices=sorted(groups) + ["all"])
+        ap.add_argument("--case", action="append", help="run only these test functions")
+        ap.add_argument(tracer, required=True, metavar="PATH", help="the tracer under test")
+        ap.add_argument("--progs", nargs="+", default=[], metavar="PROG",
+                        help="the tracee programs (tests/progs), known by their file names")
+        for opt, metavar, help in options:
+            ap.add_argument(opt, required=True, metavar=metavar, help=help)
+        self.args = ap.parse_args()
+        self.tracer = os.path.abspath(getattr(self.args, tracer.lstrip("-")))
+        for p in self.args.progs:
+            self.progs[os.path.basename(p)] = os.path.abspath(p)
+        self.tmp = tempfile.mkdtemp(prefix=self.tmp_prefix)
+        try:
+            return self.tap.run_groups(groups, self.args.group, self.args.case, self.cleanup)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 class Result:

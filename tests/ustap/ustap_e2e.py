@@ -1,45 +1,59 @@
 #!/usr/bin/env python3
-# End-to-end tests of ustap with process probes: real programs from tests/progs (probed,
-# sysloop, threads) and tests/ustap/progs (greeter: string arguments and an SDT marker), run
-# under the real binary; script output (-o FILE, so the tracee's own stdout stays apart),
-# stderr and exit statuses are compared exactly.  One group of cases per Meson test.
-#
-# usage: ustap_e2e.py --group G --ustap USTAP --progs DIR --greeter GREETER --examples DIR
-import argparse
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""End-to-end tests of ustap with process probes: real programs from tests/progs (probed,
+sysloop, threads, dlopener, forker and the DWARF tracees greeter, nofp, points, decls,
+mallocs, inlines, guarded, guru) run under the real binary; script output (-o FILE, so the
+tracee's own stdout stays apart), stderr and exit statuses are compared exactly.
+
+Usage: ustap_e2e.py [--group GROUP]... [--case NAME]... --ustap PATH --examples DIR
+                    --progs PROG...
+
+--group (repeatable) picks the groups to run (default: all), --case (repeatable) the case
+functions within them; --examples is examples/stap (the scripts of group examples); --progs
+gives the tracee programs, known by their file names.  ustap runs in the directory of the
+programs, so that scripts can say process("./probed").  Each group is one Meson test
+(tests/ustap/meson.build); every check prints one TAP line, and the script exits 1 if any
+failed.
+"""
 import os
 import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-A = None
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from tap import Session  # noqa: E402
+
+S = Session("ustap-e2e-")
+T = S.tap
+prog = S.prog
+
+
+def progs_dir():
+    return os.path.dirname(prog("probed"))
 
 
 def run(args, cwd=None, timeout=60):
-    with tempfile.NamedTemporaryFile("r", suffix=".out") as out:
-        p = subprocess.run([A.ustap, "-o", out.name] + args, cwd=cwd or A.progs,
-                           capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        return p.returncode, out.read(), p.stderr.decode(), p.stdout.decode()
+    """ustap -o FILE ARGS in cwd (default: the programs' directory): exit code, the script's
+    output (FILE), stderr and stdout (the tracee's)."""
+    r = S.run([S.tracer] + args, cwd=cwd or progs_dir(), timeout=timeout)
+    return r.rc, r.trace, r.err, r.out
 
 
 def run_plain(args):
-    p = subprocess.run([A.ustap] + args, cwd=A.progs, capture_output=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-
-failures = []
+    """ustap ARGS in the programs' directory: exit code, stdout and stderr."""
+    r = S.run([S.tracer] + args, cwd=progs_dir(), outfile=False)
+    return r.rc, r.out, r.err
 
 
 def check(name, got, want):
-    if got != want:
-        failures.append("%s:\n  got  %r\n  want %r" % (name, got, want))
+    """One TAP line: got == want."""
+    return T.eq(got, want, name)
 
 
 def probed():
-    return os.path.join(os.path.realpath(A.progs), "probed")
+    return os.path.realpath(prog("probed"))
 
 
 TESTS = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
@@ -56,7 +70,7 @@ def source_line(src, pattern):
 
 def compiled_name(exe, src):
     """src as Meson passes it to the compiler, so as DWARF names it: relative to the build
-    root, which is two levels above the test programs (build/tests/progs, build/tests/ustap)."""
+    root, which is two levels above the test programs (build/tests/progs)."""
     root = os.path.join(os.path.dirname(os.path.realpath(exe)), "..", "..")
     return os.path.relpath(src, os.path.realpath(root))
 
@@ -68,7 +82,7 @@ def dwarf_fn(exe, src, name, decl):
         os.path.realpath(exe), name, compiled_name(exe, src), source_line(src, decl))
 
 
-def g_functions():
+def test_functions():
     rc, out, err, _ = run(["-c", "./probed recurse 5", "-e",
                            'probe process("./probed").function("fact") { printf("%d\\n", int_arg(1)) }'])
     check("fact int_arg rc", rc, 0)
@@ -96,7 +110,7 @@ def g_functions():
     check("pp pn", (rc, out), (0, want))
 
 
-def g_events():
+def test_events():
     rc, out, err, _ = run(["-c", "./probed recurse 2", "-e",
                            'probe process.begin { printf("begin %s %d\\n", execname(), pid() == target()) } '
                            'probe process("./probed").end { printf("end %s\\n", execname()) } '
@@ -113,7 +127,7 @@ def g_events():
     check("fork", (rc, out, err), (0, "4 4 2\n", ""))
 
 
-def g_syscalls():
+def test_syscalls():
     rc, out, err, _ = run(["-c", "./sysloop 7 3", "-e",
                            'global n, r; probe process.syscall { if ($syscall == 39) n++ } '
                            'probe process.syscall.return { if ($syscall == 39 && $return == pid()) r++ } '
@@ -121,32 +135,32 @@ def g_syscalls():
     check("syscalls", (rc, out, err), (0, "7 7\n", ""))
 
 
-def g_strings():
-    rc, out, err, _ = run(["-c", A.greeter + " 3", "-e",
+def test_strings():
+    rc, out, err, _ = run(["-c", prog("greeter") + " 3", "-e",
                            'probe process("%s").function("greet") '
                            '{ printf("%%s %%d\\n", user_string(pointer_arg(1), "<null>"), int_arg(2)) } '
                            'probe process("%s").mark("greeted") { printf("%%s %%d %%d\\n", $$name, $arg1, $arg2) }'
-                           % (A.greeter, A.greeter)])
+                           % (prog("greeter"), prog("greeter"))])
     check("strings marks", (rc, out, err),
           (0, "hello 1\ngreeted 1 5\nworld 2\ngreeted 2 10\nhello 3\ngreeted 3 15\n<null> 0\n", ""))
-    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+    rc, out, err, _ = run(["-c", prog("greeter") + " 1", "-e",
                            'probe process("%s").function("greet") { printf("%%s\\n", user_string(pointer_arg(1))) }'
-                           % A.greeter])
+                           % prog("greeter")])
     check("copy fault rc", rc, 1)
     check("copy fault out", out, "hello\n")
     check("copy fault err", err,
           "ERROR: user string copy fault -14 at 0x0000000000000000 [man error::fault] near "
           "identifier 'user_string' at <input>:1:%d\n"
           "WARNING: Number of errors: 1, skipped probes: 0\n"
-          "Pass 5: run failed.  [man error::pass5]\n" % (len('probe process("%s").function("greet") { printf("%%s\\n", ' % A.greeter) + 1))
-    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+          "Pass 5: run failed.  [man error::pass5]\n" % (len('probe process("%s").function("greet") { printf("%%s\\n", ' % prog("greeter")) + 1))
+    rc, out, err, _ = run(["-c", prog("greeter") + " 1", "-e",
                            'probe process("%s").function("greet") { printf("[%%s] %%d %%s\\n", '
                            'user_string_n(pointer_arg(1), 3, "-"), user_int(0), env_var("USTAP_E2E")) }'
-                           % A.greeter])
+                           % prog("greeter")])
     check("user_string_n", (rc, out, err), (0, "[hel] 0 yes\n[-] 0 yes\n", ""))
 
 
-def g_errors():
+def test_errors():
     src = 'probe process("./probed").function("nosuch") {}'
     rc, out, err = run_plain(["-p2", "-e", src])
     check("no match", (rc, err), (1,
@@ -166,7 +180,7 @@ def g_errors():
     check("no target", (rc, err), (1, "ERROR: process probes need a target process: use -c CMD or -x PID\n"))
 
 
-def g_list():
+def test_list():
     rc, out, err = run_plain(["-l", 'process("./probed").function("f_s*")'])
     p = probed()
     check("-l", (rc, out, err), (0, 'process("%s").function("f_step")\nprocess("%s").function("f_store")\n'
@@ -176,16 +190,15 @@ def g_list():
     rc, out, err = run_plain(["-L", 'process("./probed").function("fact").return'])
     check("-L return", (rc, out), (0, 'process("%s").function("fact@%s").return '
                                       '$return:long int $n:long int\n' % (p, at)))
-    rc, out, err = run_plain(["-L", 'process("%s").mark("*")' % A.greeter])
-    check("-L mark", (rc, out), (0, 'process("%s").mark("greeted") $arg1:long $arg2:long\n' % A.greeter))
-    list_dwarf()
+    rc, out, err = run_plain(["-L", 'process("%s").mark("*")' % prog("greeter")])
+    check("-L mark", (rc, out), (0, 'process("%s").mark("greeted") $arg1:long $arg2:long\n' % prog("greeter")))
 
 
-def list_dwarf():
+def test_list_dwarf():
     # stap's listing of DWARF points: function("name@file:decl_line"), and with -L the $return
     # type of .return points, then the variables in scope with their C types, innermost first.
-    pts = os.path.realpath(A.points)
-    src = os.path.join(TESTS, "ustap", "progs", "points.c")
+    pts = os.path.realpath(prog("points"))
+    src = os.path.join(TESTS, "progs", "points.c")
     f = compiled_name(pts, src)
     area = 'process("%s").function("area@%s:%d")' % (pts, f, source_line(src, r"\bint area\("))
     area_vars = " $p:struct point* $scale:int $local:int"
@@ -200,8 +213,8 @@ def list_dwarf():
     check("-L dwarf statement", (rc, out, err),
           (0, 'process("%s").statement("main@%s:%d") $i:int $argc:int $argv:char** '
               '$second:struct point $first:struct point $n:int $sum:int\n' % (pts, f, loop), ""))
-    dec = os.path.realpath(A.decls)
-    src = os.path.join(TESTS, "ustap", "progs", "decls.c")
+    dec = os.path.realpath(prog("decls"))
+    src = os.path.join(TESTS, "progs", "decls.c")
     rc, out, err = run_plain(["-L", 'process("%s").function("decls")' % dec])
     check("-L type spelling", (rc, out, err), (0,
           'process("%s").function("decls@%s:%d") $name:char const* $argv:char* const* '
@@ -211,29 +224,29 @@ def list_dwarf():
           % (dec, compiled_name(dec, src), source_line(src, r"\bint decls\(")), ""))
 
 
-def g_symlines():
+def test_symlines():
     # usymfileline(addr): "file:line" from the line table of the file mapped at addr (the file
     # named as the compiler was given it), else addr in hex.  points N calls area() N times.
-    d = os.path.dirname(os.path.abspath(A.points))
-    src = os.path.join(TESTS, "ustap", "progs", "points.c")
-    f = compiled_name(A.points, src)
+    d = os.path.dirname(os.path.abspath(prog("points")))
+    src = os.path.join(TESTS, "progs", "points.c")
+    f = compiled_name(prog("points"), src)
     body = "%s:%d\n" % (f, source_line(src, r"int local = p->x \* p->y;"))
     back = "%s:%d\n" % (f, source_line(src, r"sum \+= area\("))
-    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e",
-                           'probe process("./ustap_points").function("area") { println(usymfileline(uaddr())) } '
-                           'probe process("./ustap_points").function("area").return '
+    rc, out, err, _ = run(["-c", "./points 2", "-e",
+                           'probe process("./points").function("area") { println(usymfileline(uaddr())) } '
+                           'probe process("./points").function("area").return '
                            '{ println(usymfileline(uaddr())) }'], cwd=d)
     check("usymfileline: after the prologue, the return address", (rc, out, err),
           (0, (body + back) * 2, ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
-                           'probe process("./ustap_points").function("main").return { '
+    rc, out, err, _ = run(["-c", "./points 1", "-e",
+                           'probe process("./points").function("main").return { '
                            'printf("%s %s %d\\n", usymfileline(0), usymfileline(-1), '
                            'usymfileline(uaddr()) == sprintf("0x%x", uaddr())) }'], cwd=d)
     check("usymfileline: no line information (libc, unmapped)", (rc, out, err),
           (0, "0x0 0xffffffffffffffff 1\n", ""))
     # The library is loaded twice at two addresses: each hit maps its own pc.
     src = os.path.join(TESTS, "progs", "libprobed.c")
-    lib = os.path.join(A.progs, "libprobed.so")
+    lib = prog("libprobed.so")
     line = "%s:%d\n" % (compiled_name(lib, src), source_line(src, r"return x \+ 7;"))
     rc, out, err, _ = run(["-c", "./dlopener ./libprobed.so 1", "-e",
                            'probe process("./dlopener").library("./libprobed.so").function("lib_func") '
@@ -241,8 +254,8 @@ def g_symlines():
     check("usymfileline: a shared library", (rc, out, err), (0, line * 2, ""))
 
 
-def g_attach():
-    spin = subprocess.Popen([probed(), "spin"], stdout=subprocess.DEVNULL)
+def test_attach():
+    spin = S.spawn([probed(), "spin"], stdout=subprocess.DEVNULL)
     try:
         time.sleep(0.2)
         rc, out, err, _ = run(["-x", str(spin.pid), "-e",
@@ -262,10 +275,10 @@ def g_attach():
 
 
 def example(name):
-    return os.path.join(A.examples, name)
+    return os.path.join(S.args.examples, name)
 
 
-def g_examples():
+def test_examples():
     rc, out, err, _ = run([example("ucalls.stp"), "./probed", "-c", "./probed calls 3"])
     check("ucalls", (rc, err), (0, ""))
     lines = {l.split()[0]: int(l.split()[1]) for l in out.splitlines()}
@@ -279,11 +292,11 @@ def g_examples():
     rc, out, err, _ = run([example("topsyscalls.stp"), "-c", "./sysloop 100 3"])
     check("topsyscalls", (rc, err, out.splitlines()[:2]),
           (0, "", ["process           syscall    count", "sysloop                39      100"]))
-    rc, out, err, _ = run([example("ustrings.stp"), A.greeter, "greet", "-c", A.greeter + " 3"])
+    rc, out, err, _ = run([example("ustrings.stp"), prog("greeter"), "greet", "-c", prog("greeter") + " 3"])
     check("ustrings", (rc, out, err), (0, 'greet("hello", 1)\ngreet("world", 2)\ngreet("hello", 3)\n'
                                           'greet(NULL, 0)\n<null>   1\nhello    2\nworld    1\n', ""))
     # malloc_hist: libc's malloc in the target only; its four calls, in the 16, 32 and 1024 rows.
-    rc, out, err, _ = run([example("malloc_hist.stp"), "-c", A.mallocs])
+    rc, out, err, _ = run([example("malloc_hist.stp"), "-c", prog("mallocs")])
     lines = out.splitlines()
     rows = {int(l.split("|")[0]): int(l.split()[-1]) for l in lines[2:] if "|" in l}
     check("malloc_hist", (rc, err, lines[:2]),
@@ -296,9 +309,9 @@ def g_examples():
     # syscall_errors: chdir (80) failing with ENOENT (2) exactly three times; the dynamic
     # loader's own failures (access of /etc/ld.so.preload, openat along LD_LIBRARY_PATH...) are
     # there too, so the rows are checked for order, not position.
-    rc, out, err, _ = run([example("syscall_errors.stp"), "-c", A.mallocs + " chdir 3"])
+    rc, out, err, _ = run([example("syscall_errors.stp"), "-c", prog("mallocs") + " chdir 3"])
     lines = out.splitlines()
-    check("syscall_errors", (rc, err, lines[:1], "ustap_mallocs          80      2      3" in lines),
+    check("syscall_errors", (rc, err, lines[:1], "%-16s %8d %6d %6d" % ("mallocs", 80, 2, 3) in lines),
           (0, "", ["process           syscall  errno  count"], True))
     counts = [int(l.split()[-1]) for l in lines[1:]]
     check("syscall_errors sorted", counts, sorted(counts, reverse=True))
@@ -352,9 +365,8 @@ def check_frames(name, lines, exe, want):
         return
     syms = nm_symbols(exe)
     m = [FRAME.match(l) for l in lines[:len(want) + 1]]
-    check(name + ": format", [bool(x) for x in m], [True] * (len(want) + 1))
-    if not all(m):
-        failures.append("%s: lines %r" % (name, lines))
+    if not T.eq([bool(x) for x in m], [True] * (len(want) + 1), name + ": format",
+                "\n".join(lines)):
         return
     check(name + ": functions", [x.group(2) for x in m[:len(want)]], want)
     check(name + ": modules", [x.group(5) for x in m[:len(want)]], [exe] * len(want))
@@ -371,7 +383,7 @@ def blocks(out):
     return [b.splitlines() for b in out.split("--\n") if b]
 
 
-def g_backtrace():
+def test_backtrace():
     # -O0 with frame pointers: the third hit of fact(3) is fact <- fact <- fact <- main.
     rc, out, err, _ = run(["-c", "./probed recurse 3", "-e",
                            'probe process("./probed").function("fact") { print_ubacktrace(); '
@@ -405,42 +417,42 @@ def g_backtrace():
                      ["fact", "fact", "main"])
         check("no trampoline frame", [l for l in b[0] + b[1] if " : " not in l], [])
     # -O2 -fomit-frame-pointer: b keeps junk in %rbp, so only CFI gets from c to main.
-    rc, out, err, _ = run(["-c", A.nofp + " 2", "-e",
+    rc, out, err, _ = run(["-c", prog("nofp") + " 2", "-e",
                            'probe process("%s").function("c") { printf("rbp=%%d\\n", register("rbp")); '
-                           'print_ubacktrace(); printf("--\\n") }' % A.nofp])
+                           'print_ubacktrace(); printf("--\\n") }' % prog("nofp")])
     check("nofp rc", (rc, err), (0, ""))
     b = blocks(out)
     check("nofp hits", len(b), 3)
     if len(b) == 3:
         check("nofp rbp is no frame pointer", [x[0] for x in b], ["rbp=7", "rbp=4103", "rbp=10"])
-        check_frames("nofp a->b->c", b[1][1:], A.nofp, ["c", "b", "a", "main"])
-        check_frames("nofp main->c", b[2][1:], A.nofp, ["c", "main"])
+        check_frames("nofp a->b->c", b[1][1:], prog("nofp"), ["c", "b", "a", "main"])
+        check_frames("nofp main->c", b[2][1:], prog("nofp"), ["c", "main"])
     # No stack outside process probes: empty strings, nothing printed.
     rc, out, err, _ = run(["-e", 'probe begin { printf("[%s][%s]", ubacktrace(), sprint_ubacktrace()); '
                            'print_ubacktrace(); exit() }'])
     check("begin", (rc, out, err), (0, "[][]", ""))
     # callers.stp: distinct stacks of c counted by ubacktrace(), most frequent first.
-    rc, out, err, _ = run([example("callers.stp"), A.nofp, "c", "-c", A.nofp + " 3"])
+    rc, out, err, _ = run([example("callers.stp"), prog("nofp"), "c", "-c", prog("nofp") + " 3"])
     check("callers rc", (rc, err), (0, ""))
     heads = [l for l in out.splitlines() if not l.startswith(" ")]
     check("callers counts", heads, ["3 calls:", "1 calls:"])
     parts = out.split("1 calls:\n")
     if len(parts) == 2:
-        check_frames("callers a->b->c", parts[0].splitlines()[1:], A.nofp, ["c", "b", "a", "main"])
-        check_frames("callers main->c", parts[1].splitlines(), A.nofp, ["c", "main"])
+        check_frames("callers a->b->c", parts[0].splitlines()[1:], prog("nofp"), ["c", "b", "a", "main"])
+        check_frames("callers main->c", parts[1].splitlines(), prog("nofp"), ["c", "main"])
 
 
-def g_dwarf():
+def test_dwarf():
     # points N calls area(&first or &second, i + 2): first = {3, 4, "first", &second},
     # second = {5, 6, "second", NULL}; area.local = x * y.
-    pts = os.path.abspath(A.points)
+    pts = os.path.abspath(prog("points"))
     d = os.path.dirname(pts)
-    fn = 'probe process("./ustap_points").function("area") '
-    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", fn +
+    fn = 'probe process("./points").function("area") '
+    rc, out, err, _ = run(["-c", "./points 3", "-e", fn +
                            '{ printf("%d %d %d %d %s\\n", $scale, $p->x, $p->y, @defined($nosuch), '
                            'sprint(@defined($p->x))) }'], cwd=d)
     check("dwarf params after the prologue", (rc, out, err), (0, "2 3 4 0 1\n3 5 6 0 1\n4 3 4 0 1\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", fn +
+    rc, out, err, _ = run(["-c", "./points 2", "-e", fn +
                            '{ printf("%s|%s|%s|%d|%s\\n", $p$, $p->name$, '
                            'substr($$parms, 0, 4), strlen($$parms$) > 0, '
                            'isinstr($$parms, " scale=0x") ? "ok" : $$parms) }'], cwd=d)
@@ -448,55 +460,59 @@ def g_dwarf():
     check("dwarf pretty first", (rc, err, lines[0].startswith('{.x=3, .y=4, .name="first", .next=0x'),
                                  lines[0].endswith('}|"first"|p=0x|1|ok')), (0, "", True, True))
     check("dwarf pretty second", lines[1], '{.x=5, .y=6, .name="second", .next=0x0}|"second"|p=0x|1|ok')
-    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e",
-                           'probe process("./ustap_points").statement("area@points.c:19") '
+    rc, out, err, _ = run(["-c", "./points 2", "-e",
+                           'probe process("./points").statement("area@points.c:19") '
                            '{ printf("%d %d %s %d\\n", $local, $scale, $$locals, $p->next == 0) }'], cwd=d)
     check("dwarf statement local", (rc, out, err), (0, "12 2 local=0xc 0\n30 3 local=0x1e 1\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", fn +
+    rc, out, err, _ = run(["-c", "./points 1", "-e", fn +
                            '{ printf("%d %d %d\\n", &$p->y - $p, @cast($p, "struct point")->y, '
                            '$p->name[1]) }'], cwd=d)
     check("dwarf address cast index", (rc, out, err), (0, "4 4 105\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", fn + '{ println($p->next->next) }'], cwd=d)
+    src = fn + '{ println($p->next->next) }'
+    rc, out, err, _ = run(["-c", "./points 2", "-e", src], cwd=d)
     check("dwarf fault", (rc, out, err.splitlines()[0] if err else ""),
-          (1, "0\n", "ERROR: user memory read fault at 0x10 [man error::fault] near identifier '$p' at <input>:1:60"))
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
+          (1, "0\n", "ERROR: user memory read fault at 0x10 [man error::fault] near identifier '$p' at "
+                     "<input>:1:%d" % (src.index("$p") + 1)))
+    src = fn + '{ println($nosuch) }'
+    rc, out, err, _ = run(["-c", "./points 1", "-e", src], cwd=d)
     first = err.splitlines()[0] if err else ""
     check("dwarf unknown", (rc, out, first.startswith("semantic error: unable to find local 'nosuch', "
                                                      "[man error::dwarf] dieoffset 0x"),
                             first.endswith("(alternatives: $p $scale $local): identifier '$nosuch' "
-                                           "at <input>:1:60"),
+                                           "at <input>:1:%d" % (src.index("$nosuch") + 1)),
                             "near pc 0x" in first and " in area " in first),
           (1, "", True, True, True))
-    rc, out, err, _ = run(["--skip-badvars", "-c", "./ustap_points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
+    rc, out, err, _ = run(["--skip-badvars", "-c", "./points 1", "-e", fn + '{ println($nosuch) }'], cwd=d)
     check("dwarf skip-badvars", (rc, out, err), (0, "0\n", ""))
-    atvar(d, fn)
 
 
-def atvar(d, fn):
+def test_dwarf_atvar():
     # @var: total (7, +12, +30, +12), static corner = {1, 2, "corner", NULL}, origin = &corner.
-    exe = os.path.realpath(os.path.join(d, "ustap_points"))
-    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", fn +
+    d = os.path.dirname(os.path.abspath(prog("points")))
+    fn = 'probe process("./points").function("area") '
+    exe = os.path.realpath(os.path.join(d, "points"))
+    rc, out, err, _ = run(["-c", "./points 3", "-e", fn +
                            '{ printf("%d %d %d %s %d %d %d %d\\n", @var("total@points.c"), @var("total"), '
                            '@var("origin@points.c")->y, @var("origin")->name$, @var("corner")->name[1], '
                            '&@var("corner@points.c") == @var("origin@points.c"), '
                            '@defined(@var("nosuch")), @defined(@var("total@*.c"))) }'], cwd=d)
     check("@var in .function", (rc, out, err),
           (0, '7 7 2 "corner" 111 1 0 1\n19 19 2 "corner" 111 1 0 1\n49 49 2 "corner" 111 1 0 1\n', ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e",
-                           'probe process("./ustap_points").function("area").return { printf("%d %d %s\\n", '
-                           '@var("total@points.c"), @var("total", "/nonexistent:./ustap_points"), '
+    rc, out, err, _ = run(["-c", "./points 3", "-e",
+                           'probe process("./points").function("area").return { printf("%d %d %s\\n", '
+                           '@var("total@points.c"), @var("total", "/nonexistent:./points"), '
                            '@var("corner@points.c")$) }'], cwd=d)
     check("@var in .return: read at the return",
           (rc, out, err), (0, "".join('%d %d {.x=1, .y=2, .name="corner", .next=0x0}\n' % (t, t)
                                       for t in (19, 49, 61)), ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
+    rc, out, err, _ = run(["-c", "./points 1", "-e",
                            'global n; probe process.begin { printf("begin %d\\n", @var("total@points.c")) } '
-                           'probe process.syscall { if (execname() == "ustap_points" && !n++) '
+                           'probe process.syscall { if (execname() == "points" && !n++) '
                            'printf("syscall %d\\n", @var("total@points.c", "EXE")) }'.replace("EXE", exe)],
                           cwd=d)
     check("@var in process.begin and .syscall", (rc, out, err), (0, "begin 7\nsyscall 7\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e",
-                           'probe process("./ustap_points").end { try { println(@var("total@points.c")) } '
+    rc, out, err, _ = run(["-c", "./points 1", "-e",
+                           'probe process("./points").end { try { println(@var("total@points.c")) } '
                            'catch (m) { printf("%s|%d\\n", m, pid()) } }'], cwd=d)
     pid = out.rstrip("\n").split("|")[-1]
     check("@var in process.end: the process is gone", (rc, out, err),
@@ -508,15 +524,15 @@ def atvar(d, fn):
               "at <input>:1:%d" % (exe, src.index("@var") + 1)))
 
 
-def g_entry():
+def test_entry():
     # @entry(expr) and the $variables of .return probes, which are read at the entry.
-    d = os.path.dirname(os.path.abspath(A.points))
-    ret = 'probe process("./ustap_points").function("area").return '
-    rc, out, err, _ = run(["-c", "./ustap_points 3", "-e", ret +
+    d = os.path.dirname(os.path.abspath(prog("points")))
+    ret = 'probe process("./points").function("area").return '
+    rc, out, err, _ = run(["-c", "./points 3", "-e", ret +
                            '{ printf("%d %d %d %d\\n", $scale, $p->x, $return, @entry($scale * 10)) }'],
                           cwd=d)
     check("entry params in .return", (rc, out, err), (0, "2 3 24 20\n3 5 90 30\n4 3 48 40\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_points 2", "-e", ret +
+    rc, out, err, _ = run(["-c", "./points 2", "-e", ret +
                            '{ printf("%s %s\\n", $p->name$, $$parms) }'], cwd=d)
     lines = out.splitlines()
     check("entry pretty in .return", (rc, err, [l.split(" ")[0] for l in lines],
@@ -545,39 +561,39 @@ def g_entry():
                    "operator '@entry' at <input>:1:56"]))
 
 
-def g_inline():
+def test_inline():
     # inlines 3: scale(i, 4) inlined for i = 0, 1, 2, then scale(3, 2) out of line.
-    d = os.path.dirname(os.path.abspath(A.inlines))
+    d = os.path.dirname(os.path.abspath(prog("inlines")))
     body = ' { printf("%s %d %d\\n", pp(), $v, $by) }'
-    pp = dwarf_fn(A.inlines, os.path.join(TESTS, "ustap", "progs", "inlines.c"), "scale",
+    pp = dwarf_fn(prog("inlines"), os.path.join(TESTS, "progs", "inlines.c"), "scale",
                   r"\bint scale\(")
-    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
-                           'probe process("./ustap_inlines").function("scale")' + body], cwd=d)
+    rc, out, err, _ = run(["-c", "./inlines 3", "-e",
+                           'probe process("./inlines").function("scale")' + body], cwd=d)
     check("inline .function: both kinds", (rc, out, err),
           (0, "".join(f"{pp} {v} {b}\n" for v, b in [(0, 4), (1, 4), (2, 4), (3, 2)]), ""))
-    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
-                           'probe process("./ustap_inlines").function("scale").inline' + body], cwd=d)
+    rc, out, err, _ = run(["-c", "./inlines 3", "-e",
+                           'probe process("./inlines").function("scale").inline' + body], cwd=d)
     check("inline .inline: the inlined copies", (rc, out, err),
           (0, "".join(f"{pp}.inline {v} 4\n" for v in range(3)), ""))
-    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
-                           'probe process("./ustap_inlines").function("scale").call' + body], cwd=d)
+    rc, out, err, _ = run(["-c", "./inlines 3", "-e",
+                           'probe process("./inlines").function("scale").call' + body], cwd=d)
     check("inline .call: the real function", (rc, out, err), (0, f"{pp}.call 3 2\n", ""))
-    rc, out, err, _ = run(["-c", "./ustap_inlines 3", "-e",
-                           'probe process("./ustap_inlines").function("main").inline { }'], cwd=d)
+    rc, out, err, _ = run(["-c", "./inlines 3", "-e",
+                           'probe process("./inlines").function("main").inline { }'], cwd=d)
     check("inline no instance", (rc, "semantic error: no match (no inlined instance of that "
                                      "function)\n" in err), (1, True))
 
 
-def g_aliases():
+def test_aliases():
     # Probe aliases over a traced program: a prologue reading the arguments, the alias with a
     # .return suffix, pp() and pn(), a wildcard over aliases of a function, a marker and an
     # epilogue, and the errors of an unknown and a recursive alias.
-    fn = 'process("%s").function("greet")' % A.greeter
+    fn = 'process("%s").function("greet")' % prog("greeter")
     greet = 'probe greeter.greet = %s { who = user_string(pointer_arg(1), "<null>"); n = $n }\n' % fn
-    rc, out, err, _ = run(["-c", A.greeter + " 2", "-e", greet +
+    rc, out, err, _ = run(["-c", prog("greeter") + " 2", "-e", greet +
                            'probe greeter.greet { printf("%s %d %s\\n", who, n, pn()) }\n'
                            'probe greeter.greet.return { printf("= %d %s %s\\n", $return, pp(), pn()) }'])
-    greet_pp = dwarf_fn(A.greeter, os.path.join(TESTS, "ustap", "progs", "greeter.c"), "greet",
+    greet_pp = dwarf_fn(prog("greeter"), os.path.join(TESTS, "progs", "greeter.c"), "greet",
                         r"\blong greet\(.*\)$")
     ret = "= %%d %s.return greeter.greet.return\n" % greet_pp
     check("prologue and suffix", (rc, out, err),
@@ -588,16 +604,16 @@ def g_aliases():
     check("-p2 derivation", (rc, out, err),
           (0, "# probes\n%s.return /* <- greeter.greet = %s <- greeter.greet.return */\n"
               "  # locals\n  n:long\n" % (greet_pp, fn), ""))
-    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+    rc, out, err, _ = run(["-c", prog("greeter") + " 1", "-e",
                            'global calls\n'
                            'probe greeter.greet = %s { }\n'
                            'probe greeter.greeted = process("%s").mark("greeted") { }\n'
                            'probe greeter.done += process("%s").end { printf("epilogue %%d\\n", calls) }\n'
                            'probe greeter.* { calls++; printf("%%s\\n", pn()) }\n'
-                           'probe nosuch?, greeter.done { calls = calls * 10 }' % (fn, A.greeter, A.greeter)])
+                           'probe nosuch?, greeter.done { calls = calls * 10 }' % (fn, prog("greeter"), prog("greeter"))])
     check("wildcard epilogue optional", (rc, out, err),
           (0, "greeter.greet\ngreeter.greeted\ngreeter.greet\ngreeter.done\nepilogue 4\nepilogue 40\n", ""))
-    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+    rc, out, err, _ = run(["-c", prog("greeter") + " 1", "-e",
                            'probe greeter.greet = %s { }\nprobe greeter.gret { }' % fn])
     check("unknown alias", (rc, out, err),
           (1, "", "semantic error: while resolving probe point: identifier 'greeter' at <input>:2:7\n"
@@ -607,7 +623,7 @@ def g_aliases():
                   "        source: probe greeter.gret { }\n"
                   "                              ^\n\n"
                   "Pass 2: analysis failed.  [man error::pass2]\n"))
-    rc, out, err, _ = run(["-c", A.greeter + " 1", "-e",
+    rc, out, err, _ = run(["-c", prog("greeter") + " 1", "-e",
                            'probe a = b { }\nprobe b = a { }\nprobe a { }'])
     check("recursive alias", (rc, out, err),
           (1, "", "semantic error: while resolving probe point: identifier 'a' at <input>:3:7\n"
@@ -617,9 +633,9 @@ def g_aliases():
                   "Pass 2: analysis failed.  [man error::pass2]\n"))
 
 
-def g_sdt():
+def test_sdt():
     # guarded N: the marker app:tick runs only while its semaphore is raised.
-    g = A.guarded
+    g = prog("guarded")
     mark = 'probe process("%s").mark("tick") ' % g
     p = subprocess.run([g, "3"], capture_output=True, timeout=30)
     check("sdt untraced: the guard keeps the marker off", p.stdout.decode(), "fired=0 semaphore=0\n")
@@ -628,11 +644,11 @@ def g_sdt():
           (rc, out, err, stdout), (0, "0 1 2 3 4 ", "", "fired=5 semaphore=1\n"))
     # -x: attach to a running program, leave after 5 hits; the semaphore goes back to 0 and
     # the guard stops the marker again.
-    prog = subprocess.Popen([g, "300"], stdout=subprocess.PIPE)
+    p = S.spawn([g, "300"])
     time.sleep(0.1)
-    rc, out, err, _ = run(["-x", str(prog.pid), "-e",
+    rc, out, err, _ = run(["-x", str(p.pid), "-e",
                            'global n ' + mark + '{ if (++n == 5) exit() } probe end { println(n) }'])
-    tail = prog.communicate(timeout=30)[0].decode()
+    tail = p.communicate(timeout=30)[0].decode()
     m = re.match(r"fired=(\d+) semaphore=(\d+)\n$", tail)
     # The marker may run a few more times between exit() and the detach, not after it.
     check("sdt -x: hits, then lowered at the detach",
@@ -647,26 +663,26 @@ def semantic_error(src, msg, at):
             "Pass 2: analysis failed.  [man error::pass2]\n" % (msg, col + 1, src, " " * (16 + col)))
 
 
-def g_guru():
+def test_guru():
     # -g: writes to target variables.  points N prints the sum of area() (local * scale) and
     # total (7 + every local); a write changes what it prints, and stays after the detach.
-    d = os.path.dirname(os.path.abspath(A.points))
-    fn = 'probe process("./ustap_points").function("area") '
-    ret = 'probe process("./ustap_points").function("area").return '
+    d = os.path.dirname(os.path.abspath(prog("points")))
+    fn = 'probe process("./points").function("area") '
+    ret = 'probe process("./points").function("area").return '
     cases = [("$scale", 1, "$scale = 100", "1200 19\n"),
              ("$p->x", 3, "$p->x = 10", "420 147\n"),
              ("@var", 3, '@var("total@points.c") = 1000', "162 1012\n"),
              ("@cast", 1, '@cast($p, "struct point")->y = 100', "600 307\n")]
     for name, n, body, want in cases:
-        rc, out, err, stdout = run(["-g", "-c", "./ustap_points %d" % n, "-e", fn + "{ %s }" % body], cwd=d)
+        rc, out, err, stdout = run(["-g", "-c", "./points %d" % n, "-e", fn + "{ %s }" % body], cwd=d)
         check("guru " + name, (rc, out, err, stdout), (0, "", "", want))
-    rc, out, err, stdout = run(["-g", "-c", "./ustap_points 1", "-e", fn +
+    rc, out, err, stdout = run(["-g", "-c", "./points 1", "-e", fn +
                                 "{ $scale += 10; $scale *= 2; println($scale++); println(--$scale) }"], cwd=d)
     check("guru compound, ++ and --", (rc, out, err, stdout), (0, "24\n24\n", "", "288 19\n"))
-    rc, out, err, stdout = run(["-g", "-c", "./ustap_points 2", "-e", ret + "{ $return = 5 }"], cwd=d)
+    rc, out, err, stdout = run(["-g", "-c", "./points 2", "-e", ret + "{ $return = 5 }"], cwd=d)
     check("guru $return", (rc, out, err, stdout), (0, "", "", "10 49\n"))
     src = fn + "{ $scale = 100 }"
-    rc, out, err, _ = run(["-c", "./ustap_points 1", "-e", src], cwd=d)
+    rc, out, err, _ = run(["-c", "./points 1", "-e", src], cwd=d)
     check("no -g: stap's refusal", (rc, out, err), (1, "", semantic_error(
         src, "write to target variable not permitted; need stap -g: identifier '$scale'", "$scale =")))
     refusals = [(fn + '{ @var("total@points.c")++ }', "write to @var variable not permitted; "
@@ -688,17 +704,16 @@ def g_guru():
         rc, out, err, _ = run(["-g", "-p2", "-e", src], cwd=d)
         check("guru error " + msg.split(":")[0], (rc, err), (1, semantic_error(src, msg, at)))
     src = fn + "{ $p->next->next->x = 1 }"
-    rc, out, err, _ = run(["-g", "-c", "./ustap_points 2", "-e", src], cwd=d)
+    rc, out, err, _ = run(["-g", "-c", "./points 2", "-e", src], cwd=d)
     check("guru write fault", (rc, err.splitlines()[0] if err else ""),
           (1, "ERROR: user memory write fault at 0x0 [man error::fault] near identifier '$p' at "
               "<input>:1:%d" % (src.index("$p") + 1)))
-    guru_widths()
 
 
-def guru_widths():
+def test_guru_widths():
     # guru N (-O2): twice(v) = 2v for v = 1..N, where v is in rdi; then w (every integer
     # width), then values.
-    g = A.guru
+    g = prog("guru")
     fn = 'probe process("%s").function("twice") ' % g
     plain = "1 2 3 4 5 6 7 0\n10 20 30 40\n"
     rc, out, err, stdout = run(["-g", "-c", g + " 2", "-e", fn + "{ $v *= 10; println($v) }"])
@@ -719,48 +734,39 @@ def guru_widths():
                                                     "'tripled' ("), "identifier '$tripled'" in err),
           (1, True, True))
     # -x: the first hit writes w.i and ends the session; the program, untraced, prints it.
-    prog = subprocess.Popen([g, "300", "5"], stdout=subprocess.PIPE)
+    p = S.spawn([g, "300", "5"])
     time.sleep(0.1)
-    rc, out, err, _ = run(["-g", "-x", str(prog.pid), "-e", fn +
+    rc, out, err, _ = run(["-g", "-x", str(p.pid), "-e", fn +
                            '{ @var("w@guru.c")->i = 99; exit() }'])
-    tail = prog.communicate(timeout=30)[0].decode()
+    tail = p.communicate(timeout=30)[0].decode()
     check("guru write stays after the detach", (rc, out, err, tail),
           (0, "", "", "90300\n1 2 3 4 99 6 7 0\n10 20 30 40\n"))
 
 
+GROUPS = {
+    "functions": [test_functions],
+    "events": [test_events],
+    "syscalls": [test_syscalls],
+    "strings": [test_strings],
+    "errors": [test_errors],
+    "list": [test_list, test_list_dwarf],
+    "attach": [test_attach],
+    "examples": [test_examples],
+    "backtrace": [test_backtrace],
+    "dwarf": [test_dwarf, test_dwarf_atvar],
+    "entry": [test_entry],
+    "inline": [test_inline],
+    "symlines": [test_symlines],
+    "aliases": [test_aliases],
+    "sdt": [test_sdt],
+    "guru": [test_guru, test_guru_widths],
+}
+
+
 def main():
-    global A
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--group", required=True)
-    ap.add_argument("--ustap", required=True)
-    ap.add_argument("--progs", required=True)
-    ap.add_argument("--greeter", required=True)
-    ap.add_argument("--examples", required=True)
-    ap.add_argument("--nofp", required=True)
-    ap.add_argument("--points")
-    ap.add_argument("--decls")
-    ap.add_argument("--mallocs")
-    ap.add_argument("--inlines")
-    ap.add_argument("--guarded")
-    ap.add_argument("--guru")
-    A = ap.parse_args()
-    A.ustap = os.path.abspath(A.ustap)
-    A.greeter = os.path.abspath(A.greeter)
-    A.examples = os.path.abspath(A.examples)
-    A.nofp = os.path.abspath(A.nofp)
-    if A.mallocs:
-        A.mallocs = os.path.abspath(A.mallocs)
-    if A.inlines:
-        A.inlines = os.path.abspath(A.inlines)
-    if A.guarded:
-        A.guarded = os.path.abspath(A.guarded)
-    if A.guru:
-        A.guru = os.path.abspath(A.guru)
     os.environ["USTAP_E2E"] = "yes"
-    globals()["g_" + A.group]()
-    for f in failures:
-        print(f)
-    return 1 if failures else 0
+    return S.main(GROUPS, "--ustap",
+                  [("--examples", "DIR", "examples/stap, the scripts of group examples")])
 
 
 if __name__ == "__main__":

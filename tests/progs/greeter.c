@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/sdt_note.h"
+#include "../lib/sdt_note.h"
 
 #define MARK2(name, a1, a2)                                                                 \
 	__asm__ volatile("990: nop\n" SDT_NOTE("app", #name, "990b", "_.stapsdt.base", "0", \

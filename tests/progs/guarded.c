@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../lib/sdt_note.h"
+#include "../lib/sdt_note.h"
 
 __attribute__((section(".probes"), used)) volatile unsigned short app_tick_semaphore;
 
