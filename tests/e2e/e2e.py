@@ -877,7 +877,7 @@ def test_setuid_notice():
         plain = subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                                 ids, "-u"], capture_output=True, text=True)
         T.eq(plain.stdout, "0\n", "untraced, the set-user-ID copy runs as root", plain.stderr)
-        r = run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", UTRACE,
+        r = run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", S.tracer,
                  "-e", "trace=none", ids, "-u"], outfile=False)
         T.eq((r.rc, r.out), (0, "%d\n" % pwd.getpwnam("nobody").pw_uid),
              "traced, it runs as the tracer's user", r)

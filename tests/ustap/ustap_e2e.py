@@ -178,6 +178,31 @@ def test_errors():
           " cannot find library 'libnope.so' (not in LD_LIBRARY_PATH or the system directories)"))
     rc, out, err = run_plain(["-e", 'probe process("./probed").function("fact") {}'])
     check("no target", (rc, err), (1, "ERROR: process probes need a target process: use -c CMD or -x PID\n"))
+    # A command that exists but cannot be executed: ustap's own message and exit 1, like a
+    # missing one (it once said "utrace: exec: ..." and exited 0).
+    notelf = S.scratch("notelf", "")
+    with open(notelf, "w") as f:
+        f.write("not a program\n")
+    os.chmod(notelf, 0o755)
+    rc, out, err = run_plain(["-e", "probe begin {}", "-c", notelf])
+    check("not an executable: exit 1", rc, 1)
+    check("not an executable: the message", err.splitlines()[:1],
+          ["ERROR: cannot run '%s': Exec format error" % notelf])
+    check("not an executable: no utrace: prefix", "utrace:" in err, False)
+
+
+def test_descriptors():
+    """The traced program gets only its own descriptors: -o FILE and the script are opened
+    close-on-exec, so ls of /proc/self/fd lists the same numbers traced as untraced."""
+    ls = ["/bin/ls", "/proc/self/fd"]
+    plain = subprocess.run(ls, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           cwd=progs_dir())
+    script = S.scratch("fds", ".stp")
+    with open(script, "w") as f:
+        f.write("probe begin { }\n")
+    rc, out, err, tracee = run([script, "-c", " ".join(ls)])
+    check("ls under ustap: exit 0", (rc, err), (0, ""))
+    check("the same descriptors as untraced", tracee, plain.stdout)
 
 
 def test_list():
@@ -360,8 +385,8 @@ def check_frames(name, lines, exe, want):
     (the probe's address, at or after the prologue) gives the load bias; the return addresses
     of the other frames must agree with nm through it."""
     if not libc_debug_file():
-        failures.append("%s: needs libc6-dbg (libc's local symbols name the frame above main); "
-                        "`make check-deps` installs it" % name)
+        T.check(False, "%s: needs libc6-dbg (libc's local symbols name the frame above main); "
+                "`make check-deps` installs it" % name)
         return
     syms = nm_symbols(exe)
     m = [FRAME.match(l) for l in lines[:len(want) + 1]]
@@ -748,7 +773,7 @@ GROUPS = {
     "events": [test_events],
     "syscalls": [test_syscalls],
     "strings": [test_strings],
-    "errors": [test_errors],
+    "errors": [test_errors, test_descriptors],
     "list": [test_list, test_list_dwarf],
     "attach": [test_attach],
     "examples": [test_examples],
