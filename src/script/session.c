@@ -245,6 +245,13 @@ static void read_execname(char *buf, size_t size)
 	}
 }
 
+static size_t machine_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (size_t)pages * (size_t)size : SIZE_MAX;
+}
+
 int script_session_new(const struct vm_program *prog, const struct script_opts *opts,
 		       struct script_session **ret_session)
 {
@@ -261,6 +268,16 @@ int script_session_new(const struct vm_program *prog, const struct script_opts *
 		return -EINVAL;
 	}
 	s->region_size = vm_region_size(prog);
+	if (s->region_size > machine_memory()) {
+		script_say(
+			s, SCRIPT_MSG_FAILURE,
+			"the script's data needs %zu MiB, which exceeds the memory of this machine "
+			"(%zu MiB): a map size or MAXMAPENTRIES is too large",
+			s->region_size >> 20, machine_memory() >> 20);
+		vm_regexes_free(s->regexes);
+		free(s);
+		return -ENOMEM;
+	}
 	s->region = mmap(NULL, s->region_size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (s->region == MAP_FAILED ||

@@ -189,6 +189,14 @@ def test_errors():
     check("not an executable: the message", err.splitlines()[:1],
           ["ERROR: cannot run '%s': Exec format error" % notelf])
     check("not an executable: no utrace: prefix", "utrace:" in err, False)
+    # A map bigger than the machine is refused up front, not allocated until the OOM killer.
+    for args in (["-e", "global a[1000000000]; probe begin { a[1] = 1 }"],
+                 ["-D", "MAXMAPENTRIES=1000000000", "-e", "global a; probe begin { a[1] = 1 }"]):
+        rc, out, err = run_plain(args)
+        check("%s: exit 1" % args[-1], rc, 1)
+        check("%s: says why" % args[-1], bool(re.match(
+            r"ustap: the script's data needs \d+ MiB, which exceeds the memory of this machine "
+            r"\(\d+ MiB\)", err)), True)
 
 
 def test_descriptors():
