@@ -113,6 +113,12 @@ static void show(const struct strbuf *got, const struct strbuf *want)
 	printf("\n");
 }
 
+static void print_log(enum utrace_log_level level, const char *msg)
+{
+	(void)level;
+	printf("# utrace: %s\n", msg);
+}
+
 static uint32_t a_resume(uint32_t action, struct utrace_engine *engine,
 			 struct user_regs_struct *regs)
 {
@@ -358,7 +364,7 @@ out:
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
-	utrace_set_print(NULL, getenv("UTRACE_DEBUG") ? UTRACE_LOG_DEBUG : UTRACE_LOG_WARN);
+	utrace_set_print(print_log, getenv("UTRACE_DEBUG") ? UTRACE_LOG_DEBUG : UTRACE_LOG_WARN);
 	test_vm_in_agent();
 	return tap_done();
 }
