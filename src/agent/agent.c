@@ -20,9 +20,10 @@
  * later), and installs nothing.  agent_ping(x) returns agent_ping_value(x, cookie): a value
  * only code that ran agent_init with that cookie, in this process, can give.
  *
- * What comes next, in this directory:
+ * The script's VM, its host and the entries VM_INIT and RUN are host_agent.c's; its output
+ * ring is ring.c's.  What comes next, in this directory:
  *   - the dispatcher: the entry that the jump-patch trampolines call with a register context,
- *     running the probe's bytecode in the freestanding VM (src/vm, linked into the blob);
+ *     running the probes of the site through host_agent.c;
  *   - a SIGSEGV/SIGBUS handler chained to the program's own (installed and removed through the
  *     undo journal), so that reads of user memory that fault become script errors, and a
  *     SIGTRAP handler that knows the bytes under the trap tier's int3s if the tracer dies;

@@ -25,9 +25,11 @@
  * DISPATCH (the trampolines' handler), SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
  * UNDO (the agent's own replay of the in-process journal when the tracer is gone).
  */
-#define AGENT_ENTRIES(X)    \
-	X(INIT, agent_init) \
-	X(PING, agent_ping)
+#define AGENT_ENTRIES(X)          \
+	X(INIT, agent_init)       \
+	X(PING, agent_ping)       \
+	X(VM_INIT, agent_vm_init) \
+	X(RUN, agent_run)
 
 /* The header's layout, for the assembler (entry.S); agent.c checks it against the struct. */
 #define AGENT_HDR_NAME	32
@@ -82,6 +84,50 @@ struct agent_boot {
 	uint32_t flags;	       /* none defined yet: 0 */
 	int32_t ret_pid;       /* the agent's getpid(): which process it finds itself in */
 	uint32_t ret_reserved; /* 0 */
+};
+
+/*
+ * agent_vm_init(vb) sets up the script (host_agent.c), once, after agent_init: an entry of its
+ * own rather than fields of the boot block, because the loader runs agent_init before the
+ * tracer has a script or shared memory for the process.  image is the packed program
+ * (vm/image.h), which is unpacked into work, a private rw- region of at least
+ * vm_program_unpack_size bytes; both may go once the call returned.  shared is the region
+ * both processes see, starting with a struct agent_shared whose offsets the tracer filled.
+ * Returns 0, -EALREADY, -EPROTO (vb's version or size), -EINVAL (a bad image or layout),
+ * -ENOSPC (a region too small).
+ *
+ * agent_run(probe, regs) runs the handler of probe (an index in the program's probes) for a
+ * hit whose registers are the struct user_regs_struct at regs.  Returns 0, -ECANCELED (a
+ * runtime error ended the handler, recorded in the ring), -EBUSY (skipped: the VM stayed
+ * busy), -EINVAL (no such probe), -ENOENT (no script).
+ */
+struct agent_vm_boot {
+	uint32_t size;	  /* sizeof(struct agent_vm_boot) as the tracer knows it */
+	uint32_t version; /* AGENT_ABI_VERSION */
+	uint64_t image, image_size;
+	uint64_t work, work_size;
+	uint64_t shared, shared_size;
+};
+
+#define AGENT_SHARED_MAGIC 0x4d565455 /* "UTVM" */
+
+/*
+ * At offset 0 of the shared region (agent_vm_boot.shared), which both processes see, maybe at different
+ * addresses: so it holds offsets from its start, never pointers.  The tracer fills magic and
+ * the offsets, zeroes the rest; the agent owns the counters.
+ *   vm	   the VM's region (vm_init): the script's globals at its start, laid out by
+ *	   vm_layout; offset-based too (maps are indices), so a copy read by the tracer is the
+ *	   same globals for the tracer's own VM
+ *   ring  a struct agent_ring (ring.h) of output records
+ */
+struct agent_shared {
+	uint32_t magic; /* AGENT_SHARED_MAGIC */
+	uint32_t reserved;
+	uint64_t vm_off, vm_size;
+	uint64_t ring_off, ring_size;
+	uint64_t runs;	  /* handlers run */
+	uint64_t skipped; /* hits not run: the VM was busy too long (MAXSKIPPED's count) */
+	uint64_t errors;  /* handlers ended by a runtime error */
 };
 
 /* What agent_ping(x) returns once agent_init had @cookie: a mix of both. */

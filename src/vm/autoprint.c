@@ -16,7 +16,7 @@
 static void print_stats(struct rt_out *o, const struct rt_stat *s, int shift)
 {
 	static const struct {
-		const char *name;
+		char name[9]; /* not a pointer: the agent's blob has no relocations */
 		enum rt_stat_op op;
 	} ops[] = {
 		{" @count=", RT_STAT_COUNT}, {" @min=", RT_STAT_MIN}, {" @max=", RT_STAT_MAX},

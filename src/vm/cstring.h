@@ -6,8 +6,8 @@
  * The string.h routines of the VM.  -ffreestanding (src/vm/meson.build) stops the compiler
  * from assuming what they do, which turns every 8-byte copy of a value into a call; through
  * these the known sizes are expanded inline again, and the rest still calls the routine (libc's
- * in the tracer, the agent's own later).  Every .c file of the VM includes this instead of
- * <string.h>.
+ * in the tracer, src/agent/string.c's in the agent).  Every .c file of the VM includes this
+ * instead of <string.h>.
  */
 #include <string.h>
 

@@ -96,9 +96,13 @@ enum vm_opcode {
 
 #define VM_NO_LOCAL 0xffff
 
+/*
+ * Arrays, not pointers: a table of pointers is a table of absolute addresses, which the agent's
+ * flat position-independent blob cannot hold (src/agent/mkblob.py refuses its relocations).
+ */
 struct vm_opcode_info {
-	const char *name;
-	const char *fmt; /* the operand format above */
+	char name[16];
+	char fmt[4]; /* the operand format above */
 };
 
 extern const struct vm_opcode_info vm_opcodes[VM_OP_COUNT];

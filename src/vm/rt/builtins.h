@@ -126,10 +126,11 @@ enum rt_builtin {
 	RT_B_COUNT
 };
 
+/* Arrays, not pointers, for the agent's blob (as struct vm_opcode_info). */
 struct rt_builtin_info {
-	const char *name;
+	char name[32];
 	char ret;
-	const char *args;
+	char args[8];
 };
 
 extern const struct rt_builtin_info rt_builtins[RT_B_COUNT];

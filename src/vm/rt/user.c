@@ -31,7 +31,7 @@
 static const char fault_marker[] = "";
 
 struct reg_name {
-	const char *name;
+	char name[9]; /* not a pointer: the agent's blob has no relocations */
 	uint16_t offset;
 	uint8_t width;
 };
