@@ -21,13 +21,14 @@
 
 /*
  * The entries, in slot order: AGENT_ENTRY_<ID> is the slot, fn the agent's function.  Every
- * entry is a SysV function of the agent reached through the call stub.  Next to come:
- * DISPATCH (the trampolines' handler), SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
+ * entry is a SysV function of the agent reached through the call stub, except DISPATCH,
+ * which the jump-patch trampolines call directly (dispatch.c).  Next to come: SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
  * UNDO (the agent's own replay of the in-process journal when the tracer is gone).
  */
 #define AGENT_ENTRIES(X)    \
 	X(INIT, agent_init) \
-	X(PING, agent_ping)
+	X(PING, agent_ping) \
+	X(DISPATCH, agent_dispatch)
 
 /* The header's layout, for the assembler (entry.S); agent.c checks it against the struct. */
 #define AGENT_HDR_NAME	32
@@ -82,6 +83,48 @@ struct agent_boot {
 	uint32_t flags;	       /* none defined yet: 0 */
 	int32_t ret_pid;       /* the agent's getpid(): which process it finds itself in */
 	uint32_t ret_reserved; /* 0 */
+};
+
+/*
+ * The register context a trampoline saves and passes to agent_dispatch, lowest address first
+ * (the trampoline pushes it from the end): rip is the probe address, rsp the thread's rsp at
+ * the probe.  The general registers are popped back from it, so a handler may change them;
+ * rip and rsp are not written back.
+ */
+struct agent_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t flags, rip, rsp;
+};
+
+/*
+ * The region shared by the tracer and the agent (boot.shared): a memfd mapped in both.  The
+ * tracer writes the header before agent_init and reads the counters at any time; the agent
+ * only adds to counters and claims and frees guard slots, all with atomic operations.
+ */
+#define AGENT_SHARED_MAGIC 0x48535455 /* "UTSH" */
+#define AGENT_GUARD_SLOTS  256	      /* threads inside the agent at once */
+
+/* How agent_dispatch tells threads apart (agent_shared.thread_id). */
+enum agent_thread_id {
+	AGENT_ID_GETTID,   /* the gettid syscall: always right, costs a syscall per hit */
+	AGENT_ID_FS0,	   /* the word at %fs:0, the TLS ABI's thread-pointer self-reference */
+	AGENT_ID_RDFSBASE, /* rdfsbase, where the CPU and the kernel allow it */
+};
+
+struct agent_site_count {
+	uint64_t hits;	  /* dispatched */
+	uint64_t skipped; /* a hit while the same thread was inside the agent: not dispatched */
+};
+
+struct agent_shared {
+	uint32_t magic;	    /* AGENT_SHARED_MAGIC */
+	uint32_t nsites;    /* entries of site[] */
+	uint32_t thread_id; /* enum agent_thread_id */
+	uint32_t reserved;
+	uint64_t unknown_site;		   /* hits with a site number >= nsites */
+	uint64_t guard[AGENT_GUARD_SLOTS]; /* ids of the threads inside agent_dispatch; 0 free */
+	struct agent_site_count site[];
 };
 
 /* What agent_ping(x) returns once agent_init had @cookie: a mix of both. */
