@@ -104,6 +104,7 @@ struct agent_regs {
  */
 #define AGENT_SHARED_MAGIC 0x48535455 /* "UTSH" */
 #define AGENT_GUARD_SLOTS  256	      /* threads inside the agent at once */
+#define AGENT_GUARD_WAYS   4	      /* slots a thread may take: guard[first .. first+WAYS) */
 
 /* How agent_dispatch tells threads apart (agent_shared.thread_id). */
 enum agent_thread_id {
@@ -126,6 +127,12 @@ struct agent_shared {
 	uint64_t guard[AGENT_GUARD_SLOTS]; /* ids of the threads inside agent_dispatch; 0 free */
 	struct agent_site_count site[];
 };
+
+/* The first of the guard slots of the thread with id @id. */
+static inline unsigned int agent_guard_first(uint64_t id)
+{
+	return (unsigned int)((id * 0x9e3779b97f4a7c15ull) >> 56) & ~(AGENT_GUARD_WAYS - 1u);
+}
 
 /* What agent_ping(x) returns once agent_init had @cookie: a mix of both. */
 static inline uint64_t agent_ping_value(uint64_t x, uint64_t cookie)

@@ -9,10 +9,10 @@
  * probe; that hit must not run the agent again on the same thread (the handler code is not
  * reentrant), so it is counted in site[].skipped and returns at once, as stap's MAXSKIPPED
  * does.  A thread inside the agent holds a slot of shared->guard with its id; a hit looks at
- * the GUARD_WAYS slots its id hashes to (one cache line) and is nested exactly when one of
+ * the AGENT_GUARD_WAYS slots its id hashes to (one cache line) and is nested exactly when one of
  * them holds its id: the outer hit claimed one of those very slots and keeps it until it
  * returns.  Otherwise it claims a free one with a compare-and-swap, and frees it on the way
- * out.  When all of them are held by other threads (GUARD_WAYS threads inside at once with
+ * out.  When all of them are held by other threads (AGENT_GUARD_WAYS threads inside at once with
  * colliding hashes), the hit runs unguarded rather than be lost.
  *
  * The id needs no TLS of the agent's and no syscall where the program lets us: the tracer
@@ -30,8 +30,6 @@
 
 #include "agent/agent_syscall.h"
 #include "agent/dispatch.h"
-
-#define GUARD_WAYS 4
 
 struct agent_shared *agent_shared_region;
 
@@ -65,17 +63,15 @@ static uint64_t thread_id(uint32_t how)
 /* The claimed slot, NULL when the thread is inside already (*nested) or no way is free. */
 static uint64_t *guard_enter(struct agent_shared *sh, uint64_t id, int *nested)
 {
-	unsigned int first =
-		(unsigned int)((id * 0x9e3779b97f4a7c15ull) >> 56) & ~(GUARD_WAYS - 1u);
-	uint64_t *way = &sh->guard[first];
+	uint64_t *way = &sh->guard[agent_guard_first(id)];
 	int i;
 
-	for (i = 0; i < GUARD_WAYS; i++)
+	for (i = 0; i < AGENT_GUARD_WAYS; i++)
 		if (__atomic_load_n(&way[i], __ATOMIC_RELAXED) == id) {
 			*nested = 1;
 			return NULL;
 		}
-	for (i = 0; i < GUARD_WAYS; i++) {
+	for (i = 0; i < AGENT_GUARD_WAYS; i++) {
 		uint64_t free_slot = 0;
 
 		if (__atomic_compare_exchange_n(&way[i], &free_slot, id, 0, __ATOMIC_ACQUIRE,
