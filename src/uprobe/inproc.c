@@ -27,10 +27,13 @@
  * whose bytes in memory are not the file's) is not patched; its reason is kept for -v, and
  * with a consumer given the site goes to the trap tier instead (uprobe_register).
  *
- * Not done yet: exec and fork (the state is dropped at exec with the rest of the journal;
- * a fork child that is not followed is cleaned by the journal's copy, but a followed one
- * shares nothing of this), threads in a signal frame that returns into a trampoline, more
- * than one trampoline area (sites out of reach of the first are refused).
+ * Not done yet.  At exec the state is dropped with the rest of the journal and no site comes
+ * back in the new image.  A fork child that is not followed is cleaned by the journal's copy
+ * (the jumps and mappings are inherited entries), but a followed one keeps the jumps, counted
+ * in the parent's region, with no state of its own.  A thread in a signal frame that returns
+ * into a trampoline is not waited for at detach.  There is one trampoline area, placed by
+ * the first site: sites out of its reach are refused.  A thread inside the range is let run
+ * until it leaves, not single-stepped out.
  */
 #include <errno.h>
 #include <fcntl.h>
