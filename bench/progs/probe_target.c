@@ -7,11 +7,15 @@
  *   work_fp     push %rbp                (emulated)
  *   work_endbr  endbr64                  (emulated)
  *   work_nop5   nopl 0x0(%rax,%rax,1)    the canonical 5-byte nop 0f 1f 44 00 00
- * MODE is the function's name. */
+ * MODE is the function's name.  With PROBE_TARGET_WAIT in the environment it waits for a
+ * SIGUSR1 before the loop and for another after it (bench/inproc_cost.c patches the function
+ * and reads its counter then). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 volatile long sink;
 
@@ -38,6 +42,19 @@ long work_fp(long x);
 long work_endbr(long x);
 long work_nop5(long x);
 
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig)
+{
+	go++;
+}
+
+static void wait_go(int n)
+{
+	while (go < n)
+		usleep(1000);
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 1000000, i, acc = 0;
@@ -58,6 +75,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;
 	}
+	if (getenv("PROBE_TARGET_WAIT")) {
+		signal(SIGUSR1, on_usr1);
+		wait_go(1);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++)
 		acc += fn(i);
@@ -65,5 +86,7 @@ int main(int argc, char **argv)
 	ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
 	printf("ns_per_call %.2f\n", n > 0 ? ns / (double)n : 0.0);
 	fflush(stdout);
+	if (getenv("PROBE_TARGET_WAIT"))
+		wait_go(2);
 	return acc == n * (n + 1) / 2 ? 0 : 1;
 }

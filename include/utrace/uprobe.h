@@ -112,6 +112,28 @@ struct uretprobe_pending {
 };
 int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max);
 
+/*
+ * In-process sites (the fast tier): @path+@offset jump-patched in watched process @pid, whose
+ * hits are counted in memory shared with the tracer, with no stop.  Threads are held for the
+ * patch by uprobes itself (call from the tracer's loop, not from a report).  Returns 0 with
+ * *ret_site the site's number; for a site the jump patch refuses, @reason says why and: with
+ * @uc, the site is registered on the trap tier (uprobe_register) and 1 is returned; without,
+ * -EOPNOTSUPP.  Other errors -errno (-ENOENT: @pid not watched, -EBUSY: a thread would not
+ * leave the range).
+ */
+struct uprobe_consumer;
+int uprobe_inproc_add(pid_t pid, const char *path, uint64_t offset, struct uprobe_consumer *uc,
+		      int *ret_site, char *reason, size_t len);
+/* The site's hits, and hits skipped because the thread was inside the agent already. */
+int uprobe_inproc_count(pid_t pid, int site, uint64_t *ret_hits, uint64_t *ret_skipped);
+/* The tracer's view of the shared region (struct agent_shared), for tests; NULL if none. */
+void *uprobe_inproc_region(pid_t pid);
+/*
+ * Take every in-process site out of @pid: threads held, jumps undone, threads let out of the
+ * trampolines and the agent, then the agent, the trampolines and the region unmapped.
+ */
+int uprobe_inproc_detach(pid_t pid);
+
 /* Counters, for -c and tests. */
 struct uprobe_stats {
 	unsigned long hits, emulated, boosted, stepped, returns, xol_maps;

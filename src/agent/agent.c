@@ -36,8 +36,7 @@
 
 #include "agent/agent_abi.h"
 #include "agent/agent_syscall.h"
-
-#define HIDDEN __attribute__((visibility("hidden")))
+#include "agent/dispatch.h"
 
 _Static_assert(offsetof(struct agent_header, name) == AGENT_HDR_NAME, "entry.S layout");
 _Static_assert(offsetof(struct agent_header, entry) == AGENT_HDR_ENTRY, "entry.S layout");
@@ -66,6 +65,8 @@ uint64_t agent_init(struct agent_boot *boot)
 	state.boot = *boot;
 	state.pid = (int32_t)agent_syscall0(__NR_getpid);
 	boot->ret_pid = state.pid;
+	if (boot->shared && boot->shared_size >= sizeof(struct agent_shared))
+		agent_shared_region = (struct agent_shared *)boot->shared;
 	state.initialized = 1;
 	return AGENT_STATUS(0);
 }

@@ -21,15 +21,16 @@
 
 /*
  * The entries, in slot order: AGENT_ENTRY_<ID> is the slot, fn the agent's function.  Every
- * entry is a SysV function of the agent reached through the call stub.  Next to come:
- * DISPATCH (the trampolines' handler), SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
+ * entry is a SysV function of the agent reached through the call stub, except DISPATCH,
+ * which the jump-patch trampolines call directly (dispatch.c).  Next to come: SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
  * UNDO (the agent's own replay of the in-process journal when the tracer is gone).
  */
 #define AGENT_ENTRIES(X)          \
 	X(INIT, agent_init)       \
 	X(PING, agent_ping)       \
 	X(VM_INIT, agent_vm_init) \
-	X(RUN, agent_run)
+	X(RUN, agent_run)         \
+	X(DISPATCH, agent_dispatch)
 
 /* The header's layout, for the assembler (entry.S); agent.c checks it against the struct. */
 #define AGENT_HDR_NAME	32
@@ -92,7 +93,7 @@ struct agent_boot {
  * tracer has a script or shared memory for the process.  image is the packed program
  * (vm/image.h), which is unpacked into work, a private rw- region of at least
  * vm_program_unpack_size bytes; both may go once the call returned.  shared is the region
- * both processes see, starting with a struct agent_shared whose offsets the tracer filled.
+ * both processes see, starting with a struct agent_vm_shared whose offsets the tracer filled.
  * Returns 0, -EALREADY, -EPROTO (vb's version or size), -EINVAL (a bad image or layout),
  * -ENOSPC (a region too small).
  *
@@ -109,19 +110,21 @@ struct agent_vm_boot {
 	uint64_t shared, shared_size;
 };
 
-#define AGENT_SHARED_MAGIC 0x4d565455 /* "UTVM" */
+#define AGENT_VM_SHARED_MAGIC 0x4d565455 /* "UTVM" */
 
 /*
- * At offset 0 of the shared region (agent_vm_boot.shared), which both processes see, maybe at different
- * addresses: so it holds offsets from its start, never pointers.  The tracer fills magic and
+ * At offset 0 of the VM's shared region (agent_vm_boot.shared), which both processes see,
+ * maybe at different addresses: so it holds offsets from its start, never pointers.  (The
+ * dispatcher's counters are another region, struct agent_shared; the two become one when the
+ * tools run scripts in-process.)  The tracer fills magic and
  * the offsets, zeroes the rest; the agent owns the counters.
  *   vm	   the VM's region (vm_init): the script's globals at its start, laid out by
  *	   vm_layout; offset-based too (maps are indices), so a copy read by the tracer is the
  *	   same globals for the tracer's own VM
  *   ring  a struct agent_ring (ring.h) of output records
  */
-struct agent_shared {
-	uint32_t magic; /* AGENT_SHARED_MAGIC */
+struct agent_vm_shared {
+	uint32_t magic; /* AGENT_VM_SHARED_MAGIC */
 	uint32_t reserved;
 	uint64_t vm_off, vm_size;
 	uint64_t ring_off, ring_size;
@@ -129,6 +132,55 @@ struct agent_shared {
 	uint64_t skipped; /* hits not run: the VM was busy too long (MAXSKIPPED's count) */
 	uint64_t errors;  /* handlers ended by a runtime error */
 };
+
+/*
+ * The register context a trampoline saves and passes to agent_dispatch, lowest address first
+ * (the trampoline pushes it from the end): rip is the probe address, rsp the thread's rsp at
+ * the probe.  The general registers are popped back from it, so a handler may change them;
+ * rip and rsp are not written back.
+ */
+struct agent_regs {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t flags, rip, rsp;
+};
+
+/*
+ * The region shared by the tracer and the agent (boot.shared): a memfd mapped in both.  The
+ * tracer writes the header before agent_init and reads the counters at any time; the agent
+ * only adds to counters and claims and frees guard slots, all with atomic operations.
+ */
+#define AGENT_SHARED_MAGIC 0x48535455 /* "UTSH" */
+#define AGENT_GUARD_SLOTS  256	      /* threads inside the agent at once */
+#define AGENT_GUARD_WAYS   4	      /* slots a thread may take: guard[first .. first+WAYS) */
+
+/* How agent_dispatch tells threads apart (agent_shared.thread_id). */
+enum agent_thread_id {
+	AGENT_ID_GETTID,   /* the gettid syscall: always right, costs a syscall per hit */
+	AGENT_ID_FS0,	   /* the word at %fs:0, the TLS ABI's thread-pointer self-reference */
+	AGENT_ID_RDFSBASE, /* rdfsbase, where the CPU and the kernel allow it */
+};
+
+struct agent_site_count {
+	uint64_t hits;	  /* dispatched */
+	uint64_t skipped; /* a hit while the same thread was inside the agent: not dispatched */
+};
+
+struct agent_shared {
+	uint32_t magic;	    /* AGENT_SHARED_MAGIC */
+	uint32_t nsites;    /* entries of site[] */
+	uint32_t thread_id; /* enum agent_thread_id */
+	uint32_t reserved;
+	uint64_t unknown_site;		   /* hits with a site number >= nsites */
+	uint64_t guard[AGENT_GUARD_SLOTS]; /* ids of the threads inside agent_dispatch; 0 free */
+	struct agent_site_count site[];
+};
+
+/* The first of the guard slots of the thread with id @id. */
+static inline unsigned int agent_guard_first(uint64_t id)
+{
+	return (unsigned int)((id * 0x9e3779b97f4a7c15ull) >> 56) & ~(AGENT_GUARD_WAYS - 1u);
+}
 
 /* What agent_ping(x) returns once agent_init had @cookie: a mix of both. */
 static inline uint64_t agent_ping_value(uint64_t x, uint64_t cookie)

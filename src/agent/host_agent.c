@@ -6,7 +6,7 @@
  *
  * Where things live.  agent_vm_init unpacks the packed program into the tracer's private
  * work region and carves the VM's region (globals first) and the output ring out of the
- * shared region, at the offsets struct agent_shared gives: offsets, not addresses, so the
+ * shared region, at the offsets struct agent_vm_shared gives: offsets, not addresses, so the
  * tracer reads the same globals and records wherever it maps them.  The host ops table is
  * filled in code at init, not by an initializer: a static table of function pointers would be
  * absolute addresses, that is relocations, which the blob may not have.
@@ -53,7 +53,7 @@ struct agent_vm {
 	struct vm vm;
 	struct vm_host host;
 	struct vm_program *prog;
-	struct agent_shared *shared;
+	struct agent_vm_shared *shared;
 	struct agent_ring *ring;
 	int64_t pid, ppid, uid, euid, gid;
 	char comm[16];
@@ -202,14 +202,14 @@ static bool inside(uint64_t off, uint64_t size, uint64_t total)
 
 uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 {
-	struct agent_shared *sh = (struct agent_shared *)vb->shared;
+	struct agent_vm_shared *sh = (struct agent_vm_shared *)vb->shared;
 	int r;
 
 	if (avm.ready)
 		return (uint64_t)-EALREADY;
 	if (vb->version != AGENT_ABI_VERSION || vb->size < sizeof(*vb))
 		return (uint64_t)-EPROTO;
-	if (!sh || vb->shared_size < sizeof(*sh) || sh->magic != AGENT_SHARED_MAGIC ||
+	if (!sh || vb->shared_size < sizeof(*sh) || sh->magic != AGENT_VM_SHARED_MAGIC ||
 	    !inside(sh->vm_off, sh->vm_size, vb->shared_size) ||
 	    !inside(sh->ring_off, sh->ring_size, vb->shared_size) || sh->vm_off < sizeof(*sh) ||
 	    sh->ring_off < sizeof(*sh) ||

@@ -15,8 +15,9 @@
  *
  * What the process keeps of us between calls is that one mapping: the image, the boot block
  * and the protections are inside it, and every remote call restores the thread it used.  So
- * the undo is one munmap.  journal_mapping() is where the mapping is recorded and forgotten:
- * the one place to point at the undo journal when src/inject has it.
+ * the undo is one munmap.  Loaded with a journal (inj_agent_load_opts), the mapping is made
+ * through it and is one of its entries (so a detach's replay unmaps it), and unloading
+ * reverts that entry.
  *
  * A thread held where a signal is being delivered must get that signal with its own siginfo:
  * the remote syscalls leave it in syscall-exit stops, so load and unload end with
@@ -41,6 +42,7 @@
 
 #include "agent/blob.h"
 #include "inject/agent_load.h"
+#include "inject/cure.h"
 #include "inject/inject.h"
 #include "inject/rcall.h"
 #include "os/os.h"
@@ -89,7 +91,7 @@ static bool delivering(pid_t tid, siginfo_t *ret_si)
 	return sig > 0 && pt_getsiginfo(tid, ret_si) == 0 && ret_si->si_signo == sig;
 }
 
-/* JOURNAL: the loader's one change to the process, recorded (@mapped) or undone (!@mapped). */
+/* The loader's one change to the process, made (@mapped) or undone (!@mapped). */
 static void journal_mapping(const struct inj_agent *a, bool mapped)
 {
 	pr_debug("pid %d: agent %s at 0x%lx, %lu bytes", a->pid, mapped ? "mapped" : "unmapped",
@@ -115,6 +117,28 @@ static uint64_t choose_address(pid_t pid, uint64_t size, uint64_t *ret_lo, uint6
 	return addr;
 }
 
+static int agent_mmap(pid_t tid, struct inj_agent *a, uint64_t hint, uint64_t flags, long *ret_addr)
+{
+	uint64_t args[6] = {
+		hint,	      a->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags,
+		(uint64_t)-1, 0};
+	long addr = -EINVAL;
+	int r;
+
+	if (!a->cure)
+		return inj_syscall(tid, SYS_mmap, args, ret_addr);
+	r = cure_mmap(a->cure, a->be, tid, args, "agent", &addr, &a->map_id);
+	if (r == 0 && addr != (long)hint && hint && !(addr < 0 && addr > -4096)) {
+		/* An older kernel took MAP_FIXED_NOREPLACE for a hint: not where we asked. */
+		(void)cure_revert(a->cure, a->be, a->map_id);
+		a->map_id = 0;
+		addr = -EEXIST;
+	}
+	if (r == 0)
+		*ret_addr = addr;
+	return r;
+}
+
 static int map_agent(pid_t tid, struct inj_agent *a)
 {
 	uint64_t lo = 0, hi = 0, hint = choose_address(a->pid, a->size, &lo, &hi);
@@ -122,8 +146,7 @@ static int map_agent(pid_t tid, struct inj_agent *a)
 	int r;
 
 	if (hint) {
-		r = remote(tid, SYS_mmap, hint, a->size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, &addr);
+		r = agent_mmap(tid, a, hint, MAP_FIXED_NOREPLACE, &addr);
 		if (r < 0)
 			return r;
 		if (addr != (long)hint)
@@ -131,8 +154,7 @@ static int map_agent(pid_t tid, struct inj_agent *a)
 				 addr);
 	}
 	if (addr < 0 && addr > -4096) {
-		r = remote(tid, SYS_mmap, 0, a->size, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, &addr);
+		r = agent_mmap(tid, a, 0, 0, &addr);
 		if (r < 0)
 			return r;
 	}
@@ -153,10 +175,16 @@ static int map_agent(pid_t tid, struct inj_agent *a)
 static int unmap_agent(pid_t tid, struct inj_agent *a)
 {
 	long ret = -1;
-	int r = remote(tid, SYS_munmap, a->base, a->size, 0, 0, &ret);
+	int r;
 
-	if (r == 0 && ret != 0)
-		r = (int)ret;
+	if (a->cure) {
+		r = cure_revert(a->cure, a->be, a->map_id);
+		a->map_id = 0;
+	} else {
+		r = remote(tid, SYS_munmap, a->base, a->size, 0, 0, &ret);
+		if (r == 0 && ret != 0)
+			r = (int)ret;
+	}
 	if (r < 0) {
 		pr_warn("pid %d: cannot unmap the agent at 0x%lx: %s", a->pid,
 			(unsigned long)a->base, strerror(-r));
@@ -174,6 +202,8 @@ static int start_agent(pid_t tid, struct inj_agent *a)
 		.version = AGENT_ABI_VERSION,
 		.cookie = a->cookie,
 		.tracer_pid = getpid(),
+		.shared = a->shared,
+		.shared_size = a->shared_size,
 	};
 	uint64_t args[6] = {a->base + a->hdr.boot}, word;
 	long ret;
@@ -213,6 +243,13 @@ static int start_agent(pid_t tid, struct inj_agent *a)
 
 int inj_agent_load(pid_t tid, struct inj_agent **ret_agent)
 {
+	const struct inj_agent_opts none = {0};
+
+	return inj_agent_load_opts(tid, &none, ret_agent);
+}
+
+int inj_agent_load_opts(pid_t tid, const struct inj_agent_opts *opts, struct inj_agent **ret_agent)
+{
 	struct proc_status st;
 	struct inj_agent *a;
 	bool settle;
@@ -226,6 +263,10 @@ int inj_agent_load(pid_t tid, struct inj_agent **ret_agent)
 	if (!a)
 		return -ENOMEM;
 	a->pid = st.tgid;
+	a->cure = opts->cure;
+	a->be = opts->be;
+	a->shared = opts->shared;
+	a->shared_size = opts->shared_size;
 	settle = delivering(tid, &si);
 	r = check_blob(&a->hdr);
 	if (r < 0) {

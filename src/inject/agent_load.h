@@ -23,6 +23,20 @@ struct inj_agent {
 	uint32_t version;	 /* agent_init's answer */
 	pid_t agent_pid;	 /* getpid() as the agent saw it */
 	struct agent_header hdr; /* the blob's header */
+	uint64_t shared;	 /* boot.shared and shared_size, as loaded */
+	uint64_t shared_size;
+	struct cure *cure;	       /* the journal that has the mapping, or NULL */
+	const struct cure_backend *be; /* how it reaches the process */
+	uint64_t map_id;	       /* the mapping's entry in it */
+};
+
+/* inj_agent_load_opts: a journal to record the mapping in, a shared region for the boot. */
+struct cure;
+struct cure_backend;
+struct inj_agent_opts {
+	struct cure *cure; /* NULL: the mapping is the caller's to unload */
+	const struct cure_backend *be;
+	uint64_t shared, shared_size;
 };
 
 /*
@@ -33,6 +47,11 @@ struct inj_agent {
  * pid; on failure nothing of ours is left in the process.
  */
 int inj_agent_load(pid_t tid, struct inj_agent **ret_agent);
+/*
+ * The same, with @opts: the mapping is made through the journal (cure_mmap), and unload takes
+ * it out of the journal again (cure_revert); boot.shared is @opts->shared.
+ */
+int inj_agent_load_opts(pid_t tid, const struct inj_agent_opts *opts, struct inj_agent **ret_agent);
 /* Call @entry with @args in held thread @tid of the agent's process; *ret_value is its rax. */
 int inj_agent_call(struct inj_agent *agent, pid_t tid, enum agent_entry entry,
 		   const uint64_t args[6], uint64_t *ret_value);

@@ -348,6 +348,7 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 	 * parent's stack) stays in that journal, the parent's.
 	 */
 	up_forget_all(p);
+	up_inproc_forget(p);
 	for (it = p->tasks; it; it = it->next)
 		it->depth = 0;
 	if (p->shared_mm && p->follow)

@@ -115,6 +115,7 @@ void up_proc_free(struct uproc *p)
 	while (p->tasks)
 		up_task_remove(p, p->tasks);
 	up_forget_all(p);
+	up_inproc_forget(p);
 	cure_unref(p->cure);
 	inj_forget(p->pid);
 	free(p);

@@ -88,6 +88,7 @@ struct uproc {
 	bool shared_mm;	      /* a vfork child still in its parent's memory */
 	uint64_t removed[16]; /* breakpoints removed lately: a trap there restarts */
 	unsigned int nremoved;
+	struct up_inproc *inproc; /* in-process sites (inproc.c), NULL until the first */
 	struct uproc *next;
 };
 
@@ -132,6 +133,9 @@ int up_xol_slot(struct utask *t, struct ubp *bp, uint64_t *ret_addr);
 void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
 uint64_t up_xol_slot_addr(const struct utask *t);
+
+/* inproc.c: drop the tracer's side of the in-process sites (the journal has the rest). */
+void up_inproc_forget(struct uproc *p);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;

@@ -188,7 +188,7 @@ static void test_vm_in_agent(void)
 	struct compiled c = {0};
 	struct utrace_engine *e;
 	struct inj_agent *a = NULL;
-	struct agent_shared sh = {0};
+	struct agent_vm_shared sh = {0};
 	struct agent_vm_boot vb = {.size = sizeof(vb), .version = AGENT_ABI_VERSION};
 	struct user_regs_struct regs = {0};
 	struct strbuf got = {0}, want = {0}, end_out = {0};
@@ -246,7 +246,7 @@ static void test_vm_in_agent(void)
 	work = base + align_page(img_len);
 	shared = base + work_size;
 	scratch = shared + shared_size;
-	sh.magic = AGENT_SHARED_MAGIC;
+	sh.magic = AGENT_VM_SHARED_MAGIC;
 	sh.vm_off = 4096;
 	sh.vm_size = vm_size;
 	sh.ring_off = 4096 + vm_size;
