@@ -5,7 +5,6 @@
  * running multithreaded process.  Each round asserts exact counts or the exact state left
  * behind; a round that loses an event, leaves a thread traced or kills a tracee fails.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -118,29 +117,11 @@ static void round_signals(int round)
 	tap_ok(t.signals > 0, "round %d signal flood: the tracer saw %d signals", round, t.signals);
 }
 
-static bool untraced(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	bool ok = true;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return false;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			ok &= proc_tracer(atoi(de->d_name)) == 0;
-	closedir(d);
-	return ok;
-}
-
 static void round_detach(int round)
 {
 	struct tally t = {0};
 	pid_t pid = start_untraced("spin", "4", true), *tids = NULL;
-	int n = 0, i, status;
+	int n = 0, i;
 	struct utrace_engine *e;
 	char state;
 
@@ -158,12 +139,12 @@ static void round_detach(int round)
 			utrace_engine_put(e);
 		}
 	}
-	run_for(30);
+	/* A running thread is detached at its next stop, which a loaded machine can delay. */
+	run_until_untraced(pid, 10000);
 	state = proc_state(pid);
 	tap_ok(n == 5 && untraced(pid) && (state == 'S' || state == 'R'),
 	       "round %d detach: %d threads untraced and running (%c)", round, n, state);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	kill_and_reap(pid);
 	free(tids);
 }
 
