@@ -7,6 +7,7 @@
  * test nothing; waits are for conditions (an exec seen through a close-on-exec pipe, a
  * "ready" line), never for a time that a loaded machine can overrun.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include "sym/sym.h"
 
 static const char *progs_dir = ".";
+static int tap_fd = 1;
 
 const char *prog(const char *name)
 {
@@ -38,7 +40,7 @@ static void on_alarm(int sig)
 	static const char msg[] = "Bail out! test timed out\n";
 
 	(void)sig;
-	(void)!write(1, msg, sizeof(msg) - 1);
+	(void)!write(tap_fd, msg, sizeof(msg) - 1);
 	_exit(2);
 }
 
@@ -53,13 +55,14 @@ void harness_init(int argc, char **argv)
 	if (getenv("UTRACE_DEBUG"))
 		utrace_set_print(log_to_stderr, atoi(getenv("UTRACE_DEBUG")) > 1 ? UTRACE_LOG_DEBUG
 										 : UTRACE_LOG_INFO);
-	int tap_fd = dup(1), null_fd = open("/dev/null", O_WRONLY);
+	int fd = dup(1), null_fd = open("/dev/null", O_WRONLY);
 
 	/* TAP goes to the original stdout; tracees inherit /dev/null as theirs. */
-	if (tap_fd >= 0 && null_fd >= 0) {
+	if (fd >= 0 && null_fd >= 0) {
 		dup2(null_fd, 1);
 		close(null_fd);
-		stdout = fdopen(tap_fd, "w");
+		stdout = fdopen(fd, "w");
+		tap_fd = fd;
 	}
 	if (argc > 1)
 		progs_dir = argv[1];
@@ -129,6 +132,21 @@ int run_to_exit(pid_t pid, int timeout_ms)
 	return -1;
 }
 
+int kill_and_reap(pid_t pid)
+{
+	long end = now_ms() + 10000;
+	int status;
+
+	kill(pid, SIGKILL);
+	while (now_ms() < end) {
+		if (utrace_child_status(pid, &status) == 0 || waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		utrace_wait(false);
+		usleep(200);
+	}
+	tap_bail("pid %d still there 10 s after SIGKILL", pid);
+}
+
 void run_for(int ms)
 {
 	long end = now_ms() + ms;
@@ -150,6 +168,35 @@ bool run_until(bool (*cond)(void *arg), void *arg, int ms)
 		usleep(100);
 	}
 	return cond(arg);
+}
+
+struct pid_state {
+	pid_t pid;
+	char state;
+};
+
+static bool in_state(void *arg)
+{
+	struct pid_state *ps = arg;
+
+	return proc_state(ps->pid) == ps->state;
+}
+
+bool run_until_state(pid_t pid, char state, int ms)
+{
+	struct pid_state ps = {pid, state};
+
+	return run_until(in_state, &ps, ms);
+}
+
+static bool is_untraced(void *arg)
+{
+	return untraced(*(pid_t *)arg);
+}
+
+bool run_until_untraced(pid_t pid, int ms)
+{
+	return run_until(is_untraced, &pid, ms);
 }
 
 static int status_field(pid_t pid, const char *field, char *out, size_t len)
@@ -193,6 +240,35 @@ static ssize_t read_within(int fd, void *buf, size_t len)
 	struct pollfd p = {fd, POLLIN, 0};
 
 	return poll(&p, 1, 20000) == 1 ? read(fd, buf, len) : -1;
+}
+
+int proc_threads(pid_t pid)
+{
+	char v[64];
+
+	return status_field(pid, "Threads", v, sizeof(v)) ? -1 : atoi(v);
+}
+
+bool untraced(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	bool ok = true;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ok &= proc_tracer(atoi(de->d_name)) == 0;
+		n++;
+	}
+	closedir(d);
+	return ok && n > 0;
 }
 
 pid_t start_untraced(const char *name, const char *arg1, bool wait_ready)

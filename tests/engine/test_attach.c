@@ -119,28 +119,6 @@ static void detach_all_engines(pid_t pid)
 	free(tids);
 }
 
-static bool all_untraced(pid_t pid)
-{
-	char path[64];
-	struct dirent *de;
-	bool ok = true;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d)
-		return false;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		ok &= proc_tracer(atoi(de->d_name)) == 0;
-		n++;
-	}
-	closedir(d);
-	return ok && n > 0;
-}
-
 /* Another tracer can attach: PTRACE_SEIZE from a separate process succeeds. */
 static bool other_tracer_can_attach(pid_t pid)
 {
@@ -157,41 +135,46 @@ static bool other_tracer_can_attach(pid_t pid)
 	       WEXITSTATUS(status) == 0;
 }
 
+static bool all_nine_seen(void *arg)
+{
+	return ((struct seen *)arg)->ntids >= 9 && ((struct seen *)arg)->entries > 9;
+}
+
 static void test_attach_detach_running(void)
 {
 	struct seen s = {0};
 	pid_t pid = start_untraced("spin", "8", true);
-	int n, first_entries, status;
+	int n, first_entries;
 	char state;
 
 	n = attach_all(pid, &s, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(CLONE));
 	tap_is(n, 9, "attach: all 9 threads of a running process seized");
-	run_for(300);
+	run_until(all_nine_seen, &s, 10000);
 	tap_is(s.ntids, 9, "attach: syscalls seen from every thread");
 	first_entries = s.entries;
 	tap_ok(first_entries > 9, "attach: %d syscall reports", first_entries);
 	detach_all_engines(pid);
-	run_for(100);
-	tap_ok(all_untraced(pid), "detach: every thread shows TracerPid 0");
+	run_until_untraced(pid, 10000);
+	tap_ok(untraced(pid), "detach: every thread shows TracerPid 0");
 	state = proc_state(pid);
 	tap_ok(state == 'S' || state == 'R', "detach: process runs on (%c)", state);
 	tap_ok(other_tracer_can_attach(pid), "detach: another tracer can attach afterwards");
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	kill_and_reap(pid);
 }
 
 static void test_threads_while_attaching(void)
 {
 	char *argv[] = {(char *)prog("threads"), "64", "3", NULL};
 	struct seen s = {0};
-	int status = -1;
+	int status = -1, i;
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	usleep(60 * 1000);
+	for (i = 0; i < 10000 && proc_threads(pid) < 2; i++)
+		usleep(1000);
 	attach_all(pid, &s, UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH));
 	tap_ok(s.attached > 1 && s.attached < 65,
 	       "attach while creating: %d threads found by the scan", s.attached);
@@ -206,27 +189,28 @@ static void test_stopped_stays_stopped(void)
 	char state;
 	struct seen s = {0};
 	pid_t pid = start_untraced("spin", NULL, true);
-	int status, i;
+	int i;
 
 	kill(pid, SIGSTOP);
-	for (i = 0; i < 100 && proc_state(pid) != 'T'; i++)
+	for (i = 0; i < 1000 && proc_state(pid) != 'T'; i++)
 		usleep(10000);
 	attach_all(pid, &s, UTRACE_EVENT(SYSCALL_ENTRY));
 	run_for(200);
 	tap_is(s.entries, 0, "stopped: no syscalls while group-stopped");
 	detach_all_engines(pid);
-	run_for(100);
+	run_until_untraced(pid, 10000);
+	/* The kernel re-arms the group-stop as the thread leaves its ptrace-stop. */
+	run_until_state(pid, 'T', 2000);
 	tap_ok(proc_state(pid) == 'T', "stopped: still stopped after detach (%c)", proc_state(pid));
 	tap_is(proc_tracer(pid), 0, "stopped: untraced after detach");
 	kill(pid, SIGCONT);
 	/* One read of the state per look: it moves between R and S while the program runs. */
-	for (i = 0, state = proc_state(pid); i < 100 && state != 'S' && state != 'R'; i++) {
+	for (i = 0, state = proc_state(pid); i < 1000 && state != 'S' && state != 'R'; i++) {
 		usleep(10000);
 		state = proc_state(pid);
 	}
 	tap_ok(state == 'S' || state == 'R', "stopped: SIGCONT resumes it (%c)", state);
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	kill_and_reap(pid);
 }
 
 static bool has_entry(void *arg)
@@ -241,7 +225,7 @@ static void test_detach_keeps_pending_signal(void)
 	int status = 0;
 
 	attach_all(pid, &s, UTRACE_EVENT(SYSCALL_ENTRY));
-	run_until(has_entry, &s, 2000);
+	run_until(has_entry, &s, 10000);
 	tap_ok(proc_state(pid) == 't', "pending: thread held by the engine");
 	kill(pid, SIGUSR1);
 	run_for(50);

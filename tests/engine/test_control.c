@@ -169,6 +169,11 @@ static void test_report_and_step(void)
 	utrace_engine_put(ea);
 }
 
+static bool quiesced(void *arg)
+{
+	return ((struct rec *)arg)->quiesce_zero > 0;
+}
+
 /* QUIESCE added to a held thread's engine: report_quiesce(0) as it resumes (reference 1.6). */
 static void test_quiesce_added_while_stopped(void)
 {
@@ -178,12 +183,12 @@ static void test_quiesce_added_while_stopped(void)
 	pid_t pid = spawn("sigprog", "sleep", NULL);
 	struct utrace_engine *ea = attach_rec(pid, &a, 0);
 	struct utrace_examiner exam;
-	int status, i;
+	int i;
 
 	utrace_control(pid, ea, UTRACE_RESUME);
 	run_for(50);
 	utrace_control(pid, ea, UTRACE_STOP);
-	for (i = 0; i < 100 && utrace_prepare_examine(pid, ea, &exam) != 0; i++)
+	for (i = 0; i < 1000 && utrace_prepare_examine(pid, ea, &exam) != 0; i++)
 		run_for(10);
 	tap_ok(proc_state(pid) == 't' && utrace_prepare_examine(pid, ea, &exam) == 0,
 	       "set_events: thread held by STOP");
@@ -191,11 +196,10 @@ static void test_quiesce_added_while_stopped(void)
 	       "set_events: QUIESCE added on the held thread");
 	tap_is(a.quiesce_zero, 0, "set_events: no report while it stays held");
 	utrace_control(pid, ea, UTRACE_RESUME);
+	run_until(quiesced, &a, 10000);
 	run_for(100);
 	tap_is(a.quiesce_zero, 1, "set_events: one report_quiesce(0) as it resumed");
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	run_for(20);
+	kill_and_reap(pid);
 	utrace_engine_put(ea);
 }
 
@@ -212,16 +216,17 @@ static void test_interrupt_and_codes(void)
 	pid_t pid = spawn("sigprog", "sleep", NULL);
 	struct utrace_engine *ea = attach_rec(pid, &a, UTRACE_EVENT(QUIESCE));
 	struct utrace_examiner exam;
-	int status;
+	int i;
 
 	utrace_control(pid, ea, UTRACE_RESUME);
 	run_for(50);
 	tap_is(utrace_control(pid, ea, UTRACE_INTERRUPT), 0, "INTERRUPT on a running thread: 0");
-	run_until(got_signal_report, &a, 2000);
+	run_until(got_signal_report, &a, 10000);
 	tap_is(a.signal_reports, 1, "INTERRUPT: report_signal(UTRACE_SIGNAL_REPORT) came");
 	tap_is(utrace_control(pid, ea, UTRACE_STOP), -EINPROGRESS,
 	       "STOP on a running thread: -EINPROGRESS");
-	run_for(100);
+	run_until_state(pid, 't', 10000);
+	run_for(20); /* the report of that stop */
 	tap_ok(proc_state(pid) == 't', "STOP: the thread stopped at the next report (%c)",
 	       proc_state(pid));
 	tap_is(utrace_prepare_examine(pid, ea, &exam), 0, "examine: prepare on a held thread");
@@ -236,11 +241,11 @@ static void test_interrupt_and_codes(void)
 	       "set_events: clearing bits on a running thread: -EINPROGRESS");
 	tap_is(utrace_control(pid, ea, UTRACE_DETACH), 0, "DETACH: 0");
 	tap_is(utrace_barrier(pid, ea), 0, "barrier: detach pending: 0");
-	run_for(50);
+	for (i = 0; i < 1000 && utrace_barrier(pid, ea) != -ESRCH; i++)
+		run_for(10);
 	tap_is(utrace_barrier(pid, ea), -ESRCH, "barrier: fully detached: -ESRCH");
 	tap_is(proc_tracer(pid), 0, "DETACH of the last engine: untraced");
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
+	kill_and_reap(pid);
 	utrace_engine_put(ea);
 }
 

@@ -171,9 +171,9 @@ static void test_masks(void)
 	       "masks: both engines released after reap (%d and %d times)", a.releases, b.releases);
 }
 
-static bool entries_reach_10(void *arg)
+static bool entries_reach_3(void *arg)
 {
-	return ((struct counter *)arg)->entries >= 10;
+	return ((struct counter *)arg)->entries >= 3;
 }
 
 static void test_execve_exit_through_exec(void)
@@ -199,7 +199,8 @@ static void test_stop_holds(void)
 	ea = attach(pid, &a, UTRACE_EVENT_SYSCALL, SYS_getpid);
 	eb = attach(pid, &b, UTRACE_EVENT_SYSCALL, SYS_getpid);
 	utrace_control(pid, ea, UTRACE_RESUME);
-	run_until(entries_reach_10, &a, 500);
+	run_until(entries_reach_3, &a, 10000);
+	run_for(200); /* time to go past the third entry, if the stop did not hold */
 	tap_is(a.entries, 3, "stop: A stopped the thread at its third entry");
 	tap_is(b.entries, 3, "stop: B, which resumed, saw no more than A");
 	tap_ok(proc_state(pid) == 't', "stop: thread is in a tracing stop (state %c)",

@@ -22,7 +22,7 @@ struct watch {
 	bool hold_child;	     /* ...and STOP them from report_clone */
 	unsigned long signal_events; /* UTRACE_EVENT bits of the signals seen */
 	int last_signo;
-	pid_t exec_tid;
+	pid_t exec_tid, parent;
 	int threads_attached;
 	struct utrace_engine *child_engine;
 };
@@ -140,10 +140,18 @@ static struct utrace_engine *watch(pid_t pid, struct watch *w, unsigned long eve
 	return e;
 }
 
+/* The fork child held, and the parent asleep in its wait4. */
+static bool child_held(void *arg)
+{
+	struct watch *w = arg;
+
+	return w->child > 0 && proc_state(w->child) == 't' && proc_state(w->parent) == 'S';
+}
+
 static void test_clone_hold(void)
 {
 	struct watch w = {.follow = true, .hold_child = true};
-	pid_t pid = spawn("forker", "fork", NULL);
+	pid_t pid = w.parent = spawn("forker", "fork", NULL);
 	struct utrace_engine *e;
 	int status, entries_before;
 
@@ -151,7 +159,7 @@ static void test_clone_hold(void)
 		  UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP) |
 			  UTRACE_EVENT(SYSCALL_ENTRY));
 	utrace_control(pid, e, UTRACE_RESUME);
-	run_for(300);
+	run_until(child_held, &w, 10000);
 	tap_is(w.clones, 1, "clone: one report_clone for fork()");
 	tap_is(w.clone_flags & 0xff, SIGCHLD, "clone: fork's flags carry SIGCHLD");
 	tap_ok(w.child > 0 && proc_state(w.child) == 't',
@@ -281,13 +289,13 @@ static void test_job_control(void)
 	utrace_control(pid, e, UTRACE_RESUME);
 	run_for(50);
 	kill(pid, SIGSTOP);
-	run_until(is_stopped, &w, 2000);
+	run_until(is_stopped, &w, 10000);
 	tap_is(w.jctl_stopped, 1, "jctl: report_jctl(CLD_STOPPED) after SIGSTOP");
 	run_for(100);
 	tap_ok(proc_state(pid) == 't' || proc_state(pid) == 'T',
 	       "jctl: process stays stopped while traced (state %c)", proc_state(pid));
 	kill(pid, SIGCONT);
-	run_until(is_continued, &w, 2000);
+	run_until(is_continued, &w, 10000);
 	tap_is(w.jctl_continued, 1, "jctl: report_jctl(CLD_CONTINUED) after SIGCONT");
 	status = run_to_exit(pid, 20000);
 	tap_exited(status, 0, "jctl: program ran to its end after SIGCONT");
@@ -320,7 +328,7 @@ static void test_sigkill_while_held(void)
 
 	setup_ok(utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH)));
 	utrace_control(pid, e, UTRACE_RESUME);
-	run_until(has_entry, &w, 2000);
+	run_until(has_entry, &w, 10000);
 	tap_is(w.entries, 1, "sigkill: thread held at its first syscall");
 	kill(pid, SIGKILL);
 	status = run_to_exit(pid, 5000);

@@ -483,8 +483,7 @@ static void test_detach_random(int rounds)
 		usleep(100000);
 		ok = ok && waitpid(pid, &status, WNOHANG) == 0;
 		clean += ok;
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
+		kill_and_reap(pid);
 	}
 	tap_ok(c.hits > 0 && r.rets > 0,
 	       "detach: entry and return probes fired before the detaches (%ld hits, %ld returns)",

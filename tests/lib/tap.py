@@ -4,7 +4,7 @@ run here.  Shared by tests/e2e/e2e.py, tests/e2e/uprobes_e2e.py and tests/ustap/
 Session (what one script's cases share: the TAP stream, the processes they start, a scratch
 directory, the tracee programs, the command line and main()), Children (the processes a case
 starts and kills), Result (what a run of a tracer gave) and the helpers they all need:
-describe_rc, proc_status, wait_for and split_prefix."""
+describe_rc, proc_status, wait_for, wait_exec and split_prefix."""
 import argparse
 import difflib
 import os
@@ -277,6 +277,17 @@ def proc_status(pid):
             return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
     except (FileNotFoundError, ProcessLookupError):
         return None
+
+
+def wait_exec(pid, path, timeout=10.0):
+    """Whether process pid runs the program path (it has exec'd it) within timeout seconds: a
+    process just started runs Python's fork child first."""
+    def runs():
+        try:
+            return os.readlink(f"/proc/{pid}/exe") == os.path.realpath(path)
+        except OSError:
+            return False
+    return wait_for(runs, timeout)
 
 
 def wait_for(cond, timeout=10.0, step=0.01):

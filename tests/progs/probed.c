@@ -1,6 +1,8 @@
 /* probed MODE N: functions whose first instructions cover the uprobes tiers, called N times.
  *   calls    each f_* N times; prints the checksum; exit 0 if it is right
  *   threads  8 threads each calling f_push N times
+ *   storm    8 threads calling f_push(0), f_push(1)... until a SIGUSR1; exit 0 if every
+ *            thread's sum is right
  *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
  *            exit code (0 when its checksum was right)
  *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
@@ -170,6 +172,23 @@ static void *thread_main(void *arg)
 	return (void *)(sum == n * (n - 1) / 2 + 3 * n ? 0L : 1L);
 }
 
+static volatile sig_atomic_t stop_storm;
+
+static void on_storm_stop(int sig)
+{
+	(void)sig;
+	stop_storm = 1;
+}
+
+static void *storm_main(void *arg)
+{
+	long i, sum = 0;
+
+	for (i = 0; !stop_storm; i++)
+		sum += f_push(i);
+	return (void *)(sum == i * (i - 1) / 2 + 3 * i ? 0L : 1L);
+}
+
 /* Mappings "rwxp 00000000 00:00 0": what an XOL area looks like in /proc/self/maps. */
 static int anon_rwx_mappings(void)
 {
@@ -205,6 +224,21 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < 8; i++)
 			pthread_create(&t[i], NULL, thread_main, (void *)n);
+		for (i = 0; i < 8; i++) {
+			pthread_join(t[i], &ret);
+			bad |= ret != NULL;
+		}
+		return bad;
+	}
+	if (!strcmp(mode, "storm")) {
+		struct sigaction sa = {.sa_handler = on_storm_stop};
+		pthread_t t[8];
+		void *ret;
+		int bad = 0;
+
+		sigaction(SIGUSR1, &sa, NULL);
+		for (i = 0; i < 8; i++)
+			pthread_create(&t[i], NULL, storm_main, NULL);
 		for (i = 0; i < 8; i++) {
 			pthread_join(t[i], &ret);
 			bad |= ret != NULL;

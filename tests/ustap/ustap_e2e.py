@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from tap import Session  # noqa: E402
+from tap import Session, wait_exec  # noqa: E402
 
 S = Session("ustap-e2e-")
 T = S.tap
@@ -290,7 +290,7 @@ def test_symlines():
 def test_attach():
     spin = S.spawn([probed(), "spin"], stdout=subprocess.DEVNULL)
     try:
-        time.sleep(0.2)
+        check("attach: probed spin runs", wait_exec(spin.pid, probed()), True)
         rc, out, err, _ = run(["-x", str(spin.pid), "-e",
                                'global n; probe process("./probed").function("f_push") '
                                '{ if (++n == 3) exit() } probe end { printf("%d %d\\n", n, target()) }'])
@@ -678,7 +678,7 @@ def test_sdt():
     # -x: attach to a running program, leave after 5 hits; the semaphore goes back to 0 and
     # the guard stops the marker again.
     p = S.spawn([g, "300"])
-    time.sleep(0.1)
+    check("sdt -x: guarded runs", wait_exec(p.pid, g), True)
     rc, out, err, _ = run(["-x", str(p.pid), "-e",
                            'global n ' + mark + '{ if (++n == 5) exit() } probe end { println(n) }'])
     tail = p.communicate(timeout=30)[0].decode()
@@ -768,7 +768,7 @@ def test_guru_widths():
           (1, True, True))
     # -x: the first hit writes w.i and ends the session; the program, untraced, prints it.
     p = S.spawn([g, "300", "5"])
-    time.sleep(0.1)
+    check("guru -x: guru runs", wait_exec(p.pid, g), True)
     rc, out, err, _ = run(["-g", "-x", str(p.pid), "-e", fn +
                            '{ @var("w@guru.c")->i = 99; exit() }'])
     tail = p.communicate(timeout=30)[0].decode()
