@@ -34,9 +34,6 @@ for seed in "$@"; do
 		cp "$f" "$corpus/seed$n-${f##*/}"
 	done
 done
-# Leaks of the system libraries, not ours (each explained in the file).
-LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export LSAN_OPTIONS
 # shellcheck disable=SC2086 # FUZZ_ARGS is a list of flags
 exec "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="./${fuzzer##*/}-" ${FUZZ_ARGS:-} "$corpus"
