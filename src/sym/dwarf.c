@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sym/dwarf-priv.h"
@@ -93,10 +94,15 @@ static const char *fmt_name(struct sym_dwarf *d, const char *a, const char *b)
 int sym_dwarf_open(const char *path, struct sym_dwarf **ret)
 {
 	struct sym_dwarf *d;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENODATA;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		close(fd);

@@ -165,7 +165,7 @@ int sym_resolve(const struct sym_file *f, const struct sym_spec *spec, sym_insn_
 static bool is_elf(const char *path)
 {
 	unsigned char magic[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	bool ok;
 
 	if (fd < 0)

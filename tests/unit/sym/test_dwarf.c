@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -130,6 +131,24 @@ static void test_fixture(void **state)
 	sym_dwarf_free(d);
 }
 
+/* A FIFO or a device is no DWARF file: refused at once, never waited on or read. */
+static void test_not_regular(void **state)
+{
+	char fifo[] = "/tmp/test_sym_dwarf_fifo.XXXXXX";
+	struct sym_dwarf *d = NULL;
+	int fd = mkstemp(fifo);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(unlink(fifo), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(sym_dwarf_open(fifo, &d), -ENODATA);
+	assert_int_equal(sym_dwarf_open("/dev/zero", &d), -ENODATA);
+	assert_int_equal(sym_dwarf_open("/nonexistent/fx", &d), -ENOENT);
+	assert_null(d);
+	unlink(fifo);
+}
+
 /* typedef fx_alias fx_alias: no type, rather than peeling it forever. */
 static void test_typedef_cycle(void **state)
 {
@@ -192,6 +211,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture),
+		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_typedef_cycle),
 		cmocka_unit_test(test_function_pointer_cycle),
 	};
