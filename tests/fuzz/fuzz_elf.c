@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the ELF reader (src/sym/): any bytes as a file, opened with
- * sym_file_open through a memfd, then every query utrace and ustap make of a file, with the
+ * sym_file_open, then every query utrace and ustap make of a file, with the
  * names and addresses taken from the file itself: its identity (soname, build-id, debug file),
  * segments and vaddr <-> offset both ways, symbols (at, lookup, glob, addr_lookup,
  * addr_to_name, explain), PLT entries, SDT notes and their arguments, probe specs resolved
  * with the x86 instruction-boundary check as utrace runs it, and /proc/PID/maps arithmetic on
- * a maps text made from the segments.
+ * a maps text made from the segments.  The file lives in a directory of its own next to
+ * FZ_DEBUG_FILE (the seed program's separate debug file, seed_pie.debug), so a stripped
+ * seed's .gnu_debuglink leads the reader into a debug file and its build-id check.
  *
  * Whatever the bytes, nothing may crash, hang, leak or read out of bounds.  Besides, what
  * sym.h promises is checked where it is unconditional: symbols come in address order, every
  * listed name is found again by sym_lookup, a "*" glob sees them all, a containing symbol
  * contains the address, every SDT site is found by its provider and name.
  */
+#include <fcntl.h>
 #include <string.h>
 
 #include "arch/x86_64/x86.h"
@@ -278,14 +281,45 @@ static void query_maps(const struct sym_file *f, uint64_t bias, struct strbuf *s
 	sb_release(&text);
 }
 
+static char dir[] = "/tmp/fuzz_elf.XXXXXX";
+static char path[sizeof(dir) + 16], debug[sizeof(dir) + 32];
+
+static void remove_dir(void)
+{
+	unlink(path);
+	unlink(debug);
+	rmdir(dir);
+}
+
+/* dir/input, next to a link to the debug file its stripped seed names; -1 if not made. */
+static int input_file(void)
+{
+	const char *base = strrchr(FZ_DEBUG_FILE, '/');
+	int fd;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/input", dir);
+	snprintf(debug, sizeof(debug), "%s/%s", dir, base ? base + 1 : FZ_DEBUG_FILE);
+	if (symlink(FZ_DEBUG_FILE, debug) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		atexit(remove_dir);
+	return fd;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *path = fuzz_file(data, size);
+	static int fd = -2;
 	struct strbuf sb = {0};
 	struct sym_file *f;
 	int err = 0;
 
-	if (!path)
+	if (fd == -2)
+		fd = input_file();
+	FUZZ_CHECK(fd >= 0);
+	if (!fuzz_rewrite(fd, data, size))
 		return 0;
 	f = sym_file_open(path, &err);
 	if (!f) {

@@ -8,6 +8,7 @@
 #define TESTS_FUZZ_UTIL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                                \
 	} while (0)
 
+/* Rewrites the whole of fd with the input; false if that fails. */
+static inline bool fuzz_rewrite(int fd, const uint8_t *data, size_t size)
+{
+	size_t done = 0;
+
+	if (ftruncate(fd, 0) < 0)
+		return false;
+	while (done < size) {
+		ssize_t n = pwrite(fd, data + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
 /*
  * The input as the contents of a memfd, opened by path ("/proc/self/fd/N") as a tracee's
  * binary is.  The same descriptor is rewritten for every input; NULL if that fails.
@@ -32,7 +52,6 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 	static char path[64];
-	size_t done = 0;
 
 	if (fd < 0) {
 		fd = memfd_create("fuzz_input", MFD_CLOEXEC);
@@ -40,18 +59,7 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
 			return NULL;
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	}
-	if (ftruncate(fd, 0) < 0)
-		return NULL;
-	while (done < size) {
-		ssize_t n = pwrite(fd, data + done, size - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		done += (size_t)n;
-	}
-	return path;
+	return fuzz_rewrite(fd, data, size) ? path : NULL;
 }
 
 #endif
