@@ -110,11 +110,24 @@ __attribute__((noinline)) int seed_walk(struct node *head, int depth, unsigned l
 	return count + (int)(mask & 0xff);
 }
 
+static int seed_pick_plain(int v)
+{
+	return v * 2;
+}
+
+static int (*seed_resolve_pick(void))(int)
+{
+	return seed_pick_plain;
+}
+
+/* A local ifunc: its calls go through an IRELATIVE slot. */
+static int seed_pick(int v) __attribute__((ifunc("seed_resolve_pick")));
+
 static int seed_local(int v)
 {
 	union word w = {.l = v};
 
-	return w.b[0] + seed_square(v);
+	return w.b[0] + seed_square(v) + seed_pick(v);
 }
 
 __asm__(".symver seed_versioned_old, seed_versioned@SEED_1");
