@@ -205,6 +205,8 @@ static void query_symbols(struct sym_dwarf *d, const char *path)
 			query_pc(d, NULL, s->addr + s->size - 1);
 	}
 	sym_file_free(f);
+	/* The next input is rewritten in place, maybe within the same mtime tick: load it anew. */
+	sym_file_cache_drop();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

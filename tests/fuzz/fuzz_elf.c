@@ -336,5 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	query_maps(f, 0, &sb);
 	sb_release(&sb);
 	sym_file_free(f);
+	/* The next input is rewritten in place, maybe within the same mtime tick: load it anew. */
+	sym_file_cache_drop();
 	return 0;
 }
