@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libFuzzer target for the x86-64 probe-site analysis (src/arch/x86_64/): random bytes as the
- * code under a breakpoint.  Input: four header bytes (vaddr choice, TF, stack placement; the
- * arithmetic flags; an XOL slot size; an offset for the boundary check), then the code.
+ * code under a breakpoint.  Input: four header bytes (vaddr choice, TF, stack placement, patch
+ * flags; the arithmetic flags; an XOL slot size; an offset for the boundary check and the
+ * patch), then the code.
  *
  * Each input goes through what the uprobes layer does with a site: x86_analyze and
  * x86_boundary_check; for what is not refused, x86_xol_prepare into a slot of exactly
@@ -11,6 +12,9 @@
  * offset of the slot; for what is emulated, x86_emulate on a fake register set and a fake
  * stack that may fault, whose contract is checked: success or -EFAULT with the registers
  * untouched, rip where the instruction goes.
+ *
+ * The same bytes, taken as a whole function, go through jump-patch analysis, relocation and
+ * the patch jump (patch.h), whose results must stay in their buffers and describe the range.
  *
  * And every emulated instruction is also run by the CPU, as tests/unit/x86 does for jcc: the
  * bytes are copied into an RWX page between int3 fillers, with a landing stub at each place
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <sys/user.h>
 
+#include "arch/x86_64/patch.h"
 #include "arch/x86_64/x86.h"
 
 #include "fuzz_util.h"
@@ -145,6 +150,13 @@ static const uint64_t vaddrs[8] = {
 	0xfffffffffffffff8ULL, 0x7ffffffff000ULL - 4, 0xffffffff80000000ULL,
 	0xfffffff8ULL,	       0x555555554abcULL,
 };
+
+/*
+ * Where a process's code can be, for the jump patches: relocating code that sits where the
+ * address space wraps (vaddrs[2], [3], [5], [6]) is not asked of x86_relocate.
+ */
+static const uint64_t user_vaddrs[4] = {0x401000ULL, 0x7f1234567000ULL, 0x555555554abcULL,
+					0x7ffffffff000ULL - 4};
 
 static struct user_regs_struct base_regs(uint64_t rip, uint64_t rsp, uint64_t eflags)
 {
@@ -360,6 +372,100 @@ static void compare_with_cpu(const uint8_t *code, size_t len, uint64_t eflags)
 	FUZZ_CHECK(!memcmp(x86f_stack, emu.mem, STACK_BYTES));
 }
 
+/* ---- jump patches ------------------------------------------------------------------------ */
+
+struct code_image {
+	const uint8_t *code;
+	size_t len;
+	uint64_t vaddr;
+};
+
+/* The function's own bytes are all the image there is (for jump tables). */
+static int image_read(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	const struct code_image *im = ctx;
+
+	if (vaddr < im->vaddr || vaddr - im->vaddr > im->len || len > im->len - (vaddr - im->vaddr))
+		return -EFAULT;
+	memcpy(buf, im->code + (vaddr - im->vaddr), len);
+	return 0;
+}
+
+static void check_reloc(const struct x86_patch *p, uint64_t to)
+{
+	struct x86_reloc rel;
+	int r = x86_relocate(p, to, &rel);
+
+	FUZZ_CHECK(r == 0 || r == -ERANGE);
+	if (r < 0)
+		return;
+	FUZZ_CHECK(rel.len <= X86_RELOC_MAX);
+	for (unsigned int i = 0; i < p->ninsn; i++)
+		FUZZ_CHECK(rel.insn_off[i] < rel.insn_off[i + 1]);
+	FUZZ_CHECK(rel.insn_off[p->ninsn] < rel.len);
+}
+
+/*
+ * The code as a whole function (the header's second byte may keep its last bytes as padding
+ * and name an entry point inside it), patched at the boundary-check offset: x86_patch_analyze,
+ * then for an accepted range x86_relocate near and beyond +-2 GiB and x86_patch_jump into a
+ * buffer of exactly the range.
+ */
+static void check_patch(const uint8_t *code, size_t len, uint64_t vaddr, const uint8_t *hdr)
+{
+	struct code_image im = {code, len, vaddr};
+	size_t pad = len ? (hdr[2] >> 4) % len : 0, entry = hdr[2] % (len ? len : 1);
+	struct x86_func fn = {
+		.code = code,
+		.size = len - pad,
+		.pad = pad,
+		.vaddr = vaddr,
+		.entries = &entry,
+		.nentries = hdr[1] >> 7,
+		.read = hdr[0] & 0x40 ? image_read : NULL,
+		.ctx = &im,
+	};
+	unsigned int flags = (hdr[1] & 0x40 ? X86_PATCH_AFTER_ENDBR : 0) |
+			     (hdr[0] & 0x80 ? X86_PATCH_TAIL_CALLS : 0);
+	struct x86_patch p;
+	struct x86_reloc rel;
+	unsigned int covered = 0;
+	uint8_t *jump;
+
+	if (!fn.size)
+		return;
+	FUZZ_CHECK(x86_patch_analyze(&fn, fn.size, flags, &p) == -EINVAL);
+	FUZZ_CHECK(x86_patch_analyze(&fn, hdr[3] % fn.size, flags, &p) == 0);
+	FUZZ_CHECK((unsigned int)p.verdict < X86_PATCH_NVERDICTS);
+	FUZZ_CHECK(memchr(p.reason, '\0', sizeof(p.reason)));
+	(void)x86_patch_verdict_text(p.verdict);
+	if (p.verdict != X86_PATCH_OK) {
+		FUZZ_CHECK(x86_relocate(&p, vaddr + 0x1000, &rel) == -EINVAL);
+		return;
+	}
+	FUZZ_CHECK(p.len >= X86_JMP_LEN && p.len <= X86_PATCH_MAX_BYTES);
+	FUZZ_CHECK(p.ninsn >= 1 && p.ninsn <= X86_PATCH_MAX_INSN);
+	FUZZ_CHECK(p.offset >= hdr[3] % fn.size && p.offset + p.len <= fn.size + fn.pad);
+	FUZZ_CHECK(p.vaddr == vaddr + p.offset);
+	FUZZ_CHECK(!memcmp(p.bytes, code + p.offset, p.len));
+	for (unsigned int i = 0; i < p.ninsn; i++)
+		covered += p.insn_len[i];
+	FUZZ_CHECK(covered >= 1 && covered <= p.len);
+	check_reloc(&p, vaddr + 0x1000);
+	check_reloc(&p, vaddr - 0x7fff0000ULL);
+	check_reloc(&p, vaddr + 0x80001000ULL);
+	jump = malloc(p.len);
+	if (!jump)
+		abort();
+	FUZZ_CHECK(x86_patch_jump(&p, vaddr + 0x1000, jump, p.len - 1) == -EINVAL);
+	if (x86_patch_jump(&p, vaddr + 0x1000, jump, p.len) == 0) {
+		FUZZ_CHECK(jump[0] == 0xe9);
+		for (unsigned int i = X86_JMP_LEN; i < p.len; i++)
+			FUZZ_CHECK(jump[i] == X86_INT3);
+	}
+	free(jump);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *code = data + HDR;
@@ -381,6 +487,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = x86_boundary_check(code, len, data[3]);
 	FUZZ_CHECK(r == 0 || r == -ENOEXEC || r == -EINVAL);
 	FUZZ_CHECK(x86_boundary_check(code, len, len) == -EINVAL);
+	check_patch(code, len, user_vaddrs[mode & 3], data);
 	r = x86_analyze(code, len, vaddr, &insn);
 	FUZZ_CHECK(r == 0 || r == -ENOEXEC || r == -EINVAL);
 	if (r < 0)
@@ -407,10 +514,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_slot(&stepped, slot_addr, X86_SLOT_SIZE);
 		check_step(&stepped, slot_addr, eflags, true);
 	}
-	/*
-	 * Jump-patch relocation (x86_patch_analyze, x86_relocate in src/arch/x86_64/patch.h, being
-	 * written): feed the same code here once it lands, checking that the relocated copy
-	 * fits its buffer and that a refused site says why.
-	 */
 	return 0;
 }
