@@ -8,7 +8,9 @@
  *
  * A debug file that does not belong to the binary would give confidently wrong symbols, so
  * when the binary has a build-id the candidate must carry the same one; without a build-id the
- * debuglink name is trusted.  Not finding one is normal and silent (a debug message).
+ * debuglink name is trusted.  The name comes from the binary, so a candidate must be a regular
+ * file (a FIFO would block the open, a device feed libelf forever).  Not finding one is normal
+ * and silent (a debug message).
  */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
@@ -44,14 +46,19 @@ static bool same_build_id(const struct sym_file *f, Elf *dbg)
 
 static Elf *try_open(const struct sym_file *f, const char *path, int *ret_fd)
 {
+	struct stat st;
 	int fd;
 	Elf *dbg;
 
 	if (!strcmp(path, f->path))
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
 	dbg = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (dbg && elf_kind(dbg) == ELF_K_ELF && same_build_id(f, dbg)) {
 		*ret_fd = fd;

@@ -17,6 +17,8 @@
  *
  * Types are built once per DIE (typedefs and qualifiers peeled off), cached by DIE offset
  * before their members so self-referencing structs terminate, and freed with the handle.
+ * Hostile DWARF can make any reference graph: nesting and chains are bounded, a cycle of
+ * typedefs or qualifiers is the void type.
  */
 /* The system <dwarf.h>, not this directory's sym/dwarf.h (the target includes its own dir). */
 #include <elfutils/../dwarf.h>
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sym/dwarf-priv.h"
@@ -51,6 +54,9 @@ struct sym_dwarf {
 };
 
 static const struct sym_dw_type void_type = {.kind = SYM_DWT_VOID, .name = "void"};
+
+/* Typedefs and qualifiers peeled off one type before giving up on it. */
+#define MAX_PEEL 64
 
 static void *grow(void *v, size_t *cap, size_t n, size_t size)
 {
@@ -88,10 +94,15 @@ static const char *fmt_name(struct sym_dwarf *d, const char *a, const char *b)
 int sym_dwarf_open(const char *path, struct sym_dwarf **ret)
 {
 	struct sym_dwarf *d;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENODATA;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		close(fd);
@@ -192,13 +203,15 @@ static const struct sym_dw_type *build_type(struct sym_dwarf *d, Dwarf_Die *in, 
 	Dwarf_Off off;
 	int tag;
 
-	for (;;) {
+	for (int peeled = 0;; peeled++) {
 		tag = dwarf_tag(td);
 		if (tag != DW_TAG_typedef && tag != DW_TAG_const_type &&
 		    tag != DW_TAG_volatile_type && tag != DW_TAG_restrict_type &&
 		    tag != DW_TAG_atomic_type)
 			break;
-		if (!dwarf_attr_integrate(td, DW_AT_type, &a) || !dwarf_formref_die(&a, td))
+		/* A chain this long is a cycle (a typedef of itself): no type. */
+		if (peeled > MAX_PEEL || !dwarf_attr_integrate(td, DW_AT_type, &a) ||
+		    !dwarf_formref_die(&a, td))
 			return &void_type;
 	}
 	off = dwarf_dieoffset(td);

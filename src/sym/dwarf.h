@@ -15,7 +15,7 @@
 
 struct sym_dwarf;
 
-/* -ENOENT: no file; -ENODATA: the file has no DWARF (.debug_info). */
+/* -ENOENT: no file; -ENODATA: the file has no DWARF (.debug_info) or is not a regular file. */
 int sym_dwarf_open(const char *path, struct sym_dwarf **ret);
 void sym_dwarf_free(struct sym_dwarf *d);
 

@@ -7,9 +7,10 @@
  * out are owned here (sym_strndup) and freed with the file.
  *
  * Only ET_EXEC and ET_DYN are accepted: relocatable objects and cores have no load addresses
- * to probe.  Anything that is not ELF is -ENOEXEC; I/O errors keep their errno.  A file whose
- * symbol tables are missing or damaged still opens, because offsets and segments remain useful;
- * the symbol functions then report -ENOENT.
+ * to probe.  Anything that is not ELF is -ENOEXEC, a FIFO or a device included: those are
+ * opened O_NONBLOCK and refused before a read, which could wait or never end; I/O errors keep
+ * their errno.  A file whose symbol tables are missing or damaged still opens, because offsets
+ * and segments remain useful; the symbol functions then report -ENOENT.
  *
  * Loading sorts every symbol, so a file is loaded once and shared: sym_file_open() of a path
  * whose file is unchanged (same device, inode, size and modification time) returns the loaded
@@ -269,7 +270,7 @@ struct sym_file *sym_file_open(const char *path, int *err)
 		r = -ENOMEM;
 		goto fail;
 	}
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (f->fd < 0) {
 		r = -errno;
 		goto fail_free;

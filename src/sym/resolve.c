@@ -8,7 +8,9 @@
  *
  * Refusals: a missing symbol is -ENOENT, an offset at or past the end of a sized function or an
  * address outside the file is -ERANGE, an address outside an executable segment is -EACCES,
- * whatever the check returns is passed on.  sym_explain() turns these into messages.
+ * a function the check needs whose bytes run past the end of the file is -EFAULT (decided
+ * before they are allocated: st_size is the file's to claim), whatever the check returns is
+ * passed on.  sym_explain() turns these into messages.
  *
  * Library names are found through a process's maps when there is one (what is actually
  * mapped), else through LD_LIBRARY_PATH and the system library directories.
@@ -108,6 +110,8 @@ static int run_check(const struct sym_file *f, const struct sym_location *loc,
 		if (len > 0x10000)
 			len = 0x10000;
 	}
+	if (len > (uint64_t)f->size || loc->func_offset > (uint64_t)f->size - len)
+		return -EFAULT;
 	code = malloc(len ? len : 1);
 	if (!code)
 		return -ENOMEM;
@@ -161,7 +165,7 @@ int sym_resolve(const struct sym_file *f, const struct sym_spec *spec, sym_insn_
 static bool is_elf(const char *path)
 {
 	unsigned char magic[4];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	bool ok;
 
 	if (fd < 0)

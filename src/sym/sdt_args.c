@@ -97,7 +97,8 @@ static int parse_int(const char **pp, int64_t *ret)
 	v = strtoull(p, &end, 0);
 	if (errno)
 		return -EINVAL;
-	*ret = neg ? -(int64_t)v : (int64_t)v;
+	/* Negated as unsigned: "-9223372036854775808" is INT64_MIN, not an overflow. */
+	*ret = (int64_t)(neg ? -v : v);
 	*pp = end;
 	return 0;
 }
@@ -191,6 +192,8 @@ static int parse_one(const char **pp, struct sym_sdt_arg *a)
 		r = parse_int(&p, &size);
 		if (r < 0)
 			return r;
+		if (size < -16 || size > 16)
+			return -EINVAL;
 		if (*p == 'f') {
 			a->is_float = true;
 			p++;

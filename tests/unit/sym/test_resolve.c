@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Probe specs -> file offsets, the instruction-boundary hook, library lookup. */
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "sym/sym.h"
@@ -162,6 +165,68 @@ static void test_resolve_errors(void **state)
 	sym_file_free(f);
 }
 
+/* A copy of path (in a temporary file, named in *ret_path) with name's st_size set to size. */
+static void copy_with_size(const char *path, const char *name, uint64_t size, char *ret_path)
+{
+	int in = open(path, O_RDONLY), out;
+	Elf_Scn *scn = NULL;
+	char buf[4096];
+	ssize_t n;
+	Elf *elf;
+
+	strcpy(ret_path, "/tmp/test_sym_resolve.XXXXXX");
+	out = mkstemp(ret_path);
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(in, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		GElf_Sym sym;
+		Elf_Data *d = elf_getdata(scn, NULL);
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		for (int i = 0; gelf_getsym(d, i, &sym); i++) {
+			if (strcmp(elf_strptr(elf, sh.sh_link, sym.st_name), name))
+				continue;
+			assert_int_equal(pwrite(out, &size, 8,
+						(off_t)(sh.sh_offset + (uint64_t)i * sh.sh_entsize +
+							offsetof(Elf64_Sym, st_size))),
+					 8);
+		}
+	}
+	elf_end(elf);
+	close(in);
+	close(out);
+}
+
+static int accept_fn(const uint8_t *code, size_t len, uint64_t off, void *data)
+{
+	return 0;
+}
+
+/* A symbol whose size runs past the end of the file: refused before its bytes are allocated. */
+static void test_resolve_huge_size(void **state)
+{
+	char path[64];
+	struct sym_file *f;
+	struct sym_spec sp = {0};
+	struct sym_location loc;
+
+	copy_with_size(fx_env("FX_NOPIE"), "fx_add", 0x3b00000000000000ULL, path);
+	f = open_ok(path);
+	assert_int_equal(sym_spec_parse("fx_add+1", &sp), 0);
+	assert_int_equal(sym_resolve(f, &sp, accept_fn, NULL, &loc), -EFAULT);
+	assert_int_equal(sym_resolve(f, &sp, NULL, NULL, &loc), 0);
+	assert_int_equal(loc.func_size, 0x3b00000000000000ULL);
+	sym_spec_release(&sp);
+	sym_file_free(f);
+	unlink(path);
+}
+
 static void test_resolve_address(void **state)
 {
 	struct sym_file *f = open_ok(fx_env("FX_NOPIE"));
@@ -255,7 +320,7 @@ int main(void)
 		cmocka_unit_test(test_spec_parse),     cmocka_unit_test(test_resolve_symbol),
 		cmocka_unit_test(test_resolve_errors), cmocka_unit_test(test_resolve_address),
 		cmocka_unit_test(test_resolve_plt),    cmocka_unit_test(test_library_spec),
-		cmocka_unit_test(test_find_library),
+		cmocka_unit_test(test_find_library),   cmocka_unit_test(test_resolve_huge_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

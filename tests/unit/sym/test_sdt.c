@@ -242,6 +242,10 @@ static void test_parse_forms(void **state)
 	parse_one("8@-0x18(%r15)", &a);
 	assert_int_equal(a.reg, 15);
 	assert_int_equal(a.value, -0x18);
+	parse_one("-8@$-9223372036854775808", &a);
+	assert_true(a.value == INT64_MIN);
+	parse_one("8@$0xffffffffffffffff", &a);
+	assert_int_equal(a.value, -1);
 
 	assert_int_equal(sym_sdt_parse_args("  ", &v, &n), 0);
 	assert_int_equal(n, 0);
@@ -266,6 +270,7 @@ static void test_parse_errors(void **state)
 		"4@%fs:8",
 		"x@%eax",
 		"@%eax",
+		"-9223372036854775808@%rax",
 	};
 	size_t i;
 

@@ -2,9 +2,12 @@
 /* Opening files, function symbols, versions, globs and address -> name. */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "sym/sym.h"
@@ -319,6 +322,55 @@ static void test_debuglink(void **state)
 	sym_file_free(wrong);
 }
 
+static void copy_file(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0700);
+	char buf[4096];
+	ssize_t n;
+
+	assert_true(in >= 0 && out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+/* A FIFO or a device where a file is expected is refused at once, never waited on or read. */
+static void test_not_regular(void **state)
+{
+	char dir[] = "/tmp/test_sym_symtab.XXXXXX", fifo[64], copy[64], dbg[64];
+	struct sym_file *f;
+	int err = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_null(sym_file_open(fifo, &err));
+	assert_int_equal(err, -ENOEXEC);
+	err = 0;
+	assert_null(sym_file_open("/dev/zero", &err));
+	assert_int_equal(err, -ENOEXEC);
+
+	/* fx_dbg's .gnu_debuglink names fx_dbg.debug next to it: a FIFO, then /dev/zero. */
+	snprintf(copy, sizeof(copy), "%s/fx_dbg", dir);
+	snprintf(dbg, sizeof(dbg), "%s/fx_dbg.debug", dir);
+	copy_file(fx_env("FX_DBG"), copy);
+	assert_int_equal(rename(fifo, dbg), 0);
+	f = sym_file_open(copy, &err);
+	assert_non_null(f);
+	assert_null(sym_file_debug_path(f));
+	sym_file_free(f);
+	assert_int_equal(unlink(dbg), 0);
+	assert_int_equal(symlink("/dev/zero", dbg), 0);
+	f = sym_file_open(copy, &err);
+	assert_non_null(f);
+	assert_null(sym_file_debug_path(f));
+	sym_file_free(f);
+	unlink(dbg);
+	unlink(copy);
+	rmdir(dir);
+}
+
 static void test_no_symbols(void **state)
 {
 	struct sym_file *f = open_ok("FX_NOSYMS");
@@ -347,7 +399,7 @@ int main(void)
 		cmocka_unit_test(test_exported_merged), cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_versions),	cmocka_unit_test(test_addr_to_name),
 		cmocka_unit_test(test_stripped),	cmocka_unit_test(test_debuglink),
-		cmocka_unit_test(test_no_symbols),
+		cmocka_unit_test(test_no_symbols),	cmocka_unit_test(test_not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
