@@ -22,6 +22,13 @@ struct arch_ksigaction;
 int inj_sigaction(pid_t tid, int sig, const struct arch_ksigaction *act,
 		  struct arch_ksigaction *ret_old);
 
+/*
+ * Resume stopped thread @tid with ptrace @request (PTRACE_CONT, PTRACE_SYSCALL) and wait for
+ * its next stop, into *ret_status.  -ESRCH if it is gone or exiting instead: that status is
+ * the engine's news and goes back to it (utrace_forward_status).
+ */
+int inj_resume_wait(pid_t tid, int request, int *ret_status);
+
 /* Forget what is cached about process @pid (after exec). */
 void inj_forget(pid_t pid);
 

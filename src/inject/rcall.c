@@ -52,6 +52,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "inject/inject.h"
 #include "inject/rcall.h"
 #include "os/os.h"
 #include "utrace/utrace.h"
@@ -84,19 +85,10 @@ static int run_to_trap(pid_t tid, uint64_t trap, uint64_t *held)
 	struct user_regs_struct regs;
 	siginfo_t si;
 	int status, sig;
-	pid_t got;
 
 	for (;;) {
-		if (pt_resume(PTRACE_CONT, tid, 0) < 0)
+		if (inj_resume_wait(tid, PTRACE_CONT, &status) < 0)
 			return -ESRCH;
-		while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (got != tid)
-			return -ESRCH;
-		if (!WIFSTOPPED(status) || status >> 16 == PTRACE_EVENT_EXIT) {
-			utrace_forward_status(tid, status);
-			return -ESRCH;
-		}
 		if (status >> 16)
 			continue; /* seccomp, or a group-stop or interrupt arriving meanwhile */
 		sig = WSTOPSIG(status);
@@ -118,19 +110,10 @@ static int run_to_trap(pid_t tid, uint64_t trap, uint64_t *held)
 static int run_to_sigtrap(pid_t tid, uint64_t *held)
 {
 	int status, sig;
-	pid_t got;
 
 	for (;;) {
-		if (pt_resume(PTRACE_CONT, tid, 0) < 0)
+		if (inj_resume_wait(tid, PTRACE_CONT, &status) < 0)
 			return -ESRCH;
-		while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (got != tid)
-			return -ESRCH;
-		if (!WIFSTOPPED(status) || status >> 16 == PTRACE_EVENT_EXIT) {
-			utrace_forward_status(tid, status);
-			return -ESRCH;
-		}
 		if (status >> 16)
 			continue;
 		sig = WSTOPSIG(status);

@@ -111,23 +111,33 @@ static uint64_t find_gadget(pid_t tgid)
  * arrives is kept in *held and sent again afterwards.  A thread that exits meanwhile (SIGKILL)
  * is the engine's news: its status goes back to it.
  */
+int inj_resume_wait(pid_t tid, int request, int *ret_status)
+{
+	int status;
+	pid_t got;
+
+	if (pt_resume(request, tid, 0) < 0)
+		return -ESRCH;
+	while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
+		;
+	if (got != tid)
+		return -ESRCH;
+	if (!WIFSTOPPED(status) || status >> 16 == PTRACE_EVENT_EXIT) {
+		utrace_forward_status(tid, status);
+		return -ESRCH;
+	}
+	*ret_status = status;
+	return 0;
+}
+
 static int run_to_syscall_exit(pid_t tid, int *held)
 {
 	struct __ptrace_syscall_info info;
 	int status;
-	pid_t got;
 
 	for (;;) {
-		if (pt_resume(PTRACE_SYSCALL, tid, 0) < 0)
+		if (inj_resume_wait(tid, PTRACE_SYSCALL, &status) < 0)
 			return -ESRCH;
-		while ((got = waitpid(tid, &status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (got != tid)
-			return -ESRCH;
-		if (!WIFSTOPPED(status) || status >> 16 == PTRACE_EVENT_EXIT) {
-			utrace_forward_status(tid, status);
-			return -ESRCH;
-		}
 		if (status >> 16 == 0 && WSTOPSIG(status) == SIGSTOP)
 			*held = SIGSTOP;
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
