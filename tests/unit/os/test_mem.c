@@ -21,7 +21,7 @@
 static char data[32] = "parent data";
 
 /* Longer than the 6 bytes the text test writes over its start. */
-static __attribute__((noipa)) int text_target(int x)
+static __attribute__((noinline, used)) int text_target(int x)
 {
 	__asm__ volatile("nop; nop; nop; nop; nop; nop; nop; nop");
 	return x * 3 + 1;
