@@ -366,6 +366,7 @@ out:
 	sb_release(&end_out);
 	free(img);
 	vm_program_free(c.prog);
+	ast_file_free(c.file);
 	diag_release(&c.dl);
 }
 
