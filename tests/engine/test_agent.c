@@ -227,15 +227,7 @@ static void finish(struct tracee *t, const char *what)
 {
 	int status = run_to_exit(t->pid, 30000), i;
 
-	if (!tap_ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK,
-		    "%s: the program exited %d", what, EXIT_OK)) {
-		if (status == -1)
-			printf("#   it did not finish\n");
-		else if (WIFSIGNALED(status))
-			printf("#   killed by signal %d\n", WTERMSIG(status));
-		else
-			printf("#   exit status %d\n", WEXITSTATUS(status));
-	}
+	tap_exited(status, EXIT_OK, "%s: the program exited %d", what, EXIT_OK);
 	for (i = 0; i < t->n; i++)
 		utrace_engine_put(t->eng[i]);
 }

@@ -358,8 +358,7 @@ out:
 		inj_agent_unload(a, pid);
 	utrace_control(pid, e, UTRACE_RESUME);
 	status = run_to_exit(pid, 30000);
-	tap_ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK,
-	       "agentee exited %d (status %#x)", EXIT_OK, status);
+	tap_exited(status, EXIT_OK, "agentee exited %d", EXIT_OK);
 	utrace_engine_put(e);
 	sb_release(&got);
 	sb_release(&want);

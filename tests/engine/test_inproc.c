@@ -77,9 +77,7 @@ static int finish(pid_t pid)
 
 static void is_exit_ok(int status, const char *what)
 {
-	if (!tap_ok(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK,
-		    "%s: the program exited %d", what, EXIT_OK))
-		printf("#   status 0x%x\n", status);
+	tap_exited(status, EXIT_OK, "%s: the program exited %d", what, EXIT_OK);
 }
 
 struct wait_hits {

@@ -277,8 +277,7 @@ static void one_round(struct watch *w, int round)
 	usleep(100000);
 	tap_ok(proc_tracer(t.pid) == 0 && waitpid(t.pid, &status, WNOHANG) == 0,
 	       "round %d: untraced, running and correct after the detach", round);
-	kill(t.pid, SIGKILL);
-	waitpid(t.pid, &status, 0);
+	kill_and_reap(t.pid);
 	sym_maps_free(before.maps);
 	sym_maps_free(during.maps);
 	sym_maps_free(after.maps);

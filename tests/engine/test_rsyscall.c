@@ -76,8 +76,7 @@ int main(int argc, char **argv)
 	utrace_control(r.pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	status = run_to_exit(r.pid, 20000);
-	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 3,
-	       "the program ran to its end (status %#x)", status);
+	tap_exited(status, 3, "the program ran to its end");
 	tap_is(r.errs, 0, "every remote syscall was run");
 	for (i = 0; i < 2; i++) {
 		const char *at = i ? "at an exit" : "at an entry";
