@@ -108,24 +108,34 @@ struct agent_vm_boot {
 	uint64_t image, image_size;
 	uint64_t work, work_size;
 	uint64_t shared, shared_size;
+	uint32_t flags; /* AGENT_VM_* */
+	uint32_t reserved;
 };
+
+/*
+ * The globals in the shared region hold values already: the tracer's own VM ran the begin
+ * probes on them before it moved them there, so the agent's VM takes them as they are instead
+ * of setting their initial values.
+ */
+#define AGENT_VM_GLOBALS_SET 0x1u
 
 #define AGENT_VM_SHARED_MAGIC 0x4d565455 /* "UTVM" */
 
 /*
- * At offset 0 of the VM's shared region (agent_vm_boot.shared), which both processes see,
- * maybe at different addresses: so it holds offsets from its start, never pointers.  (The
- * dispatcher's counters are another region, struct agent_shared; the two become one when the
- * tools run scripts in-process.)  The tracer fills magic and
- * the offsets, zeroes the rest; the agent owns the counters.
+ * The VM's part of the shared region (agent_vm_boot.shared; inside the region of struct
+ * agent_shared at its vm_off when the tools run a script), which both processes see, maybe at
+ * different addresses: so it holds offsets from its start, never pointers.  The tracer fills
+ * magic and the offsets, zeroes the rest; the agent owns the counters.
  *   vm	   the VM's region (vm_init): the script's globals at its start, laid out by
- *	   vm_layout; offset-based too (maps are indices), so a copy read by the tracer is the
- *	   same globals for the tracer's own VM
+ *	   vm_layout; offset-based too (maps are indices), so the tracer's own VM works on the
+ *	   very same globals through its mapping (begin, end, timers, trap-tier probes)
  *   ring  a struct agent_ring (ring.h) of output records
+ *   lock  taken around every handler run on those globals, by the agent's threads and by the
+ *	   tracer alike (agent_vm_trylock); 0 free, 1 held
  */
 struct agent_vm_shared {
 	uint32_t magic; /* AGENT_VM_SHARED_MAGIC */
-	uint32_t reserved;
+	uint32_t lock;
 	uint64_t vm_off, vm_size;
 	uint64_t ring_off, ring_size;
 	uint64_t runs;	  /* handlers run */
@@ -161,20 +171,57 @@ enum agent_thread_id {
 	AGENT_ID_RDFSBASE, /* rdfsbase, where the CPU and the kernel allow it */
 };
 
-struct agent_site_count {
+/*
+ * A site: its counters, and the probes (indices in the script's program, for agent_run) a hit
+ * there runs, in order.  The tracer writes probe[] and then nprobes (release) before the jump
+ * that leads there exists, and appends later probes the same way; the agent reads nprobes
+ * (acquire) and then probe[].
+ */
+#define AGENT_SITE_PROBES 6
+
+struct agent_site {
 	uint64_t hits;	  /* dispatched */
 	uint64_t skipped; /* a hit while the same thread was inside the agent: not dispatched */
+	uint32_t nprobes;
+	uint32_t probe[AGENT_SITE_PROBES];
+	uint32_t reserved;
 };
 
+/*
+ * vm_off and vm_size: where the VM's part (struct agent_vm_shared) is in this same region, 0
+ * when there is no script (the dispatcher only counts).
+ */
 struct agent_shared {
 	uint32_t magic;	    /* AGENT_SHARED_MAGIC */
 	uint32_t nsites;    /* entries of site[] */
 	uint32_t thread_id; /* enum agent_thread_id */
 	uint32_t reserved;
+	uint64_t vm_off, vm_size;
 	uint64_t unknown_site;		   /* hits with a site number >= nsites */
 	uint64_t guard[AGENT_GUARD_SLOTS]; /* ids of the threads inside agent_dispatch; 0 free */
-	struct agent_site_count site[];
+	struct agent_site site[];
 };
+
+/*
+ * The VM lock of struct agent_vm_shared, tried @tries times: true when taken.  Bounded, so a
+ * holder that never lets go (stopped by the tracer, killed inside a handler) costs a skipped
+ * hit, never a hang.
+ */
+static inline int agent_vm_trylock(uint32_t *lock, unsigned int tries)
+{
+	for (unsigned int i = 0; i < tries; i++) {
+		if (!__atomic_load_n(lock, __ATOMIC_RELAXED) &&
+		    !__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE))
+			return 1;
+		__builtin_ia32_pause();
+	}
+	return 0;
+}
+
+static inline void agent_vm_unlock(uint32_t *lock)
+{
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
 
 /* The first of the guard slots of the thread with id @id. */
 static inline unsigned int agent_guard_first(uint64_t id)

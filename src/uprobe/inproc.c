@@ -83,7 +83,7 @@ struct up_inproc {
 	struct ip_site site[INPROC_SITES];
 };
 
-_Static_assert(sizeof(struct agent_shared) + INPROC_SITES * sizeof(struct agent_site_count) <=
+_Static_assert(sizeof(struct agent_shared) + INPROC_SITES * sizeof(struct agent_site) <=
 		       SHARED_SIZE,
 	       "shared region too small");
 
