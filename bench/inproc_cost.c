@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	utrace_engine_put(e);
 	for (i = 0; i < 10000 && !catches_usr1(pid); i++)
 		run_for(1);
-	r = uprobe_inproc_add(pid, argv[1], off, NULL, &site, reason, sizeof(reason));
+	r = uprobe_inproc_add(pid, argv[1], off, UPROBE_INPROC_COUNT_ONLY, NULL, &site, reason,
+			      sizeof(reason));
 	printf("tier %s\n", r == 0 ? "patched" : reason);
 	fflush(stdout);
 	kill(pid, SIGUSR1);

@@ -114,16 +114,50 @@ int uretprobe_pending(pid_t tid, struct uretprobe_pending *v, int max);
 
 /*
  * In-process sites (the fast tier): @path+@offset jump-patched in watched process @pid, whose
- * hits are counted in memory shared with the tracer, with no stop.  Threads are held for the
- * patch by uprobes itself (call from the tracer's loop, not from a report).  Returns 0 with
- * *ret_site the site's number; for a site the jump patch refuses, @reason says why and: with
- * @uc, the site is registered on the trap tier (uprobe_register) and 1 is returned; without,
- * -EOPNOTSUPP.  Other errors -errno (-ENOENT: @pid not watched, -EBUSY: a thread would not
- * leave the range).
+ * hits run in the process itself, in the agent, with no stop.  The agent, the trampolines and
+ * a region shared with the tracer are set up at the first site, all through the undo journal.
+ * Threads are held for each patch by uprobes itself: call from the tracer's loop, not from a
+ * report.
+ *
+ * Without a script (uprobe_inproc_setup not called, or called with NULL) a hit is only
+ * counted.  With one, a hit runs the site's probes (@probe: an index in the script's program)
+ * in the agent's VM.  Returns 0 with *ret_site the site's number; a second probe at a site
+ * already patched joins it.  With a consumer @uc, the site is the trap tier's in every other
+ * process (uprobe_register: fork children that exec, other processes of the file), and the
+ * trap tier keeps out of it in @pid, its followed fork children and vfork children; for a site
+ * the jump patch refuses, @uc takes it on the trap tier in @pid too and 1 is returned, with
+ * @reason saying why (without @uc: -EOPNOTSUPP).  Other errors -errno (-ENOENT: @pid not
+ * watched; -EBUSY: a thread would not leave the range; -ENOSPC: no site left, or the site has
+ * its AGENT_SITE_PROBES probes).
  */
+#define UPROBE_INPROC_COUNT_ONLY UINT32_MAX /* @probe for a site that only counts */
 struct uprobe_consumer;
-int uprobe_inproc_add(pid_t pid, const char *path, uint64_t offset, struct uprobe_consumer *uc,
-		      int *ret_site, char *reason, size_t len);
+int uprobe_inproc_add(pid_t pid, const char *path, uint64_t offset, uint32_t probe,
+		      struct uprobe_consumer *uc, int *ret_site, char *reason, size_t len);
+
+/*
+ * The script the in-process sites of @pid run, given before its first site: the packed
+ * program (vm_program_pack), the bytes vm_program_unpack needs for it, the agent VM's region
+ * (vm_region_size: the globals at its start), and the globals' values now, copied in (the
+ * tracer's VM ran the begin probes on them).  The region shared with the tracer then holds the
+ * VM's part (struct agent_vm_shared, agent_abi.h) at *ret_vm_off; *ret_fd is a descriptor of
+ * it for the caller to map (MAP_SHARED, *ret_size bytes) and close: the tracer's VM goes on
+ * with the globals there, and the mapping stays the caller's when the process execs or exits.
+ * Returns 0, -EALREADY (sites or a script already there), -ENOENT, or what setting up the
+ * agent returns.
+ */
+struct uprobe_inproc_script {
+	const void *image;
+	size_t image_size;
+	size_t unpack_size;
+	size_t vm_size;
+	const void *globals;
+	size_t globals_size;
+	size_t ring_size; /* the output ring: a power of two */
+};
+int uprobe_inproc_setup(pid_t pid, const struct uprobe_inproc_script *script, int *ret_fd,
+			size_t *ret_size, size_t *ret_vm_off);
+
 /* The site's hits, and hits skipped because the thread was inside the agent already. */
 int uprobe_inproc_count(pid_t pid, int site, uint64_t *ret_hits, uint64_t *ret_skipped);
 /* The tracer's view of the shared region (struct agent_shared), for tests; NULL if none. */
@@ -131,6 +165,7 @@ void *uprobe_inproc_region(pid_t pid);
 /*
  * Take every in-process site out of @pid: threads held, jumps undone, threads let out of the
  * trampolines and the agent, then the agent, the trampolines and the region unmapped.
+ * -ENOENT when it has none.
  */
 int uprobe_inproc_detach(pid_t pid);
 

@@ -300,6 +300,7 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		cp->xol = t->proc->xol;
 		cp->tramp = t->proc->tramp;
 		up_copy_bps(cp, t->proc);
+		up_inproc_inherit(cp, t->proc);
 		up_attach_task(cp, child);
 		return UTRACE_RESUME;
 	}
@@ -321,6 +322,7 @@ static uint32_t up_clone(uint32_t action, struct utrace_engine *engine, unsigned
 		cp->xol = t->proc->xol;
 		cp->tramp = t->proc->tramp;
 		up_copy_bps(cp, t->proc);
+		up_inproc_inherit(cp, t->proc);
 		if (ct) {
 			memcpy(ct->ret, t->ret, sizeof(t->ret));
 			ct->depth = t->depth;

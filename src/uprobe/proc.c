@@ -192,7 +192,7 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 	struct ubp *bp;
 	int r;
 
-	if (up_bp_find(p, vaddr))
+	if (up_bp_find(p, vaddr) || up_inproc_claims(p, vaddr))
 		return 0;
 	r = p->be.read(p->be.ctx, vaddr, &now, 1);
 	if (r < 0)

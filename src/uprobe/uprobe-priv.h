@@ -134,8 +134,34 @@ void up_xol_release(struct utask *t);
 bool up_xol_contains(const struct uproc *p, uint64_t addr);
 uint64_t up_xol_slot_addr(const struct utask *t);
 
-/* inproc.c: drop the tracer's side of the in-process sites (the journal has the rest). */
+/* hold.c: every thread of a process held by an engine of ours. */
+#define UP_HOLD_MAX 256
+struct up_hold {
+	int n;
+	pid_t tid[UP_HOLD_MAX];
+	struct utrace_engine *e[UP_HOLD_MAX]; /* NULL: the thread was gone */
+};
+/* Whether a held thread at @rip is where the change must wait for it to leave. */
+typedef bool (*up_hold_inside_fn)(const void *arg, uint64_t rip);
+/* Hold every thread of @p, those it creates meanwhile too: 0 or -ETIMEDOUT. */
+int up_hold_all(struct uproc *p, struct up_hold *h);
+/* The same, with no thread where @inside says: 0, -ETIMEDOUT, or -EBUSY (they stay there). */
+int up_hold_outside(struct uproc *p, struct up_hold *h, up_hold_inside_fn inside, const void *arg);
+void up_hold_release(struct up_hold *h);
+/* A held thread, to run remote calls on: 0 if none. */
+pid_t up_hold_thread(const struct up_hold *h);
+
+/* patchable.c: analyse @path+@offset where @pid maps it; *ret filled, refusals included. */
+struct x86_patch;
+int up_patch_analyse(pid_t pid, const char *path, uint64_t offset, struct x86_patch *ret);
+
+/* inproc.c */
+/* Drop the tracer's side of the in-process sites (the journal has the rest): exec, exit. */
 void up_inproc_forget(struct uproc *p);
+/* Fork or vfork child @child of @parent: it has the parent's sites, as far as claims go. */
+void up_inproc_inherit(struct uproc *child, const struct uproc *parent);
+/* Whether the in-process tier has @vaddr in @p: the trap tier stays out of it there. */
+bool up_inproc_claims(const struct uproc *p, uint64_t vaddr);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;

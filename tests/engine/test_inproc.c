@@ -108,7 +108,8 @@ static void counts(pid_t pid, int site, uint64_t hits, uint64_t skipped, uint64_
 
 static int add(pid_t pid, const char *func, int *ret_site, char *reason, size_t len)
 {
-	return uprobe_inproc_add(pid, path, func_offset(path, func), NULL, ret_site, reason, len);
+	return uprobe_inproc_add(pid, path, func_offset(path, func), UPROBE_INPROC_COUNT_ONLY, NULL,
+				 ret_site, reason, len);
 }
 
 /* Every executable file mapping holds its file's bytes, and nothing of ours is mapped. */
@@ -296,11 +297,13 @@ static void test_refused(void)
 	uint64_t off = func_offset(path, "refused");
 	pid_t pid = start("count", "10");
 
-	r = uprobe_inproc_add(pid, path, off, NULL, &site, reason, sizeof(reason));
+	r = uprobe_inproc_add(pid, path, off, UPROBE_INPROC_COUNT_ONLY, NULL, &site, reason,
+			      sizeof(reason));
 	tap_is(r, -EOPNOTSUPP, "refused: refused() not patched");
 	tap_ok(strstr(reason, "branch target inside the range") != NULL, "refused: reason: %s",
 	       reason);
-	r = uprobe_inproc_add(pid, path, off, &uc, &site, reason, sizeof(reason));
+	r = uprobe_inproc_add(pid, path, off, UPROBE_INPROC_COUNT_ONLY, &uc, &site, reason,
+			      sizeof(reason));
 	tap_is(r, 1, "refused: with a consumer, on the trap tier");
 	tap_ok(!has_ours(pid), "refused: nothing of ours mapped");
 	kill(pid, SIGUSR1);
