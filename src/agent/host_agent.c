@@ -24,6 +24,10 @@
  * agent_vm_run's caller puts back in the thread.  vm_probe_in_agent (src/vm) is the tracer's
  * judgement of which handlers these limits let run here.
  *
+ * Globals that hold values.  With AGENT_VM_GLOBALS_SET the tracer's own VM has run the begin
+ * probes on the globals and moved them into the shared region (vm_move_globals): the agent's
+ * VM attaches to them as they are (vm_attach) instead of setting their initial values.
+ *
  * Concurrency.  There is one VM here and one set of globals for both processes, so one
  * handler runs at a time across both: the lock of struct agent_vm_shared (agent_vm_trylock),
  * which the tracer takes too around its own runs on those globals, as stap locks the globals
@@ -231,8 +235,8 @@ uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 	if (r < 0)
 		return (uint64_t)(int64_t)r;
 	fill_host(&avm.host);
-	r = vm_init(&avm.vm, avm.prog, (unsigned char *)sh + sh->vm_off, sh->vm_size, &avm.host,
-		    NULL);
+	r = (vb->flags & AGENT_VM_GLOBALS_SET ? vm_attach : vm_init)(
+		&avm.vm, avm.prog, (unsigned char *)sh + sh->vm_off, sh->vm_size, &avm.host, NULL);
 	if (r < 0)
 		return (uint64_t)(int64_t)r;
 	avm.pid = agent_syscall0(__NR_getpid);
