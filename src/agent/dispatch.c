@@ -2,8 +2,18 @@
 /*
  * The dispatcher: the entry every jump-patch trampoline calls, on the probed thread, with the
  * registers it saved (struct agent_regs) and its site number.  It counts the hit in the shared
- * region, then runs agent_site_handler (the probe's handler, defined by the VM's part of the
- * agent; here a weak no-op).
+ * region, then runs the site's probes, in order, through the script's VM (host_agent.c).
+ *
+ * Running the probes.  site[].nprobes is read with acquire, pairing with the tracer's release
+ * after it wrote probe[]; a counting site (nprobes 0) goes no further than the count.  The
+ * handlers see a struct user_regs_struct made from the saved registers: rip is the probe
+ * address, rsp and the flags as they were at the probe, orig_rax -1 (no syscall), fs_base
+ * read by rdfsbase when the tracer found it allowed (thread_id AGENT_ID_RDFSBASE) and 0
+ * otherwise, cs and ss as the thread has them, the other segment fields 0.  Every handler of
+ * the site works on the same copy, so a register that one changes (a guru-mode write) is what
+ * the next one sees; afterwards the general registers go back into struct agent_regs, from
+ * which the trampoline pops them.  rip, rsp and the flags do not: the trampoline returns to
+ * the relocated instructions on the stack it came with, and a change there is lost.
  *
  * Reentrancy.  A signal can interrupt a thread inside the agent, and its handler can hit a
  * probe; that hit must not run the agent again on the same thread (the handler code is not
@@ -30,14 +40,9 @@
 
 #include "agent/agent_syscall.h"
 #include "agent/dispatch.h"
+#include "agent/host_agent.h"
 
 struct agent_shared *agent_shared_region;
-
-__attribute__((weak)) void agent_site_handler(uint32_t site, struct agent_regs *regs)
-{
-	(void)site;
-	(void)regs;
-}
 
 static uint64_t thread_id(uint32_t how)
 {
@@ -81,10 +86,49 @@ static uint64_t *guard_enter(struct agent_shared *sh, uint64_t id, int *nested)
 	return NULL;
 }
 
+static void to_user(const struct agent_regs *a, uint32_t how, struct user_regs_struct *u)
+{
+	uint64_t seg;
+
+	*u = (struct user_regs_struct){0};
+	u->r15 = a->r15, u->r14 = a->r14, u->r13 = a->r13, u->r12 = a->r12, u->rbp = a->rbp;
+	u->rbx = a->rbx, u->r11 = a->r11, u->r10 = a->r10, u->r9 = a->r9, u->r8 = a->r8;
+	u->rax = a->rax, u->rcx = a->rcx, u->rdx = a->rdx, u->rsi = a->rsi, u->rdi = a->rdi;
+	u->orig_rax = (unsigned long long)-1;
+	u->rip = a->rip, u->eflags = a->flags, u->rsp = a->rsp;
+	__asm__("mov %%cs, %k0" : "=r"(seg));
+	u->cs = seg & 0xffff;
+	__asm__("mov %%ss, %k0" : "=r"(seg));
+	u->ss = seg & 0xffff;
+	if (how == AGENT_ID_RDFSBASE)
+		__asm__ volatile("rdfsbase %0" : "=r"(u->fs_base));
+}
+
+static void from_user(const struct user_regs_struct *u, struct agent_regs *a)
+{
+	a->r15 = u->r15, a->r14 = u->r14, a->r13 = u->r13, a->r12 = u->r12, a->rbp = u->rbp;
+	a->rbx = u->rbx, a->r11 = u->r11, a->r10 = u->r10, a->r9 = u->r9, a->r8 = u->r8;
+	a->rax = u->rax, a->rcx = u->rcx, a->rdx = u->rdx, a->rsi = u->rsi, a->rdi = u->rdi;
+}
+
+static void run_probes(const struct agent_shared *sh, const struct agent_site *s, uint32_t n,
+		       struct agent_regs *regs)
+{
+	struct user_regs_struct u;
+
+	if (n > AGENT_SITE_PROBES)
+		n = AGENT_SITE_PROBES;
+	to_user(regs, sh->thread_id, &u);
+	for (uint32_t i = 0; i < n; i++)
+		(void)agent_vm_run(s->probe[i], &u);
+	from_user(&u, regs);
+}
+
 void agent_dispatch(struct agent_regs *regs, uint32_t site)
 {
 	struct agent_shared *sh = agent_shared_region;
 	uint64_t *slot;
+	uint32_t nprobes;
 	int nested = 0;
 
 	if (!sh)
@@ -99,7 +143,9 @@ void agent_dispatch(struct agent_regs *regs, uint32_t site)
 		return;
 	}
 	__atomic_add_fetch(&sh->site[site].hits, 1, __ATOMIC_RELAXED);
-	agent_site_handler(site, regs);
+	nprobes = __atomic_load_n(&sh->site[site].nprobes, __ATOMIC_ACQUIRE);
+	if (nprobes)
+		run_probes(sh, &sh->site[site], nprobes, regs);
 	if (slot)
 		__atomic_store_n(slot, 0, __ATOMIC_RELEASE);
 }

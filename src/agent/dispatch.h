@@ -11,7 +11,5 @@
 HIDDEN extern struct agent_shared *agent_shared_region;
 
 HIDDEN void agent_dispatch(struct agent_regs *regs, uint32_t site);
-/* What a site runs once counted; a no-op unless another file of the agent defines it. */
-HIDDEN void agent_site_handler(uint32_t site, struct agent_regs *regs);
 
 #endif

@@ -19,13 +19,23 @@
  * on an unmapped or unreadable address instead of raising SIGSEGV: a bad pointer becomes the
  * VM's fault error, not the program's crash.  (A SIGSEGV/SIGBUS catcher with plain loads is
  * the faster way, still to come.)  Symbols, backtraces, module biases and regexes need the
- * tracer: -ENOTSUP.
+ * tracer: -ENOTSUP.  Nor is there a writer of the program's memory: a guru-mode write to
+ * memory is the VM's write fault, while one to a register goes to the hit's registers, which
+ * agent_vm_run's caller puts back in the thread.  vm_probe_in_agent (src/vm) is the tracer's
+ * judgement of which handlers these limits let run here.
  *
- * Concurrency.  There is one VM, so one handler runs at a time: a spinlock around each run,
- * as stap locks the globals a probe uses.  Taking it is bounded (AGENT_TRYLOCK tries): a hit
- * that cannot get it, because another thread holds it too long or because this very thread
- * holds it (a signal handler's probe hit inside a handler), is counted in skipped and not run
- * (stap's MAXSKIPPED accounting), never a deadlock.
+ * Globals that hold values.  With AGENT_VM_GLOBALS_SET the tracer's own VM has run the begin
+ * probes on the globals and moved them into the shared region (vm_move_globals): the agent's
+ * VM attaches to them as they are (vm_attach) instead of setting their initial values.
+ *
+ * Concurrency.  There is one VM here and one set of globals for both processes, so one
+ * handler runs at a time across both: the lock of struct agent_vm_shared (agent_vm_trylock),
+ * which the tracer takes too around its own runs on those globals, as stap locks the globals
+ * a probe uses.  Taking it is bounded (AGENT_TRYLOCK tries): a hit that cannot get it,
+ * because another thread or the tracer holds it too long, or a holder stopped or killed never
+ * lets go, is counted in skipped and not run (stap's MAXSKIPPED accounting), never a deadlock.
+ * A probe hit by the very thread inside a handler (a signal handler's) is the dispatcher's
+ * guard's to catch before it gets here; a remote RUN of such a thread spins out and skips.
  */
 #include <linux/errno.h>
 #include <linux/prctl.h>
@@ -38,11 +48,11 @@
 
 #include "agent/agent_abi.h"
 #include "agent/agent_syscall.h"
+#include "agent/host_agent.h"
 #include "agent/ring.h"
 #include "vm/cstring.h"
 #include "vm/vm.h"
 
-#define HIDDEN	      __attribute__((visibility("hidden")))
 #define AGENT_TRYLOCK (1u << 16)
 #define AGENT_OUT_MAX 4096
 
@@ -58,7 +68,6 @@ struct agent_vm {
 	int64_t pid, ppid, uid, euid, gid;
 	char comm[16];
 	int ready;
-	int lock;
 	uint32_t out_len;
 	char out[AGENT_OUT_MAX];
 };
@@ -226,8 +235,8 @@ uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 	if (r < 0)
 		return (uint64_t)(int64_t)r;
 	fill_host(&avm.host);
-	r = vm_init(&avm.vm, avm.prog, (unsigned char *)sh + sh->vm_off, sh->vm_size, &avm.host,
-		    NULL);
+	r = (vb->flags & AGENT_VM_GLOBALS_SET ? vm_attach : vm_init)(
+		&avm.vm, avm.prog, (unsigned char *)sh + sh->vm_off, sh->vm_size, &avm.host, NULL);
 	if (r < 0)
 		return (uint64_t)(int64_t)r;
 	avm.pid = agent_syscall0(__NR_getpid);
@@ -241,22 +250,6 @@ uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 	return 0;
 }
 
-static bool lock(void)
-{
-	for (unsigned i = 0; i < AGENT_TRYLOCK; i++) {
-		if (!__atomic_load_n(&avm.lock, __ATOMIC_RELAXED) &&
-		    !__atomic_exchange_n(&avm.lock, 1, __ATOMIC_ACQUIRE))
-			return true;
-		__builtin_ia32_pause();
-	}
-	return false;
-}
-
-static void unlock(void)
-{
-	__atomic_store_n(&avm.lock, 0, __ATOMIC_RELEASE);
-}
-
 /* The cpu from the per-cpu GDT entry's limit, as the vDSO's getcpu reads it: no syscall. */
 static int64_t this_cpu(void)
 {
@@ -266,20 +259,19 @@ static int64_t this_cpu(void)
 	return (int64_t)(p & 0xfff);
 }
 
-uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs)
+int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)
 {
-	struct user_regs_struct copy;
 	struct vm_hit_ctx ctx;
 	const struct vm_probe *p;
 	int r;
 
 	if (!__atomic_load_n(&avm.ready, __ATOMIC_ACQUIRE))
-		return (uint64_t)-ENOENT;
+		return -ENOENT;
 	if (probe >= avm.prog->nprobes)
-		return (uint64_t)-EINVAL;
-	if (!lock()) {
+		return -EINVAL;
+	if (!agent_vm_trylock(&avm.shared->lock, AGENT_TRYLOCK)) {
 		__atomic_fetch_add(&avm.shared->skipped, 1, __ATOMIC_RELAXED);
-		return (uint64_t)-EBUSY;
+		return -EBUSY;
 	}
 	p = &avm.prog->probes[probe];
 	memset(&ctx, 0, sizeof(ctx));
@@ -293,10 +285,7 @@ uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs)
 	ctx.cpu = this_cpu();
 	ctx.target = avm.pid;
 	ctx.execname = avm.comm;
-	if (regs) {
-		copy = *regs;
-		ctx.regs = &copy;
-	}
+	ctx.regs = regs;
 	ctx.is_return = p->event == VM_PROC_RETURN || p->event == VM_PROC_PLT_RETURN;
 	ctx.read_mem = read_self;
 	r = vm_run(&avm.vm, &avm.prog->chunks[p->handler], &ctx);
@@ -304,6 +293,15 @@ uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs)
 	__atomic_fetch_add(&avm.shared->runs, 1, __ATOMIC_RELAXED);
 	if (r < 0)
 		__atomic_fetch_add(&avm.shared->errors, 1, __ATOMIC_RELAXED);
-	unlock();
-	return (uint64_t)(int64_t)r;
+	agent_vm_unlock(&avm.shared->lock);
+	return r;
+}
+
+uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs)
+{
+	struct user_regs_struct copy;
+
+	if (regs)
+		copy = *regs;
+	return (uint64_t)(int64_t)agent_vm_run(probe, regs ? &copy : NULL);
 }

@@ -160,6 +160,15 @@ struct vm_program {
 int vm_program_check(const struct vm_program *prog);
 
 /*
+ * Whether probe p of prog can run in the agent (in_agent.c): 1 when its handler and every
+ * function it calls use only what the agent's host provides; 0 when it needs the tracer, with
+ * why (len bytes, NUL-terminated) saying what, as -v prints it: "usymname() needs the
+ * tracer".  Return probes and @entry are 0 too (no in-process return probes yet).
+ */
+int vm_probe_in_agent(const struct vm_program *prog, const struct vm_probe *p, char *why,
+		      size_t len);
+
+/*
  * A program as one pointer-free byte buffer (vm/image.h; src/lang's vm_program_pack writes
  * it), for a copy in another address space.  vm_program_unpack_size checks the image's header
  * and checksum and gives the bytes of the region vm_program_unpack needs.  Returns 0, or

@@ -9,7 +9,9 @@
  * Invariants: the hit path never allocates, never touches stdio or errno; all memory is the
  * region given to vm_init (globals and maps, then the stack, then scratch); strings are always
  * NUL-terminated and at most MAXSTRINGLEN - 1 bytes; every statement (STMT) spends one unit of
- * the handler's MAXACTION budget, so a handler always ends.
+ * the handler's MAXACTION budget, so a handler always ends.  The globals may leave the region
+ * (vm_move_globals: the tracer's VM moves them into memory the agent shares) and may come set
+ * already (vm_attach: the agent's VM on the tracer's globals); nothing in them is a pointer.
  *
  * Errors (division by zero, array overflow, MAXACTION, error(), an empty aggregate, ...) go
  * through vm_fail: the innermost try block catches them (unwinding frames and the stack to
@@ -78,8 +80,8 @@ static void store_str(char *dst, const char *s, size_t cap)
 	dst[n] = '\0';
 }
 
-int vm_init(struct vm *vm, const struct vm_program *prog, void *region, size_t size,
-	    const struct vm_host *host, void *host_data)
+int vm_attach(struct vm *vm, const struct vm_program *prog, void *region, size_t size,
+	      const struct vm_host *host, void *host_data)
 {
 	unsigned char *r = region;
 
@@ -95,6 +97,16 @@ int vm_init(struct vm *vm, const struct vm_program *prog, void *region, size_t s
 	vm->scratch = (char *)(vm->stack + VM_STACK_VALS);
 	vm->scratch_cap = scratch_bytes(prog);
 	vm->rng = host->random ? host->random(host_data) | 1 : 0x9e3779b97f4a7c15ull;
+	return 0;
+}
+
+int vm_init(struct vm *vm, const struct vm_program *prog, void *region, size_t size,
+	    const struct vm_host *host, void *host_data)
+{
+	int r = vm_attach(vm, prog, region, size, host, host_data);
+
+	if (r < 0)
+		return r;
 	for (uint32_t i = 0; i < prog->nglobals; i++) {
 		const struct vm_global *g = &prog->globals[i];
 
@@ -106,6 +118,17 @@ int vm_init(struct vm *vm, const struct vm_program *prog, void *region, size_t s
 			memcpy(vm_global_ptr(vm, i), &g->init_long, sizeof(int64_t));
 	}
 	return 0;
+}
+
+size_t vm_globals_size(const struct vm_program *prog)
+{
+	return (size_t)prog->globals_bytes;
+}
+
+void vm_move_globals(struct vm *vm, void *to)
+{
+	memmove(to, vm->globals, vm_globals_size(vm->prog));
+	vm->globals = to;
 }
 
 int vm_set_global(struct vm *vm, const char *name, const char *value)

@@ -158,6 +158,20 @@ size_t vm_region_size(const struct vm_program *prog);
 int vm_init(struct vm *vm, const struct vm_program *prog, void *region, size_t size,
 	    const struct vm_host *host, void *host_data);
 /*
+ * vm_init for a region whose globals (at its start) hold values already, set by another VM of
+ * the same program: they are taken as they are.  Returns 0 or -ENOSPC.
+ */
+int vm_attach(struct vm *vm, const struct vm_program *prog, void *region, size_t size,
+	      const struct vm_host *host, void *host_data);
+/* The bytes of prog's globals, at the region's start: what vm_move_globals copies. */
+size_t vm_globals_size(const struct vm_program *prog);
+/*
+ * Copies the globals to to (vm_globals_size bytes, 16-byte aligned) and uses them there from
+ * now on; the stack and scratch stay in the region.  Their layout is offsets and map slot
+ * indices, never pointers, so the copy holds the same values and entries.
+ */
+void vm_move_globals(struct vm *vm, void *to);
+/*
  * Runs handler for one hit.  Returns 0 when it ended (normally or through next), -ECANCELED
  * when an uncaught runtime error ended it (host->error was called).
  */

@@ -7,7 +7,7 @@
 #include "vm/rt/builtins.h"
 
 const struct rt_builtin_info rt_builtins[RT_B_COUNT] = {
-#define RT_BUILTIN_ROW(id, name, ret, args, doc) [RT_B_##id] = {name, ret, args},
+#define RT_BUILTIN_ROW(id, name, ret, args, where, doc) [RT_B_##id] = {name, ret, args, where},
 	RT_BUILTIN_LIST(RT_BUILTIN_ROW)
 #undef RT_BUILTIN_ROW
 };
