@@ -132,6 +132,8 @@ struct agent_vm_boot {
  *   ring  a struct agent_ring (ring.h) of output records
  *   lock  taken around every handler run on those globals, by the agent's threads and by the
  *	   tracer alike (agent_vm_trylock); 0 free, 1 held
+ *   stopping  the session is ending, as stap's STAP_SESSION_STOPPING: a hit runs nothing
+ *	   (not a skip), whichever side asked
  */
 struct agent_vm_shared {
 	uint32_t magic; /* AGENT_VM_SHARED_MAGIC */
@@ -141,6 +143,10 @@ struct agent_vm_shared {
 	uint64_t runs;	  /* handlers run */
 	uint64_t skipped; /* hits not run: the VM was busy too long (MAXSKIPPED's count) */
 	uint64_t errors;  /* handlers ended by a runtime error */
+	int64_t target;	  /* target() of the script: the tracer's target pid */
+	uint32_t
+		stopping; /* set by exit(), abort(), a runtime error, or the tracer: no more runs */
+	uint32_t reserved;
 };
 
 /*

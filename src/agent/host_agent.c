@@ -31,9 +31,10 @@
  * Concurrency.  There is one VM here and one set of globals for both processes, so one
  * handler runs at a time across both: the lock of struct agent_vm_shared (agent_vm_trylock),
  * which the tracer takes too around its own runs on those globals, as stap locks the globals
- * a probe uses.  Taking it is bounded (AGENT_TRYLOCK tries): a hit that cannot get it,
- * because another thread or the tracer holds it too long, or a holder stopped or killed never
- * lets go, is counted in skipped and not run (stap's MAXSKIPPED accounting), never a deadlock.
+ * a probe uses.  Taking it spins a little, then yields the cpu (the holder may be a thread
+ * the scheduler preempted, with more threads than cpus), AGENT_LOCK_ROUNDS times: bounded,
+ * so a hit that cannot get it, because a holder was stopped or killed and never lets go, is
+ * counted in skipped and not run (stap's MAXSKIPPED accounting), never a deadlock.
  * A probe hit by the very thread inside a handler (a signal handler's) is the dispatcher's
  * guard's to catch before it gets here; a remote RUN of such a thread spins out and skips.
  */
@@ -53,8 +54,9 @@
 #include "vm/cstring.h"
 #include "vm/vm.h"
 
-#define AGENT_TRYLOCK (1u << 16)
-#define AGENT_OUT_MAX 4096
+#define AGENT_LOCK_SPINS  128
+#define AGENT_LOCK_ROUNDS 4096
+#define AGENT_OUT_MAX	  4096
 
 HIDDEN uint64_t agent_vm_init(const struct agent_vm_boot *vb);
 HIDDEN uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs);
@@ -124,6 +126,7 @@ static void h_control(void *data, enum vm_control what)
 
 	(void)data;
 	flush_output();
+	__atomic_store_n(&avm.shared->stopping, 1, __ATOMIC_RELAXED);
 	(void)agent_ring_write(avm.ring, AGENT_REC_CONTROL, &c, 1);
 }
 
@@ -134,6 +137,7 @@ static void h_error(void *data, const char *msg, const char *where)
 
 	(void)data;
 	flush_output();
+	__atomic_store_n(&avm.shared->stopping, 1, __ATOMIC_RELAXED);
 	p = agent_ring_reserve(avm.ring, AGENT_REC_ERROR, (uint32_t)(m + 1 + w));
 	if (!p)
 		return;
@@ -259,6 +263,16 @@ static int64_t this_cpu(void)
 	return (int64_t)(p & 0xfff);
 }
 
+static bool vm_lock(void)
+{
+	for (unsigned int i = 0; i < AGENT_LOCK_ROUNDS; i++) {
+		if (agent_vm_trylock(&avm.shared->lock, AGENT_LOCK_SPINS))
+			return true;
+		(void)agent_syscall0(__NR_sched_yield);
+	}
+	return false;
+}
+
 int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)
 {
 	struct vm_hit_ctx ctx;
@@ -269,9 +283,15 @@ int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)
 		return -ENOENT;
 	if (probe >= avm.prog->nprobes)
 		return -EINVAL;
-	if (!agent_vm_trylock(&avm.shared->lock, AGENT_TRYLOCK)) {
+	if (__atomic_load_n(&avm.shared->stopping, __ATOMIC_RELAXED))
+		return -ECANCELED;
+	if (!vm_lock()) {
 		__atomic_fetch_add(&avm.shared->skipped, 1, __ATOMIC_RELAXED);
 		return -EBUSY;
+	}
+	if (__atomic_load_n(&avm.shared->stopping, __ATOMIC_RELAXED)) {
+		agent_vm_unlock(&avm.shared->lock);
+		return -ECANCELED;
 	}
 	p = &avm.prog->probes[probe];
 	memset(&ctx, 0, sizeof(ctx));
@@ -283,7 +303,7 @@ int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)
 	ctx.euid = avm.euid;
 	ctx.gid = avm.gid;
 	ctx.cpu = this_cpu();
-	ctx.target = avm.pid;
+	ctx.target = avm.shared->target;
 	ctx.execname = avm.comm;
 	ctx.regs = regs;
 	ctx.is_return = p->event == VM_PROC_RETURN || p->event == VM_PROC_PLT_RETURN;
