@@ -30,11 +30,12 @@
  *
  * The trap tier.  A site patched here is claimed (up_inproc_claims): the trap tier's install
  * keeps out of it in this process, while the consumer given with it takes the same site on the
- * trap tier everywhere else.  A fork child that is followed, and a vfork child, inherit the
- * jumps, the agent and the mapping of the region, so their hits run in their own copy of the
- * agent and count in the same memory: they inherit the claims (a borrowed copy of the sites,
- * which owns nothing but its journal entries).  At exec the image and all of it are gone, and
- * the trap tier installs in the new one.
+ * trap tier everywhere else.  A vfork child runs in this very memory, so its hits run in the
+ * agent and count here: it inherits the claims (a borrowed copy of the sites, which owns
+ * nothing).  A fork child that is followed gets its jumps undone in its copy of the text,
+ * before it runs, and the trap tier there: its copy of the agent would know the parent's pid
+ * and no session state of its own.  At exec the image and all of it are gone, and the trap
+ * tier installs in the new one.
  *
  * Refusals.  A site x86_patch_analyze refuses (or whose bytes in memory are not the file's) is
  * not patched; its reason is kept for -v, and with a consumer given the site goes to the trap
@@ -638,9 +639,24 @@ void up_inproc_inherit(struct uproc *child, const struct uproc *parent)
 {
 	const struct up_inproc *from = parent->inproc;
 	struct up_inproc *ip;
+	uint32_t i;
 
 	if (!from || child->inproc)
 		return;
+	if (!child->shared_mm) {
+		/*
+		 * A fork child: its copy of the agent would run the handlers with the parent's
+		 * pid, so it gets its text back and the trap tier (the agent and the mappings
+		 * stay until its detach, unused).
+		 */
+		for (i = 0; i < from->nsites; i++)
+			if (from->site[i].jmp_id &&
+			    cure_revert(child->cure, &child->be, from->site[i].jmp_id) < 0)
+				pr_warn("pid %d: jump patch at 0x%lx not undone in the fork child",
+					child->pid, (unsigned long)from->site[i].addr);
+		(void)up_install_all(child, child->pid);
+		return;
+	}
 	ip = malloc(sizeof(*ip));
 	if (!ip) {
 		pr_warn("pid %d: in-process sites of %d not inherited: %s", child->pid, parent->pid,
