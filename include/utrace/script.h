@@ -41,6 +41,17 @@ enum script_msg {
 	SCRIPT_MSG_INFO,    /* how each probe site will run (emulated, boosted, stepped): stap -v */
 };
 
+/* Where process probes run (ustap --tier). */
+enum script_tier {
+	/*
+	 * In the target's own process, jump-patched, where the site and the handler allow it
+	 * (the target's executable, and libraries mapped when it is attached); on the trap tier
+	 * everywhere else.
+	 */
+	SCRIPT_TIER_AUTO,
+	SCRIPT_TIER_TRAP, /* every hit stops its thread and runs in the tracer */
+};
+
 struct script_opts {
 	/* The script's output (printf, print, the globals printed at the end), in order. */
 	void (*output)(void *data, const char *buf, size_t len);
@@ -56,6 +67,7 @@ struct script_opts {
 	uint64_t timeout_ns;
 	/* -g: handlers may write to the traced process's memory ($var = v). */
 	bool guru;
+	enum script_tier tier;
 	/* randint() and randomized timers from this seed instead of getrandom (tests). */
 	bool fixed_seed;
 	uint64_t seed;
@@ -78,6 +90,9 @@ int script_session_set_global(struct script_session *s, const char *name, const 
  * reason went to opts.message.
  */
 int script_session_run(struct script_session *s);
+
+/* After the run: probe hits whose handler did not run (stap's "skipped probes"). */
+uint64_t script_session_skipped(const struct script_session *s);
 
 /*
  * The executable that program (looked up in PATH like -c does, symlinks resolved) or, when

@@ -11,6 +11,16 @@
  * (emulated, boosted, stepped) is said as info, as `utrace -v` shows it.  A site that cannot be
  * probed is an error for a point written without wildcards and is skipped for a glob's match.
  * The sites are the session's and are unregistered at its teardown.
+ *
+ * The in-process tier.  With SCRIPT_TIER_AUTO, a probe whose handler the agent can run
+ * (vm_probe_in_agent: no symbols, stacks, regexes or guru writes; an entry probe) and that
+ * is for the target is kept back here instead of registered, until the target's image is
+ * mapped and the target stopped (target.c: at its exec for -c, at once for -x); then
+ * script_consumers_place hands each to uprobes for a jump patch in the target, with its
+ * consumer for the trap tier everywhere else (fork children that exec, other processes).  A
+ * site uprobes will not patch, or whose file the target does not map yet (a library of a
+ * command that has not run), goes to the trap tier as any other probe.  -v says which tier
+ * each site got, and why.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +36,7 @@ struct script_site {
 	struct script_session *s;
 	const struct vm_probe *p;
 	bool ret;
+	bool pending; /* kept for the in-process tier, not registered yet */
 	struct script_site *next;
 };
 
@@ -90,12 +101,56 @@ static int reg(struct script_site *site)
 	return uprobe_register(p->module, p->offset, &site->uc);
 }
 
-/* 1 when p's site was registered, 0 when a glob's match was skipped, or -errno (said). */
+/* Whether p waits for the in-process tier; else why not in why (empty: not asked for). */
+static bool for_inproc(struct script_session *s, const struct vm_probe *p, char *why, size_t len)
+{
+	*why = '\0';
+	if (s->opts.tier != SCRIPT_TIER_AUTO || !s->target.pid)
+		return false;
+	if (p->sdt_semaphore) {
+		snprintf(why, len, "in-process: a mark behind a semaphore needs the tracer");
+		return false;
+	}
+	if (!script_matches(s, p, s->target.pid)) {
+		snprintf(why, len, "in-process: not for the target process");
+		return false;
+	}
+	if (vm_probe_in_agent(s->prog, p, why, len) == 1)
+		return true;
+	if (*why) {
+		char tmp[160];
+
+		snprintf(tmp, sizeof(tmp), "in-process: %s", why);
+		snprintf(why, len, "%s", tmp);
+	}
+	return false;
+}
+
+/* On the trap tier, with -v's line: 0, or -errno (said unless a glob's match). */
+static int trap_tier(struct script_session *s, struct script_site *site, const char *why)
+{
+	const struct vm_probe *p = site->p;
+	enum uprobe_tier tier;
+	char reason[160];
+	int r;
+
+	r = uprobe_describe(p->module, p->offset, &tier, reason, sizeof(reason));
+	if (r < 0)
+		snprintf(reason, sizeof(reason), "%s", strerror(-r));
+	script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): %s%s%s%s", p->pp, p->module,
+		   p->offset, reason, *why ? " (" : "", why, *why ? ")" : "");
+	r = reg(site);
+	if (r < 0 && !from_glob(p))
+		script_say(s, SCRIPT_MSG_ERROR, "cannot probe %s (%s:0x%" PRIx64 "): %s", p->pp,
+			   p->module, p->offset, r == -EOPNOTSUPP ? reason : strerror(-r));
+	return r;
+}
+
+/* 1 when p's site was registered or kept, 0 when a glob's match was skipped, or -errno (said). */
 static int add(struct script_session *s, const struct vm_probe *p)
 {
 	struct script_site *site = calloc(1, sizeof(*site));
-	enum uprobe_tier tier;
-	char reason[160];
+	char why[160];
 	int r;
 
 	if (!site)
@@ -106,17 +161,14 @@ static int add(struct script_session *s, const struct vm_probe *p)
 	site->uc.data = site;
 	site->uc.handler = on_entry;
 	site->uc.ret_handler = on_return;
-	r = uprobe_describe(p->module, p->offset, &tier, reason, sizeof(reason));
-	if (r < 0)
-		snprintf(reason, sizeof(reason), "%s", strerror(-r));
-	script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): %s", p->pp, p->module,
-		   p->offset, reason);
-	r = reg(site);
+	if (for_inproc(s, p, why, sizeof(why))) {
+		site->pending = true;
+		site->next = s->sites;
+		s->sites = site;
+		return 1;
+	}
+	r = trap_tier(s, site, why);
 	if (r < 0) {
-		if (!from_glob(p))
-			script_say(s, SCRIPT_MSG_ERROR, "cannot probe %s (%s:0x%" PRIx64 "): %s",
-				   p->pp, p->module, p->offset,
-				   r == -EOPNOTSUPP ? reason : strerror(-r));
 		free(site);
 		return from_glob(p) ? 0 : r;
 	}
@@ -142,15 +194,65 @@ int script_consumers_add(struct script_session *s)
 	return n;
 }
 
+bool script_consumers_pending(const struct script_session *s)
+{
+	for (const struct script_site *site = s->sites; site; site = site->next)
+		if (site->pending)
+			return true;
+	return false;
+}
+
+/* One kept probe, in @pid or (on failure) on the trap tier; false when it is gone. */
+static bool place(struct script_session *s, struct script_site *site, pid_t pid)
+{
+	const struct vm_probe *p = site->p;
+	uint32_t probe = (uint32_t)(p - s->prog->probes);
+	char reason[160] = "";
+	int n = -1, r;
+
+	site->pending = false;
+	if (!pid)
+		return trap_tier(s, site, "in-process: the agent is not in the target") == 0;
+	r = uprobe_inproc_add(pid, p->module, p->offset, probe, &site->uc, &n, reason,
+			      sizeof(reason));
+	if (r == 0) {
+		script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): in-process, %s", p->pp,
+			   p->module, p->offset, reason);
+		return true;
+	}
+	if (r == 1) {
+		script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): trap tier (%s)", p->pp,
+			   p->module, p->offset, reason);
+		return true;
+	}
+	snprintf(reason, sizeof(reason), "in-process: %s",
+		 r == -ENOENT ? "the file is not mapped in the target yet" : strerror(-r));
+	return trap_tier(s, site, reason) == 0;
+}
+
+void script_consumers_place(struct script_session *s, pid_t pid)
+{
+	struct script_site *site, **link;
+
+	for (link = &s->sites; (site = *link);) {
+		if (!site->pending || place(s, site, pid)) {
+			link = &site->next;
+			continue;
+		}
+		*link = site->next;
+		free(site);
+	}
+}
+
 void script_consumers_remove(struct script_session *s)
 {
 	while (s->sites) {
 		struct script_site *site = s->sites;
 
 		s->sites = site->next;
-		if (site->ret)
+		if (site->ret && !site->pending)
 			uretprobe_unregister(site->p->module, site->p->offset, &site->uc);
-		else
+		else if (!site->pending)
 			uprobe_unregister(site->p->module, site->p->offset, &site->uc);
 		free(site);
 	}

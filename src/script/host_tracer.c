@@ -67,6 +67,7 @@ static void host_control(void *data, enum vm_control what)
 	if (what == VM_CTL_ABORT)
 		s->aborted = true;
 	s->exit_requested = true;
+	script_inproc_stop(s);
 }
 
 static void host_error(void *data, const char *msg, const char *where)
@@ -74,6 +75,7 @@ static void host_error(void *data, const char *msg, const char *where)
 	struct script_session *s = data;
 
 	s->errors++;
+	script_inproc_stop(s);
 	if (where && *where)
 		script_say(s, SCRIPT_MSG_ERROR, "%s near %s", msg, where);
 	else

@@ -27,8 +27,24 @@ struct script_target {
 	bool spawned; /* -c: ours, killed at the end if it still runs */
 	bool exited;  /* its leader died */
 	bool any_uprobes;
+	bool place_due;	    /* exec'd: the kept probes are placed at its execve's exit */
+	bool place_stopped; /* stopped there until they are */
 	bool want_syscalls;
 	unsigned long want_events;
+};
+
+/* The in-process tier of the session's target (inproc.c). */
+struct agent_vm_shared;
+struct agent_ring;
+struct script_inproc {
+	bool started; /* the agent runs the script in pid */
+	bool live;    /* its sites are in: the VM lock is taken around tracer-side handlers */
+	pid_t pid;
+	void *map; /* our mapping of the region shared with the agent */
+	size_t map_size;
+	struct agent_vm_shared *vsh; /* the VM's part of it */
+	struct agent_ring *ring;
+	uint64_t skipped; /* tracer-side handlers skipped for want of the lock */
 };
 
 struct script_session {
@@ -43,9 +59,11 @@ struct script_session {
 	bool exit_requested;
 	bool aborted;
 	unsigned errors;
+	uint64_t skipped; /* hits whose handler did not run (stap's skipped probes) */
 	char execname[64];
 	struct vm_hit_ctx ctx; /* of begin, end, error and timer probes: the tracer's own */
 	struct script_target target;
+	struct script_inproc inproc;
 	struct script_site *sites;    /* consumers.c */
 	struct script_proc *procs;    /* proc.c */
 	struct script_file *files;    /* filecache.c */
@@ -82,6 +100,31 @@ void script_target_finish(struct script_session *s);
 /* Registers them all; the number registered, or -errno (said). */
 int script_consumers_add(struct script_session *s);
 void script_consumers_remove(struct script_session *s);
+
+/*
+ * Places the probes kept for the in-process tier in process @pid (the target, stopped, its
+ * image mapped): patched where uprobes can, on the trap tier where not.  Also the fallback
+ * when they cannot be placed in-process at all (@pid 0): every kept probe on the trap tier.
+ */
+void script_consumers_place(struct script_session *s, pid_t pid);
+/* Whether some probe waits for script_consumers_place. */
+bool script_consumers_pending(const struct script_session *s);
+
+/* inproc.c: the target's in-process tier. */
+/* The script started in @pid's agent and the globals moved to the shared region: 0 or -errno. */
+int script_inproc_start(struct script_session *s, pid_t pid);
+/* The agent's output records, to the session's host. */
+void script_inproc_drain(struct script_session *s);
+/* Around a tracer-side handler while in-process sites are in: false when skipped (counted). */
+bool script_inproc_lock(struct script_session *s);
+void script_inproc_unlock(struct script_session *s);
+/* exit(), abort() or an error in the tracer: the agent runs no more handlers. */
+void script_inproc_stop(struct script_session *s);
+/* The sites out of the target (the globals stay, in our mapping), the last records drained. */
+void script_inproc_detach(struct script_session *s);
+/* Handlers not run (agent and tracer) for want of the lock; ring records dropped. */
+void script_inproc_report(struct script_session *s, uint64_t *ret_skipped, uint64_t *ret_dropped);
+void script_inproc_free(struct script_session *s);
 
 /* proc.c: one struct script_proc per traced process, found or made on first use. */
 /* The process's facts, read from /proc on first use; never NULL. */

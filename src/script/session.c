@@ -21,6 +21,7 @@
  * may symbolize the stacks of processes that are gone.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -36,6 +37,8 @@
 
 #include "lang/regexes.h"
 #include "script-priv.h"
+
+#define DRAIN_MS 20 /* how often the agent's output is drained while nothing else happens */
 
 void script_flush(struct script_session *s)
 {
@@ -83,7 +86,10 @@ bool script_fire(struct script_session *s, const struct vm_probe *p, const struc
 	ctx.read_mem = script_read_tracee;
 	ctx.write_mem = s->opts.guru ? script_write_tracee : NULL;
 	ctx.mem_data = (void *)(intptr_t)hit->pid;
+	if (!script_inproc_lock(s))
+		return true;
 	r = vm_run(&s->vm, script_probe_chunk(s->prog, p), &ctx);
+	script_inproc_unlock(s);
 	script_flush(s);
 	if (r != 0 || s->aborted)
 		s->exit_requested = true;
@@ -98,7 +104,10 @@ static bool fire(struct script_session *s, const struct vm_probe *p)
 	s->ctx.probe = p;
 	s->ctx.cpu = sched_getcpu();
 	s->ctx.interruptible = p->kind != VM_PROBE_TIMER;
+	if (!script_inproc_lock(s))
+		return true;
 	r = vm_run(&s->vm, script_probe_chunk(s->prog, p), &s->ctx);
+	script_inproc_unlock(s);
 	script_flush(s);
 	return r == 0 && !s->aborted;
 }
@@ -199,9 +208,10 @@ static bool loop(struct script_session *s, int sigfd)
 	while (!done && !s->exit_requested) {
 		if (s->target.traced && (!script_target_poll(s) || s->target.exited))
 			break;
+		script_inproc_drain(s);
 		if (s->exit_requested)
 			break;
-		if (poll(fds, n, -1) < 0) {
+		if (poll(fds, n, s->inproc.live ? DRAIN_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -298,6 +308,7 @@ void script_session_free(struct script_session *s)
 	script_procs_free(s);
 	script_files_free(s);
 	vm_regexes_free(s->regexes);
+	script_inproc_free(s);
 	if (s->region && s->region != MAP_FAILED)
 		munmap(s->region, s->region_size);
 	free(s);
@@ -306,6 +317,24 @@ void script_session_free(struct script_session *s)
 int script_session_set_global(struct script_session *s, const char *name, const char *value)
 {
 	return vm_set_global(&s->vm, name, value);
+}
+
+/* What the in-process tier could not do, said once the target is let go. */
+static void report_inproc(struct script_session *s)
+{
+	uint64_t skipped, dropped;
+
+	script_inproc_report(s, &skipped, &dropped);
+	s->skipped = skipped;
+	if (dropped)
+		script_say(s, SCRIPT_MSG_WARNING,
+			   "%" PRIu64 " records of in-process output dropped: the ring was full",
+			   dropped);
+}
+
+uint64_t script_session_skipped(const struct script_session *s)
+{
+	return s->skipped;
 }
 
 /* The tracer's own context, for begin, end, error and timer probes. */
@@ -361,6 +390,7 @@ int script_session_run(struct script_session *s)
 	if (s->target.traced)
 		script_target_finish(s);
 	s->live = false;
+	report_inproc(s);
 	if (s->errors)
 		fire_all(s, VM_PROBE_ERROR);
 	else if (!s->aborted && fire_all(s, VM_PROBE_END) && !s->aborted)

@@ -93,14 +93,25 @@ static uint32_t keep(uint32_t action)
 	return UTRACE_RESUME | (action & ~UTRACE_RESUME_MASK);
 }
 
+/*
+ * The target's first exec with probes kept for the in-process tier: the loop places them
+ * (script_target_poll) with the target stopped at the exit of its execve, a stop where remote
+ * syscalls work (not in this report, nor the exec event's stop: the syscall is not over).
+ */
 static uint32_t on_exec(uint32_t action, struct utrace_engine *engine, const char *filename,
 			struct user_regs_struct *regs)
 {
 	struct script_thread *t = engine->data;
+	struct script_session *s = t->s;
 
 	t->tid = utrace_engine_tid(engine);
-	script_proc_exec(t->s, t->pid);
-	fire_event(t->s, VM_PROC_BEGIN, t->pid, t->tid, NULL);
+	script_proc_exec(s, t->pid);
+	fire_event(s, VM_PROC_BEGIN, t->pid, t->tid, NULL);
+	if (t->pid == s->target.pid && script_consumers_pending(s) && !s->target.place_due) {
+		s->target.place_due = true;
+		utrace_set_events(t->tid, engine,
+				  s->target.want_events | UTRACE_EVENT(SYSCALL_EXIT));
+	}
 	return keep(action);
 }
 
@@ -132,8 +143,17 @@ static uint32_t on_syscall_exit(uint32_t action, struct utrace_engine *engine,
 				struct user_regs_struct *regs)
 {
 	struct script_thread *t = engine->data;
+	struct script_session *s = t->s;
 
-	fire_event(t->s, VM_PROC_SYSCALL_RETURN, t->pid, t->tid, regs);
+	if (s->target.place_due && !s->target.place_stopped && t->tid == s->target.pid) {
+		s->target.place_stopped = true;
+		utrace_set_events(t->tid, engine, s->target.want_events);
+		if (!s->target.want_syscalls)
+			return UTRACE_STOP | (action & ~UTRACE_RESUME_MASK);
+		fire_event(s, VM_PROC_SYSCALL_RETURN, t->pid, t->tid, regs);
+		return UTRACE_STOP | (action & ~UTRACE_RESUME_MASK);
+	}
+	fire_event(s, VM_PROC_SYSCALL_RETURN, t->pid, t->tid, regs);
 	return keep(action);
 }
 
@@ -220,6 +240,35 @@ static int seize(struct script_session *s, pid_t pid, pid_t **ret_tids, int *ret
 	return r;
 }
 
+/* The kept probes in the target, in-process where they can be, else on the trap tier. */
+static void place(struct script_session *s)
+{
+	pid_t pid = s->target.pid;
+	int r = script_inproc_start(s, pid);
+
+	if (r < 0)
+		script_say(s, SCRIPT_MSG_INFO, "process %d: no in-process tier: %s", pid,
+			   strerror(-r));
+	script_consumers_place(s, r < 0 ? 0 : pid);
+}
+
+/* The target stopped in its exec report (on_exec) goes on, its probes placed. */
+static int place_and_resume(struct script_session *s)
+{
+	struct utrace_engine *e;
+	int r;
+
+	s->target.place_due = false;
+	s->target.place_stopped = false;
+	place(s);
+	e = utrace_attach(s->target.pid, UTRACE_ATTACH_MATCH_OPS, &ops, NULL);
+	if (!e)
+		return -errno;
+	r = utrace_control(s->target.pid, e, UTRACE_RESUME);
+	utrace_engine_put(e);
+	return r;
+}
+
 /* The probes installed on pid and an engine on each of its threads; -errno (said). */
 static int setup(struct script_session *s, pid_t pid)
 {
@@ -298,6 +347,9 @@ int script_target_go(struct script_session *s)
 	int r;
 
 	if (!s->target.spawned) {
+		/* After the begin probes, as a command's are placed after them at its exec. */
+		if (script_consumers_pending(s))
+			place(s);
 		fire_event(s, VM_PROC_BEGIN, s->target.pid, s->target.pid, NULL);
 		return 0;
 	}
@@ -316,6 +368,8 @@ bool script_target_poll(struct script_session *s)
 	do
 		r = utrace_wait(false);
 	while (r > 0 && !s->target.exited);
+	if (r != -ECHILD && s->target.place_stopped && place_and_resume(s) < 0)
+		script_say(s, SCRIPT_MSG_ERROR, "cannot resume process %d", s->target.pid);
 	return r != -ECHILD;
 }
 
@@ -323,6 +377,7 @@ void script_target_finish(struct script_session *s)
 {
 	int status;
 
+	script_inproc_detach(s);
 	if (utrace_wait(false) != -ECHILD) {
 		if (s->target.any_uprobes)
 			uprobe_cleanup_all();
