@@ -41,6 +41,7 @@ struct ustap_opts {
 	long target_pid;
 	const char *output;
 	bool guru;
+	bool trap_tier;
 	bool suppress_warnings;
 	bool skip_badvars;
 	long timeout;
@@ -64,6 +65,7 @@ enum {
 	OPT_SUPPRESS_HANDLER_ERRORS,
 	OPT_SUPPRESS_TIME_LIMITS,
 	OPT_UNPRIVILEGED,
+	OPT_TIER,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +81,7 @@ static const struct option long_opts[] = {
 	{"suppress-handler-errors", no_argument, NULL, OPT_SUPPRESS_HANDLER_ERRORS},
 	{"suppress-time-limits", no_argument, NULL, OPT_SUPPRESS_TIME_LIMITS},
 	{"unprivileged", no_argument, NULL, OPT_UNPRIVILEGED},
+	{"tier", required_argument, NULL, OPT_TIER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -109,6 +112,9 @@ static void usage(FILE *f)
 		   "   -L PROBE   list probes matching PROBE and their context variables\n"
 		   "   --dump-functions  list the available functions\n"
 		   "   --skip-badvars    substitute 0 for unresolvable $variables\n"
+		   "   --tier=TIER       where probe handlers run: 'auto' (in the target's\n"
+		   "                     process where the site and the handler allow; the\n"
+		   "                     default) or 'trap' (every hit stops in the tracer)\n"
 		   "   -h, --help        show this help\n"
 		   "   -V, --version     show the version\n");
 }
@@ -266,6 +272,14 @@ static int parse_options(int argc, char **argv, struct ustap_opts *o)
 			break;
 		case OPT_SKIP_BADVARS:
 			o->skip_badvars = true;
+			break;
+		case OPT_TIER:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "trap"))
+				return usage_error(
+					"invalid --tier argument '%s' (expected 'auto' or "
+					"'trap')",
+					optarg);
+			o->trap_tier = !strcmp(optarg, "trap");
 			break;
 		case ':':
 			if (optopt) {
@@ -451,6 +465,7 @@ int main(int argc, char **argv)
 			.verbose = o.verbose,
 			.suppress_warnings = o.suppress_warnings,
 			.guru = o.guru,
+			.trap_tier = o.trap_tier,
 		};
 
 		rc = ustap_run(res.prog, &ro);

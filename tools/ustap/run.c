@@ -14,6 +14,7 @@
  * errors" warning and "Pass 5: run failed." line, and exit status 1.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,7 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 		.target_pid = o->target,
 		.timeout_ns = (uint64_t)o->timeout * 1000000000ull,
 		.guru = o->guru,
+		.tier = o->trap_tier ? SCRIPT_TIER_TRAP : SCRIPT_TIER_AUTO,
 	};
 	const char *seed = getenv("USTAP_RANDOM_SEED");
 	struct script_session *s = NULL;
@@ -149,10 +151,11 @@ int ustap_run(const struct vm_program *prog, const struct ustap_run_opts *o)
 	n = script_session_run(s);
 	if (n >= 0)
 		status = n ? 1 : 0;
-	if (n > 0) {
-		fprintf(stderr, "WARNING: Number of errors: %d, skipped probes: 0\n", n);
+	if (n > 0 || (n == 0 && script_session_skipped(s)))
+		fprintf(stderr, "WARNING: Number of errors: %d, skipped probes: %" PRIu64 "\n", n,
+			script_session_skipped(s));
+	if (n > 0)
 		fprintf(stderr, "Pass 5: run failed.  [man error::pass5]\n");
-	}
 out:
 	script_session_free(s);
 	if (k.out != stdout && fclose(k.out) != 0)

@@ -19,6 +19,7 @@ struct ustap_run_opts {
 	int verbose;
 	bool suppress_warnings;
 	bool guru;
+	bool trap_tier; /* --tier=trap */
 };
 
 /* -c CMD in words, as a shell would split it (no command substitution): 0 or -EINVAL. */
