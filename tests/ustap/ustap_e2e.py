@@ -306,6 +306,92 @@ def test_attach():
                            '{ if (++n == 2) exit() } probe end { printf("%d\\n", n) }'])
     check("exit with -c", (rc, out, err), (0, "2\n", ""))
 
+COUNT_PUSH = ('global n; probe process("./probed").function("f_push") { n++ } '
+              'probe end { println(n) }')
+
+
+def tier_line(err, func):
+    """The -v line that says how func's site runs ("" when there is none)."""
+    for line in err.splitlines():
+        if ('.function("%s"' % func in line or '.function("%s@' % func in line) and "): " in line:
+            return line
+    return ""
+
+
+def text_as_file(pid, exe, func):
+    """Whether func's bytes in process pid are the file's (our jumps and int3s gone)."""
+    addr, size = nm_symbols(exe)[func]
+    with open("/proc/%d/maps" % pid) as f:
+        maps = [l.split() for l in f]
+    real = os.path.realpath(exe)
+    for m in maps:
+        lo, hi = (int(x, 16) for x in m[0].split("-"))
+        off = int(m[2], 16)
+        if len(m) >= 6 and m[5] == real and "x" in m[1]:
+            # The text mapping: file offset off at lo; ET_DYN's vaddr == file offset here.
+            with open("/proc/%d/mem" % pid, "rb") as mem, open(real, "rb") as file:
+                mem.seek(lo + addr - off)
+                file.seek(addr)
+                return mem.read(size) == file.read(size)
+    return False
+
+
+def ours_mapped(pid):
+    """Mappings of ours left in pid: the agent, its region, trampolines."""
+    with open("/proc/%d/maps" % pid) as f:
+        return [l.strip() for l in f if "utrace" in l or "memfd:" in l]
+
+
+def test_inproc():
+    # The same counts on both tiers, and -v says which tier the site got.
+    for tier in ("auto", "trap"):
+        rc, out, err, _ = run(["-v", "--tier=" + tier, "-c", "./probed threads 500", "-e", COUNT_PUSH])
+        check("count, 8 threads, tier %s" % tier, (rc, out), (0, "4000\n"))
+        line = tier_line(err, "f_push")
+        check("-v line, tier %s: %s" % (tier, line), "in-process" in line and "trap tier" not in line,
+              tier == "auto")
+    rc, out, err, _ = run(["-c", "./probed recurse 5", "-e",
+                           'probe process("./probed").function("fact") { printf("%d\\n", int_arg(1)) }'])
+    check("printf in-process, in order", (rc, out, err), (0, "5\n4\n3\n2\n1\n", ""))
+    agg = ('global c; probe process("./probed").function("f_push") { c[tid()] <<< int_arg(1) } '
+           'probe end { foreach (t in c) printf("%d %d %d %d\\n", @count(c[t]), @sum(c[t]), '
+           '@min(c[t]), @max(c[t])) }')
+    got = {}
+    for tier in ("auto", "trap"):
+        rc, out, err, _ = run(["--tier=" + tier, "-c", "./probed threads 100", "-e", agg])
+        got[tier] = (rc, sorted(out.splitlines()), err)
+    check("aggregates per thread, both tiers alike", got["auto"], got["trap"])
+    check("aggregates per thread", got["auto"], (0, ["100 4950 0 99"] * 8, ""))
+    # A handler the agent cannot run keeps its site on the trap tier, and -v says why.
+    rc, out, err, _ = run(["-v", "-c", "./probed recurse 2", "-e",
+                           'probe process("./probed").function("fact") { println(usymname(uaddr())) }'])
+    check("usymname: output", (rc, out), (0, "fact\nfact\n"))
+    line = tier_line(err, "fact")
+    check("usymname: -v says why: " + line, "needs the tracer" in line, True)
+    # exit() from an in-process handler ends the session; begin ran before the first hit.
+    rc, out, err, _ = run(["-c", "./probed spin", "-e",
+                           'global n = 10; probe begin { n = 100 } '
+                           'probe process("./probed").function("f_push") { if (++n == 103) exit() } '
+                           'probe end { println(n) }'])
+    check("exit() in-process, globals from begin", (rc, out, err), (0, "103\n", ""))
+    # Attached: the program goes on after the detach, its text as the file's, nothing of ours.
+    spin = S.spawn([probed(), "spin"], stdout=subprocess.DEVNULL)
+    try:
+        check("inproc attach: probed spin runs", wait_exec(spin.pid, probed()), True)
+        rc, out, err, _ = run(["-v", "-x", str(spin.pid), "-e",
+                               'global n; probe process("./probed").function("f_push") '
+                               '{ if (++n == 5) exit() } probe end { printf("%d\\n", n) }'])
+        check("inproc attach", (rc, out), (0, "5\n"))
+        check("inproc attach: in-process", "in-process" in tier_line(err, "f_push"), True)
+        time.sleep(0.2)
+        check("inproc attach: still running", spin.poll(), None)
+        check("inproc attach: text as the file", text_as_file(spin.pid, probed(), "f_push"), True)
+        check("inproc attach: nothing of ours mapped", ours_mapped(spin.pid), [])
+    finally:
+        spin.send_signal(signal.SIGKILL)
+        spin.wait()
+    check("inproc attach: killed by us only", spin.returncode, -signal.SIGKILL)
+
 
 def example(name):
     return os.path.join(S.args.examples, name)
@@ -784,6 +870,7 @@ GROUPS = {
     "errors": [test_errors, test_descriptors],
     "list": [test_list, test_list_dwarf],
     "attach": [test_attach],
+    "inproc": [test_inproc],
     "examples": [test_examples],
     "backtrace": [test_backtrace],
     "dwarf": [test_dwarf, test_dwarf_atvar],
