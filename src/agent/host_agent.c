@@ -194,8 +194,15 @@ static int read_self(void *data, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EFAULT;
 }
 
+static int64_t h_tid(void *data)
+{
+	(void)data;
+	return agent_syscall0(__NR_gettid);
+}
+
 static void fill_host(struct vm_host *h)
 {
+	h->tid = h_tid;
 	h->output = h_output;
 	h->warn = h_warn;
 	h->clock_ns = h_clock_ns;
@@ -297,7 +304,6 @@ int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.probe = p;
 	ctx.pid = avm.pid;
-	ctx.tid = agent_syscall0(__NR_gettid);
 	ctx.ppid = avm.ppid;
 	ctx.uid = avm.uid;
 	ctx.euid = avm.euid;

@@ -87,6 +87,11 @@ struct vm_host {
 	 */
 	int (*module_bias)(void *data, const struct vm_hit_ctx *ctx, const char *module,
 			   uint64_t *ret_bias);
+	/*
+	 * The hit's thread id when ctx->tid is 0: asked only when a handler wants it (the agent
+	 * pays a syscall for it).  NULL: ctx->tid is always filled.
+	 */
+	int64_t (*tid)(void *data);
 };
 
 /* Writes len bytes at addr of the traced process: 0, or -errno (-EFAULT: not writable there). */

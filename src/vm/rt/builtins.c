@@ -121,6 +121,8 @@ int rt_builtin_call(struct vm *vm, int id, vm_val *args, vm_val *ret)
 		return 0;
 	case RT_B_TID:
 		ret->l = ctx ? ctx->tid : 0;
+		if (ctx && !ret->l && vm->host->tid)
+			ret->l = ctx->tid = vm->host->tid(vm->host_data);
 		return 0;
 	case RT_B_PPID:
 		ret->l = ctx ? ctx->ppid : 0;
