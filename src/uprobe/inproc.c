@@ -99,6 +99,7 @@ struct up_inproc {
 	struct agent_shared *shared; /* our view; NULL in a borrowed copy */
 	int fd;
 	bool script;
+	uint64_t loader_ino; /* FS0 chosen before the loader set the thread pointer: its inode */
 	struct ip_area area[INPROC_AREAS];
 	uint32_t nareas;
 	uint32_t nsites;
@@ -231,11 +232,44 @@ out:
 	return r;
 }
 
-/* The word at %fs:0 equal to the fs base in every thread: the TLS ABI's self-pointer. */
-static uint32_t choose_thread_id(const struct up_hold *h)
+/* The inode of the dynamic loader of @pid (the mapping at AT_BASE), 0 for none. */
+static uint64_t loader_inode(pid_t pid)
 {
+	uint64_t auxv[2], base = 0, ino = 0;
+	const struct sym_mapping *m;
+	struct sym_maps *maps;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", pid);
+	f = fopen(path, "re");
+	while (f && fread(auxv, sizeof(auxv), 1, f) == 1 && auxv[0] != AT_NULL)
+		if (auxv[0] == AT_BASE)
+			base = auxv[1];
+	if (f)
+		fclose(f);
+	if (!base || sym_maps_read(pid, &maps) < 0)
+		return 0;
+	m = sym_maps_find_addr(maps, base);
+	if (m && m->inode)
+		ino = m->inode;
+	sym_maps_free(maps);
+	return ino;
+}
+
+/*
+ * The word at %fs:0 equal to the fs base in every thread: the TLS ABI's self-pointer.  A
+ * process just exec'd has no thread pointer yet (fs base 0 in its one thread): when it has a
+ * dynamic loader, the loader sets the thread pointer before any code but its own runs, so the
+ * word is safe everywhere but in the loader, whose sites then stay on the trap tier
+ * (*ret_loader_ino).  A static program sets it in code of its own: gettid.
+ */
+static uint32_t choose_thread_id(pid_t pid, const struct up_hold *h, uint64_t *ret_loader_ino)
+{
+	bool none_yet = true;
 	int i;
 
+	*ret_loader_ino = 0;
 	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_ID)
 		return AGENT_ID_RDFSBASE;
 	for (i = 0; i < h->n; i++) {
@@ -244,10 +278,18 @@ static uint32_t choose_thread_id(const struct up_hold *h)
 
 		if (!h->e[i])
 			continue;
-		if (utrace_get_regs(h->tid[i], &regs) < 0 || !regs.fs_base ||
-		    mem_read_all(h->tid[i], regs.fs_base, &self, sizeof(self)) < 0 ||
+		if (utrace_get_regs(h->tid[i], &regs) < 0)
+			return AGENT_ID_GETTID;
+		if (!regs.fs_base)
+			continue;
+		none_yet = false;
+		if (mem_read_all(h->tid[i], regs.fs_base, &self, sizeof(self)) < 0 ||
 		    self != regs.fs_base)
 			return AGENT_ID_GETTID;
+	}
+	if (none_yet) {
+		*ret_loader_ino = loader_inode(pid);
+		return *ret_loader_ino ? AGENT_ID_FS0 : AGENT_ID_GETTID;
 	}
 	return AGENT_ID_FS0;
 }
@@ -356,7 +398,7 @@ static int setup(struct uproc *p, const struct up_hold *h, const struct uprobe_i
 	if (r == 0) {
 		ip->shared->magic = AGENT_SHARED_MAGIC;
 		ip->shared->nsites = INPROC_SITES;
-		ip->shared->thread_id = choose_thread_id(h);
+		ip->shared->thread_id = choose_thread_id(p->pid, h, &ip->loader_ino);
 		if (s) {
 			ip->shared->vm_off = l.off;
 			ip->shared->vm_size = l.size;
@@ -447,6 +489,20 @@ static int add_probe(struct up_inproc *ip, uint32_t i, uint32_t probe)
 	return 0;
 }
 
+static bool in_loader(const struct uproc *p, uint64_t vaddr)
+{
+	const struct sym_mapping *m;
+	struct sym_maps *maps;
+	bool in;
+
+	if (sym_maps_read(p->pid, &maps) < 0)
+		return true;
+	m = sym_maps_find_addr(maps, vaddr);
+	in = !m || m->inode == p->inproc->loader_ino;
+	sym_maps_free(maps);
+	return in;
+}
+
 static int patch_site(struct uproc *p, pid_t tid, const struct x86_patch *pa, uint32_t probe,
 		      char *reason, size_t len)
 {
@@ -461,6 +517,10 @@ static int patch_site(struct uproc *p, pid_t tid, const struct x86_patch *pa, ui
 	if (ip->nsites == INPROC_SITES) {
 		snprintf(reason, len, "refused: no trampoline slot left");
 		return -ENOSPC;
+	}
+	if (ip->loader_ino && in_loader(p, pa->vaddr)) {
+		snprintf(reason, len, "refused: in the dynamic loader, before the thread pointer");
+		return -ERANGE;
 	}
 	r = area_for(p, ip, tid, pa->vaddr, pa->vaddr + pa->len, &a);
 	if (r < 0) {
