@@ -39,7 +39,7 @@
 #include "script-priv.h"
 #include "utrace/uprobe.h"
 
-#define RING_SIZE   (1u << 20)
+#define RING_SIZE   (16u << 20) /* memfd pages: only what is written costs memory */
 #define LOCK_SPINS  128
 #define LOCK_ROUNDS 20000 /* of a spin and a yield: about a second at the most */
 

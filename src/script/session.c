@@ -38,7 +38,7 @@
 #include "lang/regexes.h"
 #include "script-priv.h"
 
-#define DRAIN_MS 20 /* how often the agent's output is drained while nothing else happens */
+#define DRAIN_MS 5 /* how often the agent's output is drained while nothing else happens */
 
 void script_flush(struct script_session *s)
 {
