@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Per-hit cost of a counting ustap handler against bpftrace's on the same function in the same
-# run, plus the ustap VM's bytecode instructions per second.  Not a test: it never fails on a
+# Per-hit cost of ustap handlers, in-process (the default tier) and on the trap tier
+# (--tier=trap), against bpftrace's on the same function in the same run, plus the ustap VM's
+# bytecode instructions per second.  Not a test: it never fails on a
 # timing; a peer that is missing or does not work here is shown as "n/a".
 #
 #   bench/ustap_count.sh [-r RUNS] [-n CALLS] [USTAP]
@@ -11,7 +12,8 @@
 # (`probe_target N work`: work() called N times, ns per call of the loop alone); the scripts are
 #   ustap     probe process("BIN").function("work") { n++ } probe end { printf("%d\n", n) }
 #   bpftrace  uprobe:BIN:work { @c = count(); }
-# and a run counts only when the count printed is N.  Per-hit cost = median(ns/call probed) -
+# with, in-process, also { @c[tid()] <<< int_arg(1) } (checked: @count is N) and
+# { printf("%d\n", int_arg(1)) } (checked: N lines); a run counts only when the count is N.  Per-hit cost = median(ns/call probed) -
 # median(ns/call unprobed), RUNS runs each (default 3), N calls (default 200000).  The unit is
 # the pipe ping-pong of bench/probe_cost.sh (bench/progs/pingpong.c).  VM speed: a begin probe
 # runs `for (i = 0; i < M; i++) s += i` (M = 10^7) and the loop's instructions per iteration
@@ -56,10 +58,24 @@ run_tool() { # TOOL N
 	case $1 in
 	plain)
 		timeout 300 "$bin" "$n" work </dev/null 2>&1 | awk '/^ns_per_call /{print $2}' ;;
-	ustap)
-		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "global n probe process(\"$bin\").function(\"work\") { n++ } probe end { printf(\"%d\\n\", n) }" \
+	ustap | ustap_trap)
+		local tier=auto
+		[ "$1" = ustap_trap ] && tier=trap
+		out=$(timeout 300 "$ustap" --tier=$tier -o "$tmp/ustap.out" -e "global n probe process(\"$bin\").function(\"work\") { n++ } probe end { printf(\"%d\\n\", n) }" \
 			-c "$bin $n work" </dev/null 2>&1) || return
 		cnt=$(cat "$tmp/ustap.out" 2>/dev/null)
+		[ "$cnt" = "$n" ] || return
+		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
+	ustap_agg)
+		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "global c probe process(\"$bin\").function(\"work\") { c[tid()] <<< int_arg(1) } probe end { foreach (t in c) printf(\"%d\\n\", @count(c[t])) }" \
+			-c "$bin $n work" </dev/null 2>&1) || return
+		cnt=$(cat "$tmp/ustap.out" 2>/dev/null)
+		[ "$cnt" = "$n" ] || return
+		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
+	ustap_printf)
+		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "probe process(\"$bin\").function(\"work\") { printf(\"%d\\n\", int_arg(1)) }" \
+			-c "$bin $n work" </dev/null 2>&1) || return
+		cnt=$(wc -l <"$tmp/ustap.out" 2>/dev/null)
 		[ "$cnt" = "$n" ] || return
 		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
 	bpftrace)
@@ -97,8 +113,16 @@ fi
 pp=$(for ((i = 0; i < runs; i++)); do "$tmp/pingpong" 50000 | awk '{print $2}'; done)
 pingpong=$(median $pp)
 u=n/a
+ua=n/a
+up=n/a
+ut=n/a
 b=n/a
-[ -n "$ustap" ] && u=$(per_hit ustap)
+if [ -n "$ustap" ]; then
+	u=$(per_hit ustap)
+	ua=$(per_hit ustap_agg)
+	up=$(per_hit ustap_printf)
+	ut=$(per_hit ustap_trap)
+fi
 [ -n "$bpftrace_bin" ] && b=$(per_hit bpftrace)
 
 # VM: instructions per loop iteration from the -p3 listing (from a backward JMP's target to
@@ -140,11 +164,15 @@ fi
 echo "ustap_count: $(uname -r), $(nproc) CPUs, $runs runs per row (median), $calls calls of work()"
 echo "pipe ping-pong (2 processes, 1 byte each way): ${pingpong} ns per round trip"
 echo
-printf '%-34s %12s %12s\n' "counting handler on work()" "ns/hit" "/pingpong"
-printf '%s\n' "$(printf '%.0s-' {1..60})"
-printf '%-34s %12s %12s\n' "ustap  { n++ }" "$u" "$(ratio "$u" "$pingpong")"
-printf '%-34s %12s %12s\n' "bpftrace  { @c = count(); }" "$b" "$(ratio "$b" "$pingpong")"
-echo "ratio ustap/bpftrace: $(ratio "$u" "$b")"
+printf '%-44s %12s %12s\n' "handler on work()" "ns/hit" "/pingpong"
+printf '%s\n' "$(printf '%.0s-' {1..70})"
+printf '%-44s %12s %12s\n' "ustap in-process { n++ }" "$u" "$(ratio "$u" "$pingpong")"
+printf '%-44s %12s %12s\n' "ustap in-process { c[tid()] <<< int_arg(1) }" "$ua" "$(ratio "$ua" "$pingpong")"
+printf '%-44s %12s %12s\n' "ustap in-process { printf(...) }" "$up" "$(ratio "$up" "$pingpong")"
+printf '%-44s %12s %12s\n' "ustap --tier=trap { n++ }" "$ut" "$(ratio "$ut" "$pingpong")"
+printf '%-44s %12s %12s\n' "bpftrace  { @c = count(); }" "$b" "$(ratio "$b" "$pingpong")"
+echo "bpftrace / ustap in-process { n++ }: $(ratio "$b" "$u")x;" \
+	"trap tier / in-process: $(ratio "$ut" "$u")x"
 echo
 echo "ustap VM: for-loop of 10^7 iterations, $vm_insns bytecode instructions each:" \
 	"$vm_ns ns per instruction, $vm_rate instructions/s"
