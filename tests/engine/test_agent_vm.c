@@ -17,9 +17,10 @@
  * put them there.  A site runs its probe on the block's rdi (the exact line in the ring, the
  * counter in the region's globals, the site's hit); a site of two probes runs both in order;
  * a guru-mode write to rdi reaches the next probe of the site and the block, and nothing else
- * in the block changes; a counting site only counts; a site beyond nsites is counted apart;
- * with the VM lock held by the tracer a hit is counted and its run skipped, not hung, and
- * runs again once the lock is free.  The script is compiled against two programs (guru's
+ * in the block changes; fs_base is 0 unless the dispatcher's thread id mode is rdfsbase (then
+ * the thread's, where the CPU has FSGSBASE); a counting site only counts; a site beyond nsites
+ * is counted apart; with the VM lock held by the tracer a hit is counted and its run skipped,
+ * not hung, and runs again once the lock is free.  The script is compiled against two programs (guru's
  * twice has its parameter in rdi), as one session's script may be.
  *
  * The shared region is anonymous memory mapped in the program by a remote mmap and read here
@@ -29,6 +30,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/hwcap2.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -388,7 +391,7 @@ out:
 
 /* ---- DISPATCH: a site's probes, run as a trampoline's call runs them ---------------------- */
 
-#define NSITES	   4
+#define NSITES	   5
 #define SHARED_HDR 4096ul /* struct agent_shared and its sites, then the VM's part */
 
 static const char dispatch_fmt[] =
@@ -397,7 +400,9 @@ static const char dispatch_fmt[] =
 	"probe process(\"%s\").function(\"step\") { n++; printf(\"rdi=%%d\\n\", long_arg(1)) }\n"
 	"probe process(\"%s\").function(\"run\") { order = order * 10 + 1; println(\"first\") }\n"
 	"probe process(\"%s\").function(\"run\") { order = order * 10 + 2; println(\"second\") }\n"
-	"probe process(\"%s\").function(\"twice\") { $v = $v + 100 }\n";
+	"probe process(\"%s\").function(\"twice\") { $v = $v + 100 }\n"
+	"probe process(\"%s\").function(\"main\") { printf(\"fs=%%x\\n\", u_register(\"fs_base\")) "
+	"}\n";
 
 /* The probe of func, the nth (from 0) when several are. */
 static int nth_probe(const struct vm_program *prog, const char *func, int nth)
@@ -489,8 +494,8 @@ static void test_dispatch(void)
 	struct agent_site s;
 	struct strbuf got = {0}, want = {0};
 	uint64_t args[6] = {0}, word = 0, drops = 0, set[UTRACE_NR_SYSCALLS / 64] = {0};
-	uint64_t work_size, vm_size, vm_part_size, region_size, base, img_addr, work, boot;
-	int step, run1, run2, twice, r, status;
+	uint64_t runs, work_size, vm_size, vm_part_size, region_size, base, img_addr, work, boot;
+	int step, run1, run2, twice, fsp, r, status;
 	size_t img_len = 0, unpack_size = 0;
 	void *img = NULL, *tregion = NULL;
 	struct vm tvm;
@@ -500,7 +505,7 @@ static void test_dispatch(void)
 	pid_t pid;
 
 	snprintf(c.text, sizeof(c.text), dispatch_fmt, prog("agentee"), prog("agentee"),
-		 prog("agentee"), prog("guru"));
+		 prog("agentee"), prog("guru"), prog("agentee"));
 	if (!tap_ok(hdr && compile(&c, true) == 0, "dispatch: the script compiles")) {
 		struct strbuf sb = {0};
 
@@ -512,7 +517,9 @@ static void test_dispatch(void)
 	run1 = nth_probe(c.prog, "run", 0);
 	run2 = nth_probe(c.prog, "run", 1);
 	twice = nth_probe(c.prog, "twice", 0);
-	tap_ok(step >= 0 && run1 >= 0 && run2 >= 0 && twice >= 0, "dispatch: its four probes");
+	fsp = nth_probe(c.prog, "main", 0);
+	tap_ok(step >= 0 && run1 >= 0 && run2 >= 0 && twice >= 0 && fsp >= 0,
+	       "dispatch: its five process probes");
 	r = 1;
 	for (uint32_t i = 0; i < c.prog->nprobes; i++)
 		if (c.prog->probes[i].kind == VM_PROBE_PROCESS)
@@ -569,6 +576,8 @@ static void test_dispatch(void)
 	hdr->site[2].nprobes = 2;
 	hdr->site[2].probe[0] = (uint32_t)twice;
 	hdr->site[2].probe[1] = (uint32_t)step;
+	hdr->site[4].nprobes = 1;
+	hdr->site[4].probe[0] = (uint32_t)fsp;
 	vsh.magic = AGENT_VM_SHARED_MAGIC;
 	vsh.vm_off = PAGE;
 	vsh.vm_size = vm_size;
@@ -657,6 +666,28 @@ static void test_dispatch(void)
 	mem_read_all(pid, base, hdr, sizeof(*hdr));
 	tap_ok(r == 0 && hdr->unknown_site == 1, "dispatch: a site beyond nsites is counted apart");
 
+	/* fs_base: 0 unless the dispatcher reads it with rdfsbase (its thread id mode). */
+	r = dispatch(&d, &regs, 4);
+	sb_printf(&want, "fs=0\n");
+	tap_ok(r == 0 && site_of(&d, 4).hits == 1, "dispatch: fs_base is 0 in gettid mode");
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) {
+		struct user_regs_struct ur;
+		uint32_t how = AGENT_ID_RDFSBASE;
+
+		utrace_get_regs(pid, &ur);
+		mem_write_all(pid, base + offsetof(struct agent_shared, thread_id), &how,
+			      sizeof(how));
+		r = dispatch(&d, &regs, 4);
+		sb_printf(&want, "fs=%llx\n", (unsigned long long)ur.fs_base);
+		how = AGENT_ID_GETTID;
+		mem_write_all(pid, base + offsetof(struct agent_shared, thread_id), &how,
+			      sizeof(how));
+		tap_ok(r == 0 && ur.fs_base, "dispatch: rdfsbase mode gives the thread's fs_base");
+	} else {
+		tap_ok(1, "dispatch: rdfsbase mode # SKIP the CPU or kernel has no FSGSBASE");
+	}
+	runs = vm_shared_of(&d).runs;
+
 	/* The lock held by the tracer: the hit is counted and skipped, not hung. */
 	tap_is(vm_shared_of(&d).lock, 0, "dispatch: the VM lock is free between hits");
 	set_lock(&d, 1);
@@ -666,7 +697,7 @@ static void test_dispatch(void)
 	s = site_of(&d, 0);
 	tap_ok(r == 0 && s.hits == 2, "dispatch: with the lock held, site 0 still counts the hit");
 	tap_is(vm_shared_of(&d).skipped, 1, "dispatch: and the run is skipped and counted");
-	tap_is(vm_shared_of(&d).runs, 5, "dispatch: not run");
+	tap_is(vm_shared_of(&d).runs, runs, "dispatch: not run");
 	tap_is(global_of(&d, "n"), 102, "dispatch: n untouched");
 	tap_is(vm_shared_of(&d).lock, 1, "dispatch: the tracer's lock left alone");
 	set_lock(&d, 0);
