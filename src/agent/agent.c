@@ -21,9 +21,9 @@
  * only code that ran agent_init with that cookie, in this process, can give.
  *
  * The script's VM, its host and the entries VM_INIT and RUN are host_agent.c's; its output
- * ring is ring.c's.  What comes next, in this directory:
- *   - the dispatcher: the entry that the jump-patch trampolines call with a register context,
- *     running the probes of the site through host_agent.c;
+ * ring is ring.c's; the dispatcher, the entry the jump-patch trampolines call with a register
+ * context, which counts the hit and runs the site's probes through host_agent.c, is
+ * dispatch.c's.  What comes next, in this directory:
  *   - a SIGSEGV/SIGBUS handler chained to the program's own (installed and removed through the
  *     undo journal), so that reads of user memory that fault become script errors, and a
  *     SIGTRAP handler that knows the bytes under the trap tier's int3s if the tracer dies;

@@ -111,8 +111,9 @@ static void from_user(const struct user_regs_struct *u, struct agent_regs *a)
 	a->rax = u->rax, a->rcx = u->rcx, a->rdx = u->rdx, a->rsi = u->rsi, a->rdi = u->rdi;
 }
 
-static void run_probes(const struct agent_shared *sh, const struct agent_site *s, uint32_t n,
-		       struct agent_regs *regs)
+__attribute__((noinline)) static void run_probes(const struct agent_shared *sh,
+						 const struct agent_site *s, uint32_t n,
+						 struct agent_regs *regs)
 {
 	struct user_regs_struct u;
 

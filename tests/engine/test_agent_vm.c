@@ -10,12 +10,28 @@
  * of a bad address becomes the VM's fault error, recorded, not the program's crash.  The
  * program must then exit with its own status.
  *
+ * Then DISPATCH, the trampolines' entry, called remotely as the SysV function it is, on a
+ * register block written in the program: one region laid out as the ABI has it (struct
+ * agent_shared and its sites at 0, the VM's part at its vm_off), the agent loaded with it, and
+ * VM_INIT with AGENT_VM_GLOBALS_SET after the tracer's own VM ran begin on the globals and
+ * put them there.  A site runs its probe on the block's rdi (the exact line in the ring, the
+ * counter in the region's globals, the site's hit); a site of two probes runs both in order;
+ * a guru-mode write to rdi reaches the next probe of the site and the block, and nothing else
+ * in the block changes; fs_base is 0 unless the dispatcher's thread id mode is rdfsbase (then
+ * the thread's, where the CPU has FSGSBASE); a counting site only counts; a site beyond nsites
+ * is counted apart; with the VM lock held by the tracer a hit is counted and its run skipped,
+ * not hung, and runs again once the lock is free.  The script is compiled against two programs (guru's
+ * twice has its parameter in rdi), as one session's script may be.
+ *
  * The shared region is anonymous memory mapped in the program by a remote mmap and read here
  * with process_vm_readv; the tracer's memfd mapped in both is the next step.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/hwcap2.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -58,15 +74,18 @@ struct compiled {
 	char text[8192];
 };
 
-static int compile(struct compiled *c, const char *exe)
+/* Passes 1 to 3 on c->text, in guru mode (ustap -g) when guru. */
+static int compile(struct compiled *c, bool guru)
 {
-	struct sema_limits lim = {
-		.maxaction = 1000, .maxstringlen = 512, .maxmapentries = 2048, .maxnesting = 10};
+	struct sema_limits lim = {.maxaction = 1000,
+				  .maxstringlen = 512,
+				  .maxmapentries = 2048,
+				  .maxnesting = 10,
+				  .guru = guru};
 	struct parse_options opt = {0};
 	struct sema_program *sp;
 	struct pp_config cfg;
 
-	snprintf(c->text, sizeof(c->text), script_fmt, exe, exe);
 	pp_config_default(&cfg, false);
 	cfg.arch = "x86_64";
 	cfg.kernel_v = "6.1.0";
@@ -203,7 +222,8 @@ static void test_vm_in_agent(void)
 	long waited;
 	pid_t pid;
 
-	if (!tap_ok(compile(&c, prog("agentee")) == 0, "the script compiles")) {
+	snprintf(c.text, sizeof(c.text), script_fmt, prog("agentee"), prog("agentee"));
+	if (!tap_ok(compile(&c, false) == 0, "the script compiles")) {
 		struct strbuf sb = {0};
 
 		diag_render(&c.dl, &sb);
@@ -369,10 +389,355 @@ out:
 	diag_release(&c.dl);
 }
 
+/* ---- DISPATCH: a site's probes, run as a trampoline's call runs them ---------------------- */
+
+#define NSITES	   5
+#define SHARED_HDR 4096ul /* struct agent_shared and its sites, then the VM's part */
+
+static const char dispatch_fmt[] =
+	"global n = 5, order\n"
+	"probe begin { n = 100 }\n"
+	"probe process(\"%s\").function(\"step\") { n++; printf(\"rdi=%%d\\n\", long_arg(1)) }\n"
+	"probe process(\"%s\").function(\"run\") { order = order * 10 + 1; println(\"first\") }\n"
+	"probe process(\"%s\").function(\"run\") { order = order * 10 + 2; println(\"second\") }\n"
+	"probe process(\"%s\").function(\"twice\") { $v = $v + 100 }\n"
+	"probe process(\"%s\").function(\"main\") { printf(\"fs=%%x\\n\", u_register(\"fs_base\")) "
+	"}\n";
+
+/* The probe of func, the nth (from 0) when several are. */
+static int nth_probe(const struct vm_program *prog, const char *func, int nth)
+{
+	for (uint32_t i = 0; i < prog->nprobes; i++)
+		if (prog->probes[i].func && !strcmp(prog->probes[i].func, func) && nth-- == 0)
+			return (int)i;
+	return -1;
+}
+
+struct dispatcher {
+	pid_t pid;
+	struct inj_agent *a;
+	uint64_t region, regs_addr;
+	uint64_t vm_part; /* region + SHARED_HDR: struct agent_vm_shared */
+	const struct vm_program *prog;
+};
+
+/* agent_dispatch(regs, site) by a remote call, with *regs written to the program and read back. */
+static int dispatch(const struct dispatcher *d, struct agent_regs *regs, uint32_t site)
+{
+	uint64_t args[6] = {d->regs_addr, site}, word = 0;
+	int r = mem_write_all(d->pid, d->regs_addr, regs, sizeof(*regs));
+
+	if (r == 0)
+		r = inj_agent_call(d->a, d->pid, AGENT_ENTRY_DISPATCH, args, &word);
+	if (r == 0)
+		r = mem_read_all(d->pid, d->regs_addr, regs, sizeof(*regs));
+	return r;
+}
+
+static struct agent_site site_of(const struct dispatcher *d, uint32_t site)
+{
+	struct agent_site s = {0};
+
+	mem_read_all(d->pid, d->region + offsetof(struct agent_shared, site) + site * sizeof(s), &s,
+		     sizeof(s));
+	return s;
+}
+
+static struct agent_vm_shared vm_shared_of(const struct dispatcher *d)
+{
+	struct agent_vm_shared sh = {0};
+
+	mem_read_all(d->pid, d->vm_part, &sh, sizeof(sh));
+	return sh;
+}
+
+/* A long global, read from the region as the tracer reads it. */
+static int64_t global_of(const struct dispatcher *d, const char *name)
+{
+	struct agent_vm_shared sh = vm_shared_of(d);
+	int64_t v = -1;
+
+	for (uint32_t g = 0; g < d->prog->nglobals; g++)
+		if (!strcmp(d->prog->globals[g].name, name))
+			mem_read_all(d->pid, d->vm_part + sh.vm_off + d->prog->globals[g].offset,
+				     &v, sizeof(v));
+	return v;
+}
+
+static void set_lock(const struct dispatcher *d, uint32_t v)
+{
+	mem_write_all(d->pid, d->vm_part + offsetof(struct agent_vm_shared, lock), &v, sizeof(v));
+}
+
+static struct agent_regs pattern_regs(void)
+{
+	struct agent_regs r;
+	uint64_t *w = (uint64_t *)&r;
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(*w); i++)
+		w[i] = 0x1111111111111111ull * (i + 1);
+	r.flags = 0x246;
+	return r;
+}
+
+static void test_dispatch(void)
+{
+	char *argv[] = {(char *)prog("agentee"), "0", "2000", NULL};
+	struct compiled c = {0};
+	struct utrace_engine *e = NULL;
+	struct dispatcher d = {0};
+	struct agent_shared *hdr = calloc(1, SHARED_HDR);
+	struct agent_vm_shared vsh = {0};
+	struct agent_vm_boot vb = {.size = sizeof(vb), .version = AGENT_ABI_VERSION};
+	struct inj_agent_opts opts = {0};
+	struct agent_regs regs, before;
+	struct agent_site s;
+	struct strbuf got = {0}, want = {0};
+	uint64_t args[6] = {0}, word = 0, drops = 0, set[UTRACE_NR_SYSCALLS / 64] = {0};
+	uint64_t runs, work_size, vm_size, vm_part_size, region_size, base, img_addr, work, boot;
+	int step, run1, run2, twice, fsp, r, status;
+	size_t img_len = 0, unpack_size = 0;
+	void *img = NULL, *tregion = NULL;
+	struct vm tvm;
+	struct vm_host th = {.output = cap_output, .error = cap_error};
+	char why[128];
+	long waited;
+	pid_t pid;
+
+	snprintf(c.text, sizeof(c.text), dispatch_fmt, prog("agentee"), prog("agentee"),
+		 prog("agentee"), prog("guru"), prog("agentee"));
+	if (!tap_ok(hdr && compile(&c, true) == 0, "dispatch: the script compiles")) {
+		struct strbuf sb = {0};
+
+		diag_render(&c.dl, &sb);
+		printf("# %s", sb_str(&sb));
+		goto out_free;
+	}
+	step = nth_probe(c.prog, "step", 0);
+	run1 = nth_probe(c.prog, "run", 0);
+	run2 = nth_probe(c.prog, "run", 1);
+	twice = nth_probe(c.prog, "twice", 0);
+	fsp = nth_probe(c.prog, "main", 0);
+	tap_ok(step >= 0 && run1 >= 0 && run2 >= 0 && twice >= 0 && fsp >= 0,
+	       "dispatch: its five process probes");
+	r = 1;
+	for (uint32_t i = 0; i < c.prog->nprobes; i++)
+		if (c.prog->probes[i].kind == VM_PROBE_PROCESS)
+			r &= vm_probe_in_agent(c.prog, &c.prog->probes[i], why, sizeof(why));
+	tap_ok(r == 1, "dispatch: every one of them may run in the agent");
+	r = vm_program_pack(c.prog, &img, &img_len);
+	if (r == 0)
+		r = vm_program_unpack_size(img, img_len, &unpack_size);
+	if (!tap_ok(r == 0, "dispatch: it packs"))
+		goto out_free;
+
+	if (utrace_spawn(argv, &pid) < 0) {
+		tap_ok(false, "dispatch: agentee started");
+		goto out_free;
+	}
+	caught = false;
+	e = utrace_attach(pid, UTRACE_ATTACH_CREATE, &ops, NULL);
+	set[SYS_clock_nanosleep / 64] |= 1ull << (SYS_clock_nanosleep % 64);
+	utrace_set_events(pid, e, UTRACE_EVENT(SYSCALL_ENTRY));
+	utrace_set_syscalls(pid, e, set);
+	utrace_control(pid, e, UTRACE_RESUME);
+	for (waited = 0; waited < HOLD_MS && !(caught && held(pid, e)); waited += 5)
+		run_for(5);
+	if (!tap_ok(caught && held(pid, e), "dispatch: agentee held at its first nanosleep"))
+		goto out;
+
+	/* One region: struct agent_shared and its sites at 0, the VM's part at SHARED_HDR. */
+	work_size = align_page(img_len) + align_page(unpack_size);
+	vm_size = (vm_region_size(c.prog) + 15) & ~15ul;
+	vm_part_size = align_page(PAGE + vm_size + RING_SZ);
+	region_size = SHARED_HDR + vm_part_size;
+	base = (uint64_t)remote_mmap(pid, region_size + work_size + PAGE);
+	if (!tap_ok((long)base > 0, "dispatch: memory mapped in the program"))
+		goto out;
+	d.pid = pid;
+	d.prog = c.prog;
+	d.region = base;
+	d.vm_part = base + SHARED_HDR;
+	img_addr = base + region_size;
+	work = img_addr + align_page(img_len);
+	boot = work + align_page(unpack_size);
+	d.regs_addr = boot + 512;
+
+	hdr->magic = AGENT_SHARED_MAGIC;
+	hdr->nsites = NSITES;
+	hdr->thread_id = AGENT_ID_GETTID;
+	hdr->vm_off = SHARED_HDR;
+	hdr->vm_size = vm_part_size;
+	hdr->site[0].nprobes = 1;
+	hdr->site[0].probe[0] = (uint32_t)step;
+	hdr->site[1].nprobes = 2;
+	hdr->site[1].probe[0] = (uint32_t)run1;
+	hdr->site[1].probe[1] = (uint32_t)run2;
+	hdr->site[2].nprobes = 2;
+	hdr->site[2].probe[0] = (uint32_t)twice;
+	hdr->site[2].probe[1] = (uint32_t)step;
+	hdr->site[4].nprobes = 1;
+	hdr->site[4].probe[0] = (uint32_t)fsp;
+	vsh.magic = AGENT_VM_SHARED_MAGIC;
+	vsh.vm_off = PAGE;
+	vsh.vm_size = vm_size;
+	vsh.ring_off = PAGE + vm_size;
+	vsh.ring_size = RING_SZ;
+	vb.image = img_addr;
+	vb.image_size = img_len;
+	vb.work = work;
+	vb.work_size = align_page(unpack_size);
+	vb.shared = d.vm_part;
+	vb.shared_size = vm_part_size;
+	vb.flags = AGENT_VM_GLOBALS_SET;
+	_Static_assert(sizeof(struct agent_shared) + NSITES * sizeof(struct agent_site) <=
+			       SHARED_HDR,
+		       "the sites fit before the VM's part");
+	if (!tap_ok(mem_write_all(pid, base, hdr, SHARED_HDR) == 0 &&
+			    mem_write_all(pid, d.vm_part, &vsh, sizeof(vsh)) == 0 &&
+			    mem_write_all(pid, img_addr, img, img_len) == 0 &&
+			    mem_write_all(pid, boot, &vb, sizeof(vb)) == 0,
+		    "dispatch: region, image and boot written"))
+		goto out;
+	/* The tracer's VM runs begin (n = 100 over its initial 5) and hands the globals over. */
+	tregion = aligned_alloc(16, vm_size);
+	if (!tregion)
+		goto out;
+	memset(tregion, 0, vm_size);
+	vm_init(&tvm, c.prog, tregion, vm_size, &th, &got);
+	for (uint32_t i = 0; i < c.prog->nprobes; i++)
+		if (c.prog->probes[i].kind == VM_PROBE_BEGIN) {
+			struct vm_hit_ctx ctx = {.probe = &c.prog->probes[i],
+						 .interruptible = true};
+
+			vm_run(&tvm, &c.prog->chunks[c.prog->probes[i].handler], &ctx);
+		}
+	tap_ok(mem_write_all(pid, d.vm_part + vsh.vm_off, tvm.globals, vm_globals_size(c.prog)) ==
+		       0,
+	       "dispatch: the globals begin set, moved into the region");
+	opts.shared = base;
+	opts.shared_size = region_size;
+	r = inj_agent_load_opts(pid, &opts, &d.a);
+	if (!tap_ok(r == 0, "dispatch: agent loaded with the region (%d)", r))
+		goto out;
+	args[0] = boot;
+	r = inj_agent_call(d.a, pid, AGENT_ENTRY_VM_INIT, args, &word);
+	if (!tap_ok(r == 0 && word == 0, "dispatch: VM_INIT with AGENT_VM_GLOBALS_SET (%lld)",
+		    (long long)word))
+		goto out;
+
+	/* One probe: the hit's rdi, the counter, the site's hits. */
+	regs = pattern_regs();
+	regs.rdi = 1234;
+	r = dispatch(&d, &regs, 0);
+	tap_ok(r == 0, "dispatch: site 0 called");
+	sb_printf(&want, "rdi=1234\n");
+	s = site_of(&d, 0);
+	tap_is(s.hits, 1, "dispatch: site 0 counted its hit");
+	tap_is(global_of(&d, "n"), 101, "dispatch: n++ on begin's value, in the region's globals");
+	tap_is(vm_shared_of(&d).runs, 1, "dispatch: one handler run");
+
+	/* Two probes, in order. */
+	regs = pattern_regs();
+	r = dispatch(&d, &regs, 1);
+	sb_printf(&want, "first\nsecond\n");
+	tap_ok(r == 0 && site_of(&d, 1).hits == 1, "dispatch: site 1 counted its hit");
+	tap_is(global_of(&d, "order"), 12, "dispatch: site 1 ran both probes, in order");
+	tap_is(vm_shared_of(&d).runs, 3, "dispatch: three handlers run");
+
+	/* A guru-mode register write: the next probe sees it, the trampoline gets it back. */
+	regs = pattern_regs();
+	regs.rdi = 1000;
+	before = regs;
+	r = dispatch(&d, &regs, 2);
+	sb_printf(&want, "rdi=1100\n");
+	tap_ok(r == 0 && site_of(&d, 2).hits == 1, "dispatch: site 2 counted its hit");
+	tap_is(regs.rdi, 1100, "dispatch: $v = $v + 100 wrote rdi back into the register block");
+	before.rdi = 1100;
+	tap_ok(!memcmp(&regs, &before, sizeof(regs)), "dispatch: every other register as it was");
+	tap_is(global_of(&d, "n"), 102, "dispatch: n counts the second probe of site 2");
+
+	/* A counting site: the hit, nothing run. */
+	regs = pattern_regs();
+	r = dispatch(&d, &regs, 3);
+	tap_ok(r == 0 && site_of(&d, 3).hits == 1, "dispatch: counting site 3 counted its hit");
+	tap_is(vm_shared_of(&d).runs, 5, "dispatch: and ran no handler");
+	r = dispatch(&d, &regs, NSITES);
+	mem_read_all(pid, base, hdr, sizeof(*hdr));
+	tap_ok(r == 0 && hdr->unknown_site == 1, "dispatch: a site beyond nsites is counted apart");
+
+	/* fs_base: 0 unless the dispatcher reads it with rdfsbase (its thread id mode). */
+	r = dispatch(&d, &regs, 4);
+	sb_printf(&want, "fs=0\n");
+	tap_ok(r == 0 && site_of(&d, 4).hits == 1, "dispatch: fs_base is 0 in gettid mode");
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) {
+		struct user_regs_struct ur;
+		uint32_t how = AGENT_ID_RDFSBASE;
+
+		utrace_get_regs(pid, &ur);
+		mem_write_all(pid, base + offsetof(struct agent_shared, thread_id), &how,
+			      sizeof(how));
+		r = dispatch(&d, &regs, 4);
+		sb_printf(&want, "fs=%llx\n", (unsigned long long)ur.fs_base);
+		how = AGENT_ID_GETTID;
+		mem_write_all(pid, base + offsetof(struct agent_shared, thread_id), &how,
+			      sizeof(how));
+		tap_ok(r == 0 && ur.fs_base, "dispatch: rdfsbase mode gives the thread's fs_base");
+	} else {
+		tap_ok(1, "dispatch: rdfsbase mode # SKIP the CPU or kernel has no FSGSBASE");
+	}
+	runs = vm_shared_of(&d).runs;
+
+	/* The lock held by the tracer: the hit is counted and skipped, not hung. */
+	tap_is(vm_shared_of(&d).lock, 0, "dispatch: the VM lock is free between hits");
+	set_lock(&d, 1);
+	regs = pattern_regs();
+	regs.rdi = 99;
+	r = dispatch(&d, &regs, 0);
+	s = site_of(&d, 0);
+	tap_ok(r == 0 && s.hits == 2, "dispatch: with the lock held, site 0 still counts the hit");
+	tap_is(vm_shared_of(&d).skipped, 1, "dispatch: and the run is skipped and counted");
+	tap_is(vm_shared_of(&d).runs, runs, "dispatch: not run");
+	tap_is(global_of(&d, "n"), 102, "dispatch: n untouched");
+	tap_is(vm_shared_of(&d).lock, 1, "dispatch: the tracer's lock left alone");
+	set_lock(&d, 0);
+	regs.rdi = 7;
+	r = dispatch(&d, &regs, 0);
+	sb_printf(&want, "rdi=7\n");
+	tap_ok(r == 0 && global_of(&d, "n") == 103, "dispatch: released, site 0 runs again");
+
+	drain(pid, d.vm_part + vsh.ring_off, &got, &drops);
+	if (!tap_ok(!strcmp(sb_str(&got), sb_str(&want)),
+		    "dispatch: the ring holds the handlers' lines, in order"))
+		show(&got, &want);
+	tap_is(drops, 0, "dispatch: nothing dropped");
+	tap_is(vm_shared_of(&d).errors, 0, "dispatch: no handler failed");
+
+out:
+	if (d.a)
+		inj_agent_unload(d.a, pid);
+	if (e) {
+		utrace_control(pid, e, UTRACE_RESUME);
+		status = run_to_exit(pid, 30000);
+		tap_exited(status, EXIT_OK, "dispatch: agentee exited %d", EXIT_OK);
+		utrace_engine_put(e);
+	}
+out_free:
+	sb_release(&got);
+	sb_release(&want);
+	free(img);
+	free(hdr);
+	free(tregion);
+	vm_program_free(c.prog);
+	ast_file_free(c.file);
+	diag_release(&c.dl);
+}
+
 int main(int argc, char **argv)
 {
 	harness_init(argc, argv);
 	utrace_set_print(print_log, getenv("UTRACE_DEBUG") ? UTRACE_LOG_DEBUG : UTRACE_LOG_WARN);
 	test_vm_in_agent();
+	test_dispatch();
 	return tap_done();
 }

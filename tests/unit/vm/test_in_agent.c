@@ -5,10 +5,11 @@
  * of each, one case per class of handler: counting, printf of a marker's $arg1 and of DWARF
  * parameters, user_string, probefunc() of a .function, @var of the probed module (the pc
  * gives its bias) against one of another module (the tracer's), usymname, ubacktrace, =~, a
- * function that calls usymname two calls down, recursion that needs nothing, a guru-mode
- * write to memory, a .return probe, the entry half of @entry and a begin probe.
+ * function that calls usymname two calls down, recursion that needs nothing, guru-mode
+ * writes to a register (guru's twice, -O2: its parameter in rdi) and to memory (points, -O0:
+ * on the stack), a .return probe, the entry half of @entry and a begin probe.
  *
- * usage: test_vm_in_agent POINTS GREETER
+ * usage: test_vm_in_agent POINTS GREETER GURU
  */
 #include "../lang/lang_test.h"
 
@@ -16,7 +17,7 @@
 #include "lang/sema/sema.h"
 #include "vm/vm.h"
 
-static const char *points_exe, *greeter_exe;
+static const char *points_exe, *greeter_exe, *guru_exe;
 
 static char *with_programs(const char *s)
 {
@@ -29,6 +30,9 @@ static char *with_programs(const char *s)
 		} else if (!strncmp(s, "@GREETER", 8)) {
 			sb_append(&sb, greeter_exe, strlen(greeter_exe));
 			s += 7;
+		} else if (!strncmp(s, "@GURU", 5)) {
+			sb_append(&sb, guru_exe, strlen(guru_exe));
+			s += 4;
 		} else {
 			sb_putc(&sb, *s);
 		}
@@ -125,6 +129,7 @@ static void test_agent_can(void **state)
 	    "function g() { return f(0) }\n"
 	    "probe process(\"@POINTS\").function(\"area\") { a[tid()] <<< f(3) }",
 	    FUNCTION);
+	yes("probe process(\"@GURU\").function(\"twice\") { $v = $v * 2; $v++ }", FUNCTION);
 }
 
 static void test_tracer_needed(void **state)
@@ -176,11 +181,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_why_truncated),
 	};
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s POINTS GREETER\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s POINTS GREETER GURU\n", argv[0]);
 		return 2;
 	}
 	points_exe = argv[1];
 	greeter_exe = argv[2];
+	guru_exe = argv[3];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
