@@ -7,7 +7,8 @@
  *   lea -16(%rsp),%rsp       room for rip and rsp, the top of struct agent_regs
  *   pushfq; cld              flags saved; the SysV ABI wants DF clear at a call
  *   push rax .. r15          the rest of struct agent_regs, r15 lowest
- *   rip, rsp filled in       the probe address (movabs), rsp as it was (lea)
+ *   rip, rsp filled in       the probe address (movabs; an endbr64 before the jump
+ *                            included), rsp as it was (lea)
  *   mov %rsp,%rbx; mov %rsp,%rdi; and $-16,%rsp; mov $site,%esi
  *   call *dispatch(%rip)     through the absolute pointer at the end of the slot
  *   mov %rbx,%rsp            rbx is callee-saved, so it still points at the registers
@@ -77,10 +78,13 @@ int x86_trampoline(const struct x86_patch *p, uint64_t at, uint64_t dispatch, ui
 	static const uint8_t lea_up[] = {0x48, 0x8d, 0xa4, 0x24};    /* lea d32(%rsp),%rsp */
 	struct emit e = {out, 0};
 	struct x86_reloc rel;
+	uint64_t probe;
 	int i, r;
 
 	if (!p || p->verdict != X86_PATCH_OK)
 		return -EINVAL;
+	/* The probe's own address: before the endbr64 (4 bytes) that the jump sits after. */
+	probe = p->vaddr - (p->flags & X86_PATCH_F_ENDBR ? 4 : 0);
 	memset(out, 0xcc, X86_TRAMP_SLOT);
 	put(&e, lea_red, sizeof(lea_red));
 	put(&e, lea_top, sizeof(lea_top));
@@ -88,7 +92,7 @@ int x86_trampoline(const struct x86_patch *p, uint64_t at, uint64_t dispatch, ui
 	for (i = 0; i < 15; i++)
 		pushpop(&e, push_order[i], 0x50);
 	put(&e, movabs_rax, sizeof(movabs_rax));
-	put(&e, &p->vaddr, 8);
+	put(&e, &probe, 8);
 	put(&e, store_rax, sizeof(store_rax));
 	put32(&e, offsetof(struct agent_regs, rip));
 	put(&e, lea_rax, sizeof(lea_rax));
