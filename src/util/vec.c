@@ -12,11 +12,13 @@
 
 #include "util/vec.h"
 
-#define VEC_MIN 8
+/* The first allocation: at least VEC_MIN items and VEC_MIN_BYTES bytes. */
+#define VEC_MIN	      8
+#define VEC_MIN_BYTES 64
 
 int vec_grow_(void **v, size_t *cap, size_t n, size_t size, size_t max)
 {
-	size_t want, nc;
+	size_t want, nc, least = VEC_MIN_BYTES / size > VEC_MIN ? VEC_MIN_BYTES / size : VEC_MIN;
 	void *nv;
 
 	if (n < *cap)
@@ -25,8 +27,8 @@ int vec_grow_(void **v, size_t *cap, size_t n, size_t size, size_t max)
 		goto nomem;
 	want = n + 1;
 	nc = *cap > max / 2 ? max : *cap * 2;
-	if (nc < VEC_MIN)
-		nc = VEC_MIN < max ? VEC_MIN : max;
+	if (nc < least)
+		nc = least < max ? least : max;
 	if (nc < want)
 		nc = want;
 	if (nc > SIZE_MAX / size)

@@ -9,8 +9,9 @@
 /*
  * A typed growable array is a pointer and two counts the caller keeps (v, n, cap; all zero is
  * empty).  VEC_GROW(v, cap, n) makes room for n + 1 items: when cap is smaller it doubles it
- * (at least 8, at least n + 1) and reallocates v, then updates v and cap.  cap may be an int,
- * unsigned, long or size_t; its type bounds the new capacity.  Returns 0, or -ENOMEM (errno
+ * (to n + 1 if that is more; the first time to at least 8 items and 64 bytes), reallocates v
+ * and updates v and cap.  cap may be an int, unsigned, long or size_t; its type bounds the new
+ * capacity.  Returns 0, or -ENOMEM (errno
  * ENOMEM too) when the memory or the count would overflow, with v and cap untouched.  v and cap
  * are evaluated more than once.
  *
