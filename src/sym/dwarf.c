@@ -395,6 +395,26 @@ static const char *locate(struct sym_dwarf *d, Dwarf_Die *var, Dwarf_Die *func, 
 
 /* ---- functions ------------------------------------------------------------------------------ */
 
+const char *sym_dw_decl_file(Dwarf_Die *die)
+{
+	const char *name = dwarf_decl_file(die);
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Half version;
+	Dwarf_Files *files;
+	Dwarf_Die cu;
+	size_t n;
+
+	if (name || !dwarf_attr_integrate(die, DW_AT_decl_file, &a) ||
+	    dwarf_formudata(&a, &idx) != 0 || idx != 0)
+		return name;
+	/* The unit of the attribute, which dwarf_attr_integrate may have found in another DIE. */
+	if (!dwarf_cu_die(a.cu, &cu, &version, NULL, NULL, NULL, NULL, NULL) || version < 5 ||
+	    dwarf_getsrcfiles(&cu, &files, &n) != 0 || n == 0)
+		return NULL;
+	return dwarf_filesrc(files, 0, NULL, NULL);
+}
+
 static void fill_func(Dwarf_Die *die, Dwarf_Die *cu, struct sym_dw_func *f)
 {
 	Dwarf_Addr lo = 0, hi = 0, *bk = NULL;
@@ -412,7 +432,7 @@ static void fill_func(Dwarf_Die *die, Dwarf_Die *cu, struct sym_dw_func *f)
 	if (n > 0 && bk[0] >= lo && (!hi || bk[0] < hi))
 		f->prologue = bk[0];
 	free(bk);
-	f->decl_file = dwarf_decl_file(die);
+	f->decl_file = sym_dw_decl_file(die);
 	if (dwarf_decl_line(die, &line) == 0)
 		f->decl_line = line;
 	f->cu_name = cu ? dwarf_diename(cu) : NULL;
@@ -880,7 +900,7 @@ static bool inlines_in(struct sym_dwarf *d, Dwarf_Die *die, void *data)
 		if (name && fnmatch(w->glob, name, 0) == 0 && instance_pc(die, &pc) == 0) {
 			if (dwarf_decl_line(die, &line) != 0)
 				line = 0;
-			w->r = w->fn(name, dwarf_decl_file(die), line, pc, w->data);
+			w->r = w->fn(name, sym_dw_decl_file(die), line, pc, w->data);
 			if (w->r)
 				return true;
 		}

@@ -266,7 +266,7 @@ static void describe_instance(Dwarf_Die *fn, struct sym_dw_decls *ds)
 	Dwarf_Die mem, *rtype = type_die(fn, &mem);
 
 	ds->func = dwarf_diename(fn);
-	ds->decl_file = dwarf_decl_file(fn);
+	ds->decl_file = sym_dw_decl_file(fn);
 	if (dwarf_decl_line(fn, &ds->decl_line) != 0)
 		ds->decl_line = 0;
 	if (rtype)
