@@ -26,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
+
+#include "utrace/strbuf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +36,55 @@ extern "C" {
 
 struct vm_program;
 struct script_session;
+
+/* ---- Compiling: stap's passes 1 to 3 (src/lang) ---------------------------------------- */
+
+/* stap -D limits that the program enforces at run time. */
+struct script_limits {
+	int64_t maxaction;     /* MAXACTION: statements one handler may run */
+	int64_t maxstringlen;  /* MAXSTRINGLEN: bytes of a string */
+	int64_t maxmapentries; /* MAXMAPENTRIES: entries of one global array */
+	int64_t maxnesting;    /* MAXNESTING: depth of function calls */
+};
+
+struct script_compile_opts {
+	const char *name; /* in diagnostics: the file, or stap's "<input>" */
+	const char *text; /* the script, len bytes (borrowed for the call) */
+	size_t len;
+	const char *const *args; /* $1..$N and @1..@N */
+	unsigned nargs;
+	int last_pass;		/* stap -p N, 1 to 5; 4 and 5 both give the program */
+	bool list;		/* -l/-L: elaborate, then list the probe points instead */
+	bool list_vars;		/* -L */
+	int verbose;		/* -v: a "Pass N: ..." line after each pass; -vv: -p2 has bodies */
+	bool suppress_warnings; /* -w */
+	bool guru;		/* -g: embedded C and $var writes allowed */
+	bool skip_badvars;	/* --skip-badvars: an unresolvable $variable is 0 */
+	struct script_limits limits;
+	/* The -c/-x target's executable (script_target_path), for a bare process.function. */
+	const char *target_path;
+	struct timespec start; /* CLOCK_MONOTONIC when the tool started, for -v's timings */
+	/* Diagnostics and -v lines, in order, each ending in a newline. */
+	void (*report)(void *data, const char *text);
+	void *data;
+};
+
+struct script_compiled {
+	int failed_pass;	 /* 0, or the pass that failed: 1 parse, 2 elaborate, 3 translate */
+	struct strbuf dump;	 /* -p 1 to 3: that pass's dump; -l/-L: the listing */
+	struct vm_program *prog; /* last_pass 4 or 5: the program, for script_session_new() */
+};
+
+/*
+ * The passes up to o->last_pass.  Returns 0, or the -errno of the pass that failed (-EINVAL:
+ * the script has errors, reported through o->report; -ENOMEM), failed_pass naming it.  *ret is
+ * released with script_compiled_release() either way.
+ */
+int script_compile(const struct script_compile_opts *o, struct script_compiled *ret);
+/* The dump and the program. */
+void script_compiled_release(struct script_compiled *c);
+
+/* ---- Running: stap's pass 5 ------------------------------------------------------------ */
 
 enum script_msg {
 	SCRIPT_MSG_ERROR,   /* stap's "ERROR: text": a runtime error, or a target that cannot run */

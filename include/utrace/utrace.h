@@ -278,6 +278,15 @@ int utrace_seize_process(pid_t pid, pid_t **ret_tids, int *ret_count);
 pid_t utrace_tracer_of(pid_t pid);
 
 /*
+ * Extension: @len bytes of process @pid's memory at @addr (process_vm_readv, /proc/PID/mem for
+ * pages it cannot read): the bytes read, short at a page that is not mapped, or -errno if not
+ * one was (-EFAULT, -ESRCH, -EPERM).  Kernel utrace engines had access_process_vm() for this.
+ */
+long utrace_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
+/* Extension: the executable process @pid runs (/proc/PID/exe) into @buf: 0 or -errno. */
+int utrace_exe_path(pid_t pid, char *buf, size_t len);
+
+/*
  * Run reports: wait for ptrace stops and dispatch them to engines.  With @block false, only
  * what is already pending.  Returns the number of stops handled, 0 if none (non-blocking),
  * -EINTR if a signal interrupted the wait, -ECHILD when nothing is traced any more.

@@ -24,6 +24,7 @@
 
 #include "engine/engine-priv.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define THREAD_BUCKETS 256
 
@@ -79,15 +80,8 @@ struct eng_proc *eng_proc_get(pid_t tgid)
 			return procs[i];
 		}
 	}
-	if (nprocs == procs_cap) {
-		struct eng_proc **grown;
-
-		procs_cap = procs_cap ? procs_cap * 2 : 8;
-		grown = realloc(procs, (size_t)procs_cap * sizeof(*procs));
-		if (!grown)
-			return NULL;
-		procs = grown;
-	}
+	if (VEC_GROW(procs, procs_cap, nprocs) < 0)
+		return NULL;
 	proc = calloc(1, sizeof(*proc));
 	if (!proc)
 		return NULL;
@@ -454,17 +448,8 @@ struct utrace_engine *utrace_attach(pid_t pid, int flags, const struct utrace_en
 		if (!th)
 			return NULL;
 	}
-	if (th->nengines == th->cap) {
-		int cap = th->cap ? th->cap * 2 : 4;
-		struct eng_engine **grown = realloc(th->engines, (size_t)cap * sizeof(*grown));
-
-		if (!grown) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		th->engines = grown;
-		th->cap = cap;
-	}
+	if (VEC_GROW(th->engines, th->cap, th->nengines) < 0)
+		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		errno = ENOMEM;

@@ -26,6 +26,7 @@
 
 #include "engine/engine-priv.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 struct child_status {
 	pid_t pid;
@@ -33,15 +34,12 @@ struct child_status {
 };
 
 static struct child_status *statuses;
-static int nstatuses;
+static int nstatuses, capstatuses;
 
 static void remember_status(pid_t pid, int status)
 {
-	struct child_status *grown = realloc(statuses, (size_t)(nstatuses + 1) * sizeof(*grown));
-
-	if (!grown)
+	if (VEC_GROW(statuses, capstatuses, nstatuses) < 0)
 		return;
-	statuses = grown;
 	statuses[nstatuses].pid = pid;
 	statuses[nstatuses].status = status;
 	nstatuses++;
@@ -370,15 +368,8 @@ static size_t nforwarded, capforwarded;
 
 int utrace_forward_status(pid_t tid, int status)
 {
-	if (nforwarded == capforwarded) {
-		size_t cap = capforwarded ? capforwarded * 2 : 8;
-		struct forwarded *v = realloc(forwarded, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		forwarded = v;
-		capforwarded = cap;
-	}
+	if (VEC_GROW(forwarded, capforwarded, nforwarded) < 0)
+		return -ENOMEM;
 	forwarded[nforwarded++] = (struct forwarded){tid, status};
 	return 0;
 }

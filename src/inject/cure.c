@@ -53,6 +53,7 @@
 
 #include "inject/cure.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 struct cure_entry {
 	cure_id id;
@@ -175,15 +176,8 @@ static struct cure_entry *append(struct cure *j, enum cure_kind kind, const char
 {
 	struct cure_entry *e;
 
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 16;
-		struct cure_entry *v = realloc(j->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		j->v = v;
-		j->cap = cap;
-	}
+	if (VEC_GROW(j->v, j->cap, j->n) < 0)
+		return NULL;
 	e = &j->v[j->n++];
 	memset(e, 0, sizeof(*e));
 	e->id = ++j->last_id;

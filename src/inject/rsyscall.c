@@ -37,6 +37,7 @@
 #include "sym/sym.h"
 #include "utrace/utrace.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 struct gadget {
 	pid_t pid;
@@ -44,7 +45,7 @@ struct gadget {
 };
 
 static struct gadget *gadgets;
-static int ngadgets;
+static int ngadgets, capgadgets;
 
 void inj_forget(pid_t pid)
 {
@@ -93,14 +94,9 @@ static uint64_t find_gadget(pid_t tgid)
 		}
 	}
 	sym_maps_free(maps);
-	if (found) {
-		struct gadget *grown = realloc(gadgets, (size_t)(ngadgets + 1) * sizeof(*grown));
-
-		if (grown) {
-			gadgets = grown;
-			gadgets[ngadgets].pid = tgid;
-			gadgets[ngadgets++].addr = found;
-		}
+	if (found && VEC_GROW(gadgets, capgadgets, ngadgets) == 0) {
+		gadgets[ngadgets].pid = tgid;
+		gadgets[ngadgets++].addr = found;
 	}
 	return found;
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "lang/lex.h"
+#include "util/vec.h"
 
 static const struct {
 	const char *spelling;
@@ -123,15 +124,8 @@ static int getc_(struct lexer *lx)
 /* Splices s into the input at the cursor; its characters report the location at. */
 static void paste(struct lexer *lx, const char *s, size_t n, struct srcloc at)
 {
-	if (lx->len + n + 1 > lx->cap) {
-		size_t cap = (lx->len + n + 1) * 2;
-		char *buf = realloc(lx->buf, cap);
-
-		if (!buf)
-			abort();
-		lx->buf = buf;
-		lx->cap = cap;
-	}
+	if (VEC_GROW(lx->buf, lx->cap, lx->len + n) < 0)
+		abort();
 	memmove(lx->buf + lx->pos + n, lx->buf + lx->pos, lx->len - lx->pos + 1);
 	memcpy(lx->buf + lx->pos, s, n);
 	lx->len += n;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "lang/parse.h"
+#include "util/vec.h"
 
 enum parse_context {
 	CTX_UNKNOWN,
@@ -62,15 +63,8 @@ static const struct token *peek(struct parser *p)
 	if (p->pos == p->ntoks) {
 		if (p->ntoks && p->toks[p->ntoks - 1]->kind == TOK_EOF)
 			return p->toks[p->ntoks - 1];
-		if (p->ntoks == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 256;
-			const struct token **t = realloc(p->toks, cap * sizeof(*t));
-
-			if (!t)
-				abort();
-			p->toks = t;
-			p->cap = cap;
-		}
+		if (VEC_GROW(p->toks, p->cap, p->ntoks) < 0)
+			abort();
 		p->toks[p->ntoks++] = pp_next(&p->pp);
 	}
 	return p->toks[p->pos];

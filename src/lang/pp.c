@@ -26,6 +26,7 @@
 #include <sys/utsname.h>
 
 #include "lang/pp.h"
+#include "util/vec.h"
 
 struct pp_macro {
 	const char *name;
@@ -75,15 +76,8 @@ struct tokvec {
 
 static void tokvec_push(struct tokvec *tv, const struct token *t)
 {
-	if (tv->n == tv->cap) {
-		unsigned cap = tv->cap ? tv->cap * 2 : 16;
-		const struct token **v = realloc(tv->v, cap * sizeof(*v));
-
-		if (!v)
-			abort();
-		tv->v = v;
-		tv->cap = cap;
-	}
+	if (VEC_GROW(tv->v, tv->cap, tv->n) < 0)
+		abort();
 	tv->v[tv->n++] = t;
 }
 
@@ -597,15 +591,8 @@ static bool eval_cond(struct pp *pp, const struct token *l, const struct token *
 
 static void push_cond(struct pp *pp, const struct token *open, enum pp_state state)
 {
-	if (pp->nconds == pp->capconds) {
-		unsigned cap = pp->capconds ? pp->capconds * 2 : 8;
-		struct pp_cond *c = realloc(pp->conds, cap * sizeof(*c));
-
-		if (!c)
-			abort();
-		pp->conds = c;
-		pp->capconds = cap;
-	}
+	if (VEC_GROW(pp->conds, pp->capconds, pp->nconds) < 0)
+		abort();
 	pp->conds[pp->nconds].open = open;
 	pp->conds[pp->nconds].state = state;
 	pp->nconds++;

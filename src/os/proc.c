@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "os/os.h"
+#include "util/vec.h"
 
 static uint64_t parse_hex_mask(const char *s)
 {
@@ -111,17 +112,10 @@ int proc_tasks(pid_t pid, pid_t **ret_tids, int *ret_count)
 
 		if (tid <= 0)
 			continue;
-		if (n == cap) {
-			pid_t *grown;
-
-			cap = cap ? cap * 2 : 16;
-			grown = realloc(tids, (size_t)cap * sizeof(*tids));
-			if (!grown) {
-				free(tids);
-				closedir(d);
-				return -ENOMEM;
-			}
-			tids = grown;
+		if (VEC_GROW(tids, cap, n) < 0) {
+			free(tids);
+			closedir(d);
+			return -ENOMEM;
 		}
 		tids[n++] = tid;
 	}

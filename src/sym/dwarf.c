@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "sym/dwarf-priv.h"
+#include "util/vec.h"
 
 struct type_ent {
 	Dwarf_Off off;
@@ -58,26 +59,14 @@ static const struct sym_dw_type void_type = {.kind = SYM_DWT_VOID, .name = "void
 /* Typedefs and qualifiers peeled off one type before giving up on it. */
 #define MAX_PEEL 64
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	return realloc(v, *cap * size);
-}
-
 static const char *keep(struct sym_dwarf *d, char *s)
 {
-	char **v;
-
 	if (!s)
 		return "?";
-	v = grow(d->strs, &d->capstrs, d->nstrs, sizeof(*v));
-	if (!v) {
+	if (VEC_GROW(d->strs, d->capstrs, d->nstrs) < 0) {
 		free(s);
 		return "?";
 	}
-	d->strs = v;
 	d->strs[d->nstrs++] = s;
 	return s;
 }
@@ -174,16 +163,12 @@ static void build_members(struct sym_dwarf *d, struct sym_dw_type *t, Dwarf_Die 
 	do {
 		Dwarf_Attribute a;
 		Dwarf_Word off = 0;
-		struct sym_dw_member *nm;
-
 		if (dwarf_tag(&c) != DW_TAG_member)
 			continue;
 		if (dwarf_attr(&c, DW_AT_data_member_location, &a))
 			dwarf_formudata(&a, &off);
-		nm = grow(m, &cap, n, sizeof(*m));
-		if (!nm)
+		if (VEC_GROW(m, cap, n) < 0)
 			break;
-		m = nm;
 		m[n].name = dwarf_diename(&c);
 		m[n].offset = off;
 		m[n].type = type_of(d, &c, depth + 1);
@@ -199,7 +184,6 @@ static const struct sym_dw_type *build_type(struct sym_dwarf *d, Dwarf_Die *in, 
 	Dwarf_Attribute a;
 	Dwarf_Word w;
 	struct sym_dw_type *t;
-	struct type_ent *v;
 	Dwarf_Off off;
 	int tag;
 
@@ -221,12 +205,10 @@ static const struct sym_dw_type *build_type(struct sym_dwarf *d, Dwarf_Die *in, 
 	if (depth > 64)
 		return &void_type;
 	t = calloc(1, sizeof(*t));
-	v = t ? grow(d->types, &d->captypes, d->ntypes, sizeof(*v)) : NULL;
-	if (!v) {
+	if (!t || VEC_GROW(d->types, d->captypes, d->ntypes) < 0) {
 		free(t);
 		return &void_type;
 	}
-	d->types = v;
 	d->types[d->ntypes++] = (struct type_ent){off, t};
 	t->name = "?";
 	if (dwarf_attr_integrate(td, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
@@ -413,6 +395,26 @@ static const char *locate(struct sym_dwarf *d, Dwarf_Die *var, Dwarf_Die *func, 
 
 /* ---- functions ------------------------------------------------------------------------------ */
 
+const char *sym_dw_decl_file(Dwarf_Die *die)
+{
+	const char *name = dwarf_decl_file(die);
+	Dwarf_Attribute a;
+	Dwarf_Word idx;
+	Dwarf_Half version;
+	Dwarf_Files *files;
+	Dwarf_Die cu;
+	size_t n;
+
+	if (name || !dwarf_attr_integrate(die, DW_AT_decl_file, &a) ||
+	    dwarf_formudata(&a, &idx) != 0 || idx != 0)
+		return name;
+	/* The unit of the attribute, which dwarf_attr_integrate may have found in another DIE. */
+	if (!dwarf_cu_die(a.cu, &cu, &version, NULL, NULL, NULL, NULL, NULL) || version < 5 ||
+	    dwarf_getsrcfiles(&cu, &files, &n) != 0 || n == 0)
+		return NULL;
+	return dwarf_filesrc(files, 0, NULL, NULL);
+}
+
 static void fill_func(Dwarf_Die *die, Dwarf_Die *cu, struct sym_dw_func *f)
 {
 	Dwarf_Addr lo = 0, hi = 0, *bk = NULL;
@@ -430,7 +432,7 @@ static void fill_func(Dwarf_Die *die, Dwarf_Die *cu, struct sym_dw_func *f)
 	if (n > 0 && bk[0] >= lo && (!hi || bk[0] < hi))
 		f->prologue = bk[0];
 	free(bk);
-	f->decl_file = dwarf_decl_file(die);
+	f->decl_file = sym_dw_decl_file(die);
 	if (dwarf_decl_line(die, &line) == 0)
 		f->decl_line = line;
 	f->cu_name = cu ? dwarf_diename(cu) : NULL;
@@ -574,10 +576,8 @@ static void add_var(struct sym_dwarf *d, Dwarf_Die *die, Dwarf_Die *func, uint64
 	for (size_t i = 0; i < d->nvars; i++)
 		if (!strcmp(d->vars[i].name, name))
 			return;
-	v = grow(d->vars, &d->capvars, d->nvars, sizeof(*v));
-	if (!v)
+	if (VEC_GROW(d->vars, d->capvars, d->nvars) < 0)
 		return;
-	d->vars = v;
 	v = &d->vars[d->nvars++];
 	memset(v, 0, sizeof(*v));
 	v->name = name;
@@ -900,7 +900,7 @@ static bool inlines_in(struct sym_dwarf *d, Dwarf_Die *die, void *data)
 		if (name && fnmatch(w->glob, name, 0) == 0 && instance_pc(die, &pc) == 0) {
 			if (dwarf_decl_line(die, &line) != 0)
 				line = 0;
-			w->r = w->fn(name, dwarf_decl_file(die), line, pc, w->data);
+			w->r = w->fn(name, sym_dw_decl_file(die), line, pc, w->data);
 			if (w->r)
 				return true;
 		}

@@ -148,7 +148,7 @@ struct sym_dw_decls {
 	int decl_line;
 	char *return_type; /* NULL when it returns nothing (or its type is unspellable) */
 	struct sym_dw_decl *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

@@ -30,6 +30,7 @@
 
 #include "sym/dwarf-priv.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 #define MAX_TYPE_DEPTH 32
 
@@ -216,13 +217,10 @@ static bool located_at(Dwarf_Die *var, uint64_t pc)
 
 static int add_decl(struct sym_dw_decls *ds, const char *name, char *type)
 {
-	struct sym_dw_decl *v = realloc(ds->v, (ds->n + 1) * sizeof(*v));
-
-	if (!v) {
+	if (VEC_GROW(ds->v, ds->cap, ds->n) < 0) {
 		free(type);
 		return -ENOMEM;
 	}
-	ds->v = v;
 	ds->v[ds->n++] = (struct sym_dw_decl){name, type};
 	return 0;
 }
@@ -268,7 +266,7 @@ static void describe_instance(Dwarf_Die *fn, struct sym_dw_decls *ds)
 	Dwarf_Die mem, *rtype = type_die(fn, &mem);
 
 	ds->func = dwarf_diename(fn);
-	ds->decl_file = dwarf_decl_file(fn);
+	ds->decl_file = sym_dw_decl_file(fn);
 	if (dwarf_decl_line(fn, &ds->decl_line) != 0)
 		ds->decl_line = 0;
 	if (rtype)

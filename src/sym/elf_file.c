@@ -29,20 +29,14 @@
 
 #include "sym/internal.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 const char *sym_strndup(struct sym_file *f, const char *s, size_t n)
 {
 	char *p;
 
-	if (f->nstrs == f->capstrs) {
-		size_t cap = f->capstrs ? f->capstrs * 2 : 64;
-		char **v = realloc(f->strs, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		f->strs = v;
-		f->capstrs = cap;
-	}
+	if (VEC_GROW(f->strs, f->capstrs, f->nstrs) < 0)
+		return NULL;
 	p = strndup(s, n);
 	if (p)
 		f->strs[f->nstrs++] = p;

@@ -26,6 +26,7 @@
 
 #include "sym/internal.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 void sym_maps_free(struct sym_maps *m)
 {
@@ -90,16 +91,9 @@ int sym_maps_parse(const char *text, struct sym_maps **ret_maps)
 		char line[PATH_MAX + 256];
 
 		if (len && len < sizeof(line)) {
-			if (m->count == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-				struct sym_mapping *v = realloc(m->v, nc * sizeof(*v));
-
-				if (!v) {
-					r = -ENOMEM;
-					break;
-				}
-				m->v = v;
-				cap = nc;
+			if (VEC_GROW(m->v, cap, m->count) < 0) {
+				r = -ENOMEM;
+				break;
 			}
 			memcpy(line, p, len);
 			line[len] = '\0';

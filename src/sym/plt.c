@@ -20,6 +20,7 @@
 
 #include "sym/internal.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 struct slot {
 	uint64_t got;
@@ -49,15 +50,8 @@ static int slots_add(struct sym_file *f, struct slots *sl, uint64_t got, const c
 {
 	const char *at = strchr(name, '@');
 
-	if (sl->n == sl->cap) {
-		size_t cap = sl->cap ? sl->cap * 2 : 64;
-		struct slot *v = realloc(sl->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		sl->v = v;
-		sl->cap = cap;
-	}
+	if (VEC_GROW(sl->v, sl->cap, sl->n) < 0)
+		return -ENOMEM;
 	sl->v[sl->n].got = got;
 	sl->v[sl->n].name = sym_strndup(f, name, at ? (size_t)(at - name) : strlen(name));
 	if (!sl->v[sl->n].name)
@@ -196,15 +190,8 @@ static int scan_section(struct sym_file *f, Elf *elf, const char *secname, const
 
 		if (!name)
 			continue;
-		if (f->nplt == *cap) {
-			size_t nc = *cap ? *cap * 2 : 32;
-			struct sym_symbol *v = realloc(f->plt, nc * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			f->plt = v;
-			*cap = nc;
-		}
+		if (VEC_GROW(f->plt, *cap, f->nplt) < 0)
+			return -ENOMEM;
 		f->plt[f->nplt++] = (struct sym_symbol){
 			.name = name,
 			.addr = addr,

@@ -21,6 +21,7 @@
 
 #include "sym/internal.h"
 #include "util/log.h"
+#include "util/vec.h"
 
 #define NT_STAPSDT 3
 
@@ -68,16 +69,9 @@ static int add_note(struct sym_file *f, const uint8_t *desc, size_t len, uint64_
 		pr_debug("%s: sdt %s:%s: cannot parse arguments '%s'", f->path, n.provider, n.name,
 			 n.args);
 
-	if (f->nsdt == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct sym_sdt_note *v = realloc(f->sdt, nc * sizeof(*v));
-
-		if (!v) {
-			sym_sdt_args_free(n.argv, n.nargs);
-			return -ENOMEM;
-		}
-		f->sdt = v;
-		*cap = nc;
+	if (VEC_GROW(f->sdt, *cap, f->nsdt) < 0) {
+		sym_sdt_args_free(n.argv, n.nargs);
+		return -ENOMEM;
 	}
 	f->sdt[f->nsdt++] = n;
 	return 0;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sym/sym.h"
+#include "util/vec.h"
 
 struct reg_name {
 	const char *name;
@@ -242,23 +243,19 @@ void sym_sdt_args_free(struct sym_sdt_arg *args, size_t count)
 int sym_sdt_parse_args(const char *text, struct sym_sdt_arg **ret_args, size_t *ret_count)
 {
 	struct sym_sdt_arg *v = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	const char *p = text;
 	int r = 0;
 
 	for (;;) {
-		struct sym_sdt_arg *nv;
-
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
 			break;
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv) {
+		if (VEC_GROW(v, cap, n) < 0) {
 			r = -ENOMEM;
 			break;
 		}
-		v = nv;
 		r = parse_one(&p, &v[n]);
 		n++;
 		if (r < 0)

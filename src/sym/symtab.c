@@ -27,6 +27,7 @@
 #include "sym/internal.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 struct symvec {
 	struct sym_symbol *v;
@@ -35,15 +36,8 @@ struct symvec {
 
 static int symvec_push(struct symvec *sv, const struct sym_symbol *s)
 {
-	if (sv->n == sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 256;
-		struct sym_symbol *v = realloc(sv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		sv->v = v;
-		sv->cap = cap;
-	}
+	if (VEC_GROW(sv->v, sv->cap, sv->n) < 0)
+		return -ENOMEM;
 	sv->v[sv->n++] = *s;
 	return 0;
 }

@@ -9,22 +9,12 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 static void sb_grow(struct strbuf *sb, size_t extra)
 {
-	size_t want = sb->len + extra + 1;
-	size_t cap = sb->cap ? sb->cap : 64;
-	char *buf;
-
-	if (want <= sb->cap)
-		return;
-	while (cap < want)
-		cap *= 2;
-	buf = realloc(sb->buf, cap);
-	if (!buf)
+	if (extra > SIZE_MAX - sb->len || VEC_GROW(sb->buf, sb->cap, sb->len + extra) < 0)
 		abort();
-	sb->buf = buf;
-	sb->cap = cap;
 }
 
 void sb_printf(struct strbuf *sb, const char *fmt, ...)

@@ -25,7 +25,7 @@
  */
 #include <string.h>
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 #include "fuzz_util.h"
 

@@ -24,9 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lang/passes.h"
 #include "run.h"
-#include "util/strbuf.h"
 #include "utrace/script.h"
 
 struct ustap_opts {
@@ -49,7 +47,7 @@ struct ustap_opts {
 	unsigned nargs;
 	const char *globals[64];
 	unsigned nglobals;
-	struct sema_limits limits;
+	struct script_limits limits;
 };
 
 enum {
@@ -154,17 +152,17 @@ static bool valid_assignment(const char *s)
 }
 
 /* -D NAME=VALUE for the limits we enforce; other names are ignored. */
-static int set_limit(struct sema_limits *l, const char *arg)
+static int set_limit(struct script_limits *l, const char *arg)
 {
 	static const struct {
 		const char *name;
 		size_t off;
 		long min;
 	} names[] = {
-		{"MAXACTION", offsetof(struct sema_limits, maxaction), 1},
-		{"MAXSTRINGLEN", offsetof(struct sema_limits, maxstringlen), 2},
-		{"MAXMAPENTRIES", offsetof(struct sema_limits, maxmapentries), 1},
-		{"MAXNESTING", offsetof(struct sema_limits, maxnesting), 0},
+		{"MAXACTION", offsetof(struct script_limits, maxaction), 1},
+		{"MAXSTRINGLEN", offsetof(struct script_limits, maxstringlen), 2},
+		{"MAXMAPENTRIES", offsetof(struct script_limits, maxmapentries), 1},
+		{"MAXNESTING", offsetof(struct script_limits, maxnesting), 0},
 	};
 	const char *eq = strchr(arg, '=');
 	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
@@ -404,9 +402,8 @@ int main(int argc, char **argv)
 {
 	struct ustap_opts o = {0};
 	struct strbuf text = {0}, probe = {0};
-	struct passes_opts po = {0};
-	struct passes_result res = {0};
-	struct lex_file src;
+	struct script_compile_opts po = {0};
+	struct script_compiled res = {0};
 	char exe[4096];
 	wordexp_t words;
 	bool split = false;
@@ -421,31 +418,30 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &po.start);
-	if (load_script(&o, &text, &probe, &src.name) < 0) {
+	if (load_script(&o, &text, &probe, &po.name) < 0) {
 		fprintf(stderr, "Pass 1: parse failed.\n");
 		rc = 1;
 		goto out;
 	}
-	src.text = sb_str(&text);
-	src.len = text.len;
+	po.text = sb_str(&text);
+	po.len = text.len;
 	po.last_pass = o.last_pass;
 	po.list = o.list_probe != NULL;
 	po.list_vars = o.list_vars;
 	po.verbose = o.verbose;
 	po.suppress_warnings = o.suppress_warnings;
-	po.parse.args = o.args;
-	po.parse.nargs = o.nargs;
-	po.parse.guru = o.guru;
+	po.args = o.args;
+	po.nargs = o.nargs;
+	po.guru = o.guru;
 	po.limits = o.limits;
-	po.limits.skip_badvars = o.skip_badvars;
-	po.limits.guru = o.guru;
+	po.skip_badvars = o.skip_badvars;
 	split = o.target_cmd && ustap_split_command(o.target_cmd, &words) == 0;
 	if ((o.target_cmd ? split : o.target_pid != 0) &&
 	    script_target_path(split ? words.we_wordv[0] : NULL, (pid_t)o.target_pid, exe,
 			       sizeof(exe)) == 0)
-		po.limits.target_path = exe;
+		po.target_path = exe;
 	po.report = report;
-	err = passes_run(&src, &po, &res);
+	err = script_compile(&po, &res);
 	if (err < 0) {
 		rc = pass_failed(res.failed_pass, err);
 	} else if (o.list_probe) {
@@ -473,7 +469,7 @@ int main(int argc, char **argv)
 out:
 	if (split)
 		wordfree(&words);
-	passes_result_release(&res);
+	script_compiled_release(&res);
 	sb_release(&text);
 	sb_release(&probe);
 	return rc;

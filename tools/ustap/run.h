@@ -6,7 +6,7 @@
 #include <sys/types.h>
 #include <wordexp.h>
 
-#include "vm/program.h"
+#include "utrace/script.h"
 
 struct ustap_run_opts {
 	const char *output;	    /* -o FILE, NULL: stdout */

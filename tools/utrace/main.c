@@ -21,7 +21,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "os/os.h"
 #include "probes.h"
 #include "trace.h"
 #include "utrace/uprobe.h"
@@ -260,7 +259,7 @@ int main(int argc, char **argv)
 	if (npids) {
 		char exe[4096];
 
-		if (nspecs && (r = proc_exe(pids[0], exe, sizeof(exe))) < 0) {
+		if (nspecs && (r = utrace_exe_path(pids[0], exe, sizeof(exe))) < 0) {
 			if (kill(pids[0], 0) < 0 && errno == ESRCH)
 				die("attach: ptrace(PTRACE_SEIZE, %d): %s", pids[0],
 				    strerror(ESRCH));

@@ -24,11 +24,9 @@
 #include <time.h>
 
 #include "probes.h"
-#include "arch/x86_64/x86.h"
-#include "sym/sym.h"
 #include "trace.h"
+#include "utrace/resolve.h"
 #include "utrace/uprobe.h"
-#include "util/strbuf.h"
 
 struct site {
 	char *name;
@@ -214,74 +212,26 @@ static int add_site(const char *name, const char *path, uint64_t offset, bool re
 }
 
 struct glob_ctx {
-	const struct sym_file *f;
+	const char *path;
 	bool ret;
 	int added, failed;
 };
 
-static int add_symbol(const struct sym_symbol *sym, void *data)
+static int add_function(const char *name, uint64_t off, void *data)
 {
 	struct glob_ctx *g = data;
-	uint64_t off;
 
-	if (sym_vaddr_to_offset(g->f, sym->addr, SYM_NEED_EXEC, &off) < 0)
-		return 0;
-	if (add_site(sym->name, sym_file_path(g->f), off, g->ret) == 0)
+	if (add_site(name, g->path, off, g->ret) == 0)
 		g->added++;
 	else
 		g->failed++;
 	return 0;
 }
 
-/*
- * An int3 must go where an instruction starts, or the program runs the rest of that
- * instruction as code of its own.  The function holding the probe is decoded from its symbol's
- * start (x86_boundary_check); *ret_file_off is the probe's file offset.
- */
-static int check_insn_start(const char *spec_text, const struct sym_file *f,
-			    const struct sym_symbol *sym, uint64_t off, uint64_t *ret_file_off)
-{
-	uint64_t file_off;
-	uint8_t *code;
-	size_t len;
-	int r;
-
-	if (sym->size && off >= sym->size) {
-		fprintf(stderr,
-			"utrace: -U %s: offset 0x%" PRIx64 " is past the end of %s (%" PRIu64
-			" bytes)\n",
-			spec_text, off, sym->name, sym->size);
-		return -ERANGE;
-	}
-	if (sym_vaddr_to_offset(f, sym->addr, SYM_NEED_EXEC, &file_off) < 0) {
-		fprintf(stderr, "utrace: -U %s: %s is not in an executable segment of %s\n",
-			spec_text, sym->name, sym_file_path(f));
-		return -ENOEXEC;
-	}
-	len = sym->size ? sym->size : off + 16;
-	code = malloc(len);
-	if (!code)
-		return -ENOMEM;
-	r = sym_file_read(f, file_off, code, len);
-	if (r == 0)
-		r = x86_boundary_check(code, len, off);
-	free(code);
-	if (r < 0) {
-		fprintf(stderr,
-			"utrace: -U %s: offset 0x%" PRIx64
-			" is not on an instruction boundary in %s\n",
-			spec_text, off, sym->name);
-		return -EINVAL;
-	}
-	*ret_file_off = file_off + off;
-	return 0;
-}
-
 /* FUNC+OFF. */
-static int add_at_offset(const char *spec_text, const struct sym_file *f, char *func, bool ret)
+static int add_at_offset(const char *spec_text, const struct uprobe_file *f, char *func, bool ret)
 {
-	char *plus = strchr(func, '+'), *end;
-	const struct sym_symbol *sym;
+	char *plus = strchr(func, '+'), *end, why[512];
 	uint64_t off, file_off;
 	int r;
 
@@ -291,27 +241,18 @@ static int add_at_offset(const char *spec_text, const struct sym_file *f, char *
 		fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, plus + 1);
 		return -EINVAL;
 	}
-	r = sym_lookup(f, func, &sym);
-	if (r < 0) {
-		fprintf(stderr, "utrace: -U %s: no function '%s' in %s\n", spec_text, func,
-			sym_file_path(f));
-		return r;
-	}
-	r = check_insn_start(spec_text, f, sym, off, &file_off);
-	return r < 0 ? r : add_site(spec_text, sym_file_path(f), file_off, ret);
+	r = uprobe_file_func_offset(f, func, off, &file_off, why, sizeof(why));
+	if (r < 0 && why[0])
+		fprintf(stderr, "utrace: -U %s: %s\n", spec_text, why);
+	return r < 0 ? r : add_site(spec_text, uprobe_file_path(f), file_off, ret);
 }
 
-/*
- * PATH:0xOFFSET, a file offset.  It must be code the file maps executable, inside a function
- * the symbol table knows (otherwise nothing says where its instructions start), and on one of
- * that function's instruction boundaries.
- */
-static int add_at_file_offset(const char *spec_text, const struct sym_file *f, const char *hex,
+/* PATH:0xOFFSET, a file offset. */
+static int add_at_file_offset(const char *spec_text, const struct uprobe_file *f, const char *hex,
 			      bool ret)
 {
-	const struct sym_symbol *sym;
-	uint64_t file_off, vaddr, off, probe_off;
-	char *end;
+	uint64_t file_off, probe_off;
+	char *end, why[512];
 	int r;
 
 	errno = 0;
@@ -320,37 +261,18 @@ static int add_at_file_offset(const char *spec_text, const struct sym_file *f, c
 		fprintf(stderr, "utrace: -U %s: bad offset '%s'\n", spec_text, hex);
 		return -EINVAL;
 	}
-	r = sym_offset_to_vaddr(f, file_off, SYM_NEED_EXEC, &vaddr);
-	if (r < 0) {
-		fprintf(stderr, "utrace: -U %s: offset 0x%" PRIx64 " is %s of %s\n", spec_text,
-			file_off,
-			r == -EACCES ? "not in an executable segment"
-				     : "not in any segment the loader maps",
-			sym_file_path(f));
-		return r;
-	}
-	if (sym_addr_lookup(f, vaddr, &sym, &off) < 0) {
-		fprintf(stderr,
-			"utrace: -U %s: offset 0x%" PRIx64 " is in no known function of %s, so no "
-			"instruction boundary can be checked\n",
-			spec_text, file_off, sym_file_path(f));
-		return -ENOENT;
-	}
-	r = check_insn_start(spec_text, f, sym, off, &probe_off);
-	return r < 0 ? r : add_site(spec_text, sym_file_path(f), probe_off, ret);
-}
-
-static bool is_glob(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
+	r = uprobe_file_check_offset(f, file_off, &probe_off, why, sizeof(why));
+	if (r < 0 && why[0])
+		fprintf(stderr, "utrace: -U %s: %s\n", spec_text, why);
+	return r < 0 ? r : add_site(spec_text, uprobe_file_path(f), probe_off, ret);
 }
 
 int probes_add(const char *spec_text, const char *exe, const struct trace_opts *opts)
 {
 	char *spec = strdup(spec_text), *colon, *pct, *lib = NULL, *func = spec, *path = NULL;
 	struct glob_ctx g = {0};
-	struct sym_file *f = NULL;
-	int r = 0, err = 0;
+	struct uprobe_file *f = NULL;
+	int r = 0;
 	bool ret = false;
 
 	popts = opts;
@@ -367,52 +289,41 @@ int probes_add(const char *spec_text, const char *exe, const struct trace_opts *
 	}
 	if (lib && strchr(lib, '/'))
 		path = strdup(lib);
-	else if (lib && sym_find_library(lib, NULL, &path) < 0) {
+	else if (lib && uprobe_find_library(lib, &path) < 0) {
 		fprintf(stderr, "utrace: -U %s: library '%s' not found\n", spec_text, lib);
 		r = -ENOENT;
 		goto out;
 	} else if (!lib) {
 		path = strdup(exe);
 	}
-	f = sym_file_open(path, &err);
-	if (!f) {
+	r = uprobe_file_open(path, &f);
+	if (r < 0) {
 		fprintf(stderr, "utrace: -U %s: cannot read %s: %s\n", spec_text, path,
-			strerror(-err));
-		r = err ? err : -ENOEXEC;
+			strerror(-r));
 		goto out;
 	}
 	if (!strncmp(func, "0x", 2)) {
 		r = add_at_file_offset(spec_text, f, func, ret);
 		goto out;
 	}
-	g.f = f;
+	g.path = uprobe_file_path(f);
 	g.ret = ret;
 	if (strchr(func, '+')) {
 		r = add_at_offset(spec_text, f, func, ret);
 		goto out;
 	}
-	if (is_glob(func)) {
-		r = sym_glob(f, func, add_symbol, &g);
-	} else {
-		const struct sym_symbol *sym;
-
-		r = sym_lookup(f, func, &sym);
-		if (r == 0)
-			add_symbol(sym, &g);
-	}
+	r = uprobe_file_functions(f, func, add_function, &g);
 	if (r < 0 || (!g.added && !g.failed)) {
-		struct strbuf why = {0};
+		char *why = uprobe_file_explain(f, func, r < 0 ? r : -ENOENT);
 
-		sym_explain(f, func, r < 0 ? r : -ENOENT, &why);
-		fprintf(stderr, "utrace: -U %s: %s\n", spec_text,
-			why.len ? sb_str(&why) : "no such function");
-		sb_release(&why);
+		fprintf(stderr, "utrace: -U %s: %s\n", spec_text, why ? why : "no such function");
+		free(why);
 		r = -ENOENT;
 		goto out;
 	}
 	r = g.added ? 0 : -EOPNOTSUPP;
 out:
-	sym_file_free(f);
+	uprobe_file_free(f);
 	free(path);
 	free(spec);
 	return r;

@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "os/os.h"
 #include "probes.h"
 #include "trace.h"
 #include "utrace/utrace.h"
@@ -44,7 +43,7 @@ static const struct utrace_engine_ops trace_ops;
 
 static long read_tracee(void *ctx, uint64_t addr, void *buf, size_t len)
 {
-	return mem_read((pid_t)(intptr_t)ctx, addr, buf, len);
+	return utrace_read_memory((pid_t)(intptr_t)ctx, addr, buf, len);
 }
 
 static bool printing_lines(void)

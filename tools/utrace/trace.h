@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "fmt/fmt.h"
+#include "utrace/fmt.h"
 
 /* What the command line asked for. */
 struct trace_opts {

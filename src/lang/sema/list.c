@@ -17,6 +17,7 @@
 #include "lang/sema/sema.h"
 #include "sym/dwarf.h"
 #include "util/strbuf.h"
+#include "util/vec.h"
 
 static bool is_statement(const struct sema_point *pt)
 {
@@ -132,16 +133,10 @@ int sema_list(const struct sema_program *sp, bool with_vars, struct strbuf *out)
 				vars(pt, has_decls ? &ds : NULL, &sb);
 			if (has_decls)
 				sym_dw_decls_release(&ds);
-			if (n == cap) {
-				char **grown =
-					realloc(lines, (cap = cap * 2 + 16) * sizeof(*lines));
-
-				if (!grown) {
-					sb_release(&sb);
-					err = -ENOMEM;
-					break;
-				}
-				lines = grown;
+			if (VEC_GROW(lines, cap, n) < 0) {
+				sb_release(&sb);
+				err = -ENOMEM;
+				break;
 			}
 			lines[n] = strdup(sb_str(&sb));
 			sb_release(&sb);

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 /* A tracee address space made of a few byte ranges; everything else is unmapped. */
 struct fake_mem {

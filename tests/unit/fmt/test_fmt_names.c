@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <cmocka.h>
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 static void test_errno_names(void **state)
 {

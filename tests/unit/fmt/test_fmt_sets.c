@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <cmocka.h>
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 #define HAS(b, nr) fmt_traceset_has(b, SYS_##nr)
 

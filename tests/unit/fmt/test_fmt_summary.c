@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <cmocka.h>
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 static void add_n(struct fmt_summary *s, long nr, int calls, int errors, uint64_t total_ns)
 {

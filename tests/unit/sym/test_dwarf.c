@@ -131,6 +131,35 @@ static void test_fixture(void **state)
 	sym_dwarf_free(d);
 }
 
+/* fx_dw_func's declaration from path: the fixture's file, and its line there. */
+static int decl_line_of(const char *path)
+{
+	struct sym_dwarf *d = open_ok(path);
+	struct sym_dw_func f;
+	const char *tail = "fixtures/fx_dwarf.c";
+	int line;
+
+	assert_int_equal(sym_dwarf_func(d, "fx_dw_func", 0, &f), 0);
+	assert_non_null(f.decl_file);
+	assert_true(strlen(f.decl_file) >= strlen(tail));
+	assert_string_equal(f.decl_file + strlen(f.decl_file) - strlen(tail), tail);
+	line = f.decl_line;
+	sym_dwarf_free(d);
+	return line;
+}
+
+/* gcc's DWARF and clang's (DW_AT_decl_file 0 for the unit's own file) name the same place. */
+static void test_decl_file(void **state)
+{
+	const char *clang_built = getenv("FX_DWARF_CLANG");
+	int line = decl_line_of(fx_env("FX_DWARF"));
+
+	assert_true(line > 0);
+	if (!clang_built)
+		skip();
+	assert_int_equal(decl_line_of(clang_built), line);
+}
+
 /* A FIFO or a device is no DWARF file: refused at once, never waited on or read. */
 static void test_not_regular(void **state)
 {
@@ -211,6 +240,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture),
+		cmocka_unit_test(test_decl_file),
 		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_typedef_cycle),
 		cmocka_unit_test(test_function_pointer_cycle),

@@ -2,7 +2,7 @@
 #ifndef UTRACE_FMT_PRIV_H
 #define UTRACE_FMT_PRIV_H
 
-#include "fmt.h"
+#include "utrace/fmt.h"
 
 #define FMT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * strace's text for what a tracer sees of the x86-64 kernel ABI: syscall lines (arguments
+ * decoded, structures read from the tracee through a callback), errno and signal names,
+ * siginfo and wait statuses, strace's -e trace= and signal= sets, and the -c table.  Pure
+ * functions: they append to a struct strbuf and never print, except fmt_summary_print.
+ */
 #ifndef UTRACE_FMT_H
 #define UTRACE_FMT_H
 
@@ -8,7 +14,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "util/strbuf.h"
+#include "utrace/strbuf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* x86-64 system call numbers are below this; trace-set bitmaps and the summary are this wide. */
 #define FMT_NR_SYSCALLS		 512
@@ -111,5 +121,9 @@ void fmt_summary_add(struct fmt_summary *s, long nr, uint64_t ns, bool is_error)
 /* strace -c's table, sorted by time descending (ties by number), then the total row. */
 void fmt_summary_format(const struct fmt_summary *s, struct strbuf *out);
 void fmt_summary_print(const struct fmt_summary *s, FILE *fp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
