@@ -252,21 +252,26 @@ static void place(struct script_session *s)
 	script_consumers_place(s, r < 0 ? 0 : pid);
 }
 
-/* The target stopped in its exec report (on_exec) goes on, its probes placed. */
-static int place_and_resume(struct script_session *s)
+/* Our engine on the target's leader lets it go. */
+static int resume_target(struct script_session *s)
 {
-	struct utrace_engine *e;
+	struct utrace_engine *e = utrace_attach(s->target.pid, UTRACE_ATTACH_MATCH_OPS, &ops, NULL);
 	int r;
 
-	s->target.place_due = false;
-	s->target.place_stopped = false;
-	place(s);
-	e = utrace_attach(s->target.pid, UTRACE_ATTACH_MATCH_OPS, &ops, NULL);
 	if (!e)
 		return -errno;
 	r = utrace_control(s->target.pid, e, UTRACE_RESUME);
 	utrace_engine_put(e);
 	return r;
+}
+
+/* The target stopped at its execve's exit (on_syscall_exit) goes on, its probes placed. */
+static int place_and_resume(struct script_session *s)
+{
+	s->target.place_due = false;
+	s->target.place_stopped = false;
+	place(s);
+	return resume_target(s);
 }
 
 /* The probes installed on pid and an engine on each of its threads; -errno (said). */
@@ -343,9 +348,6 @@ int script_target_start(struct script_session *s)
 
 int script_target_go(struct script_session *s)
 {
-	struct utrace_engine *e;
-	int r;
-
 	if (!s->target.spawned) {
 		/* After the begin probes, as a command's are placed after them at its exec. */
 		if (script_consumers_pending(s))
@@ -353,12 +355,7 @@ int script_target_go(struct script_session *s)
 		fire_event(s, VM_PROC_BEGIN, s->target.pid, s->target.pid, NULL);
 		return 0;
 	}
-	e = utrace_attach(s->target.pid, UTRACE_ATTACH_MATCH_OPS, &ops, NULL);
-	if (!e)
-		return -errno;
-	r = utrace_control(s->target.pid, e, UTRACE_RESUME);
-	utrace_engine_put(e);
-	return r;
+	return resume_target(s);
 }
 
 bool script_target_poll(struct script_session *s)
