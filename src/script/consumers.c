@@ -216,8 +216,12 @@ static bool place(struct script_session *s, struct script_site *site, pid_t pid)
 	r = uprobe_inproc_add(pid, p->module, p->offset, probe, &site->uc, &n, reason,
 			      sizeof(reason));
 	if (r == 0) {
-		script_say(s, SCRIPT_MSG_INFO, "probe %s (%s:0x%" PRIx64 "): in-process, %s", p->pp,
-			   p->module, p->offset, reason);
+		/* x86_patch_analyze says "patchable: 8 bytes: ..."; it is patched now. */
+		const char *what = strncmp(reason, "patchable: ", 11) ? reason : reason + 11;
+
+		script_say(s, SCRIPT_MSG_INFO,
+			   "probe %s (%s:0x%" PRIx64 "): patched (in-process): %s", p->pp,
+			   p->module, p->offset, what);
 		return true;
 	}
 	if (r == 1) {
