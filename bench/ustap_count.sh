@@ -13,7 +13,10 @@
 #   ustap     probe process("BIN").function("work") { n++ } probe end { printf("%d\n", n) }
 #   bpftrace  uprobe:BIN:work { @c = count(); }
 # with, in-process, also { @c[tid()] <<< int_arg(1) } (checked: @count is N) and
-# { printf("%d\n", int_arg(1)) } (checked: N lines); a run counts only when the count is N.  Per-hit cost = median(ns/call probed) -
+# { printf("%d\n", int_arg(1)) } (checked: N lines), and the trap tier (--tier=trap); a run
+# counts only when the count is N.  Then { n++ } and bpftrace's count() again on each of the
+# four functions of probe_target.c (push %rbp, rip-relative mov, endbr64, 5-byte nop), with
+# the ratio bpftrace / in-process.  Per-hit cost = median(ns/call probed) -
 # median(ns/call unprobed), RUNS runs each (default 3), N calls (default 200000).  The unit is
 # the pipe ping-pong of bench/probe_cost.sh (bench/progs/pingpong.c).  VM speed: a begin probe
 # runs `for (i = 0; i < M; i++) s += i` (M = 10^7) and the loop's instructions per iteration
@@ -29,7 +32,7 @@ while getopts "r:n:h" opt; do
 	case $opt in
 	r) runs=$OPTARG ;;
 	n) calls=$OPTARG ;;
-	*) sed -n '5,20p' "$0"; exit 0 ;;
+	*) sed -n '5,25p' "$0"; exit 0 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -53,34 +56,35 @@ median() { # median of the arguments
 }
 
 # ns/call of one run of TOOL with N calls, "" if the run failed or counted wrong.
-run_tool() { # TOOL N
+fn=work
+run_tool() { # TOOL N (on function $fn)
 	local n=$2 out cnt
 	case $1 in
 	plain)
-		timeout 300 "$bin" "$n" work </dev/null 2>&1 | awk '/^ns_per_call /{print $2}' ;;
+		timeout 300 "$bin" "$n" "$fn" </dev/null 2>&1 | awk '/^ns_per_call /{print $2}' ;;
 	ustap | ustap_trap)
 		local tier=auto
 		[ "$1" = ustap_trap ] && tier=trap
-		out=$(timeout 300 "$ustap" --tier=$tier -o "$tmp/ustap.out" -e "global n probe process(\"$bin\").function(\"work\") { n++ } probe end { printf(\"%d\\n\", n) }" \
-			-c "$bin $n work" </dev/null 2>&1) || return
+		out=$(timeout 300 "$ustap" --tier=$tier -o "$tmp/ustap.out" -e "global n probe process(\"$bin\").function(\"$fn\") { n++ } probe end { printf(\"%d\\n\", n) }" \
+			-c "$bin $n $fn" </dev/null 2>&1) || return
 		cnt=$(cat "$tmp/ustap.out" 2>/dev/null)
 		[ "$cnt" = "$n" ] || return
 		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
 	ustap_agg)
-		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "global c probe process(\"$bin\").function(\"work\") { c[tid()] <<< int_arg(1) } probe end { foreach (t in c) printf(\"%d\\n\", @count(c[t])) }" \
-			-c "$bin $n work" </dev/null 2>&1) || return
+		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "global c probe process(\"$bin\").function(\"$fn\") { c[tid()] <<< int_arg(1) } probe end { foreach (t in c) printf(\"%d\\n\", @count(c[t])) }" \
+			-c "$bin $n $fn" </dev/null 2>&1) || return
 		cnt=$(cat "$tmp/ustap.out" 2>/dev/null)
 		[ "$cnt" = "$n" ] || return
 		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
 	ustap_printf)
-		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "probe process(\"$bin\").function(\"work\") { printf(\"%d\\n\", int_arg(1)) }" \
-			-c "$bin $n work" </dev/null 2>&1) || return
+		out=$(timeout 300 "$ustap" -o "$tmp/ustap.out" -e "probe process(\"$bin\").function(\"$fn\") { printf(\"%d\\n\", int_arg(1)) }" \
+			-c "$bin $n $fn" </dev/null 2>&1) || return
 		cnt=$(wc -l <"$tmp/ustap.out" 2>/dev/null)
 		[ "$cnt" = "$n" ] || return
 		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
 	bpftrace)
-		out=$(timeout 300 "$bpftrace_bin" -e "uprobe:$bin:work { @c = count(); }" \
-			-c "$bin $n work" </dev/null 2>&1) || return
+		out=$(timeout 300 "$bpftrace_bin" -e "uprobe:$bin:$fn { @c = count(); }" \
+			-c "$bin $n $fn" </dev/null 2>&1) || return
 		grep -q "^@c: $n\$" <<<"$out" || return
 		awk '/^ns_per_call /{print $2}' <<<"$out" ;;
 	esac
@@ -173,6 +177,18 @@ printf '%-44s %12s %12s\n' "ustap --tier=trap { n++ }" "$ut" "$(ratio "$ut" "$pi
 printf '%-44s %12s %12s\n' "bpftrace  { @c = count(); }" "$b" "$(ratio "$b" "$pingpong")"
 echo "bpftrace / ustap in-process { n++ }: $(ratio "$b" "$u")x;" \
 	"trap tier / in-process: $(ratio "$ut" "$u")x"
+echo
+echo "{ n++ } per first instruction (the issue's four): ns/hit"
+printf '%-12s %-26s %10s %10s %10s\n' function "first instruction" in-process bpftrace ratio
+for f in work_fp:push_%rbp work:rip-relative_mov work_endbr:endbr64 work_nop5:5-byte_nop; do
+	fn=${f%%:*}
+	ui=n/a
+	bi=n/a
+	[ -n "$ustap" ] && ui=$(per_hit ustap)
+	[ -n "$bpftrace_bin" ] && bi=$(per_hit bpftrace)
+	printf '%-12s %-26s %10s %10s %9sx\n' "$fn" "${f#*:}" "$ui" "$bi" "$(ratio "$bi" "$ui")"
+done
+fn=work
 echo
 echo "ustap VM: for-loop of 10^7 iterations, $vm_insns bytecode instructions each:" \
 	"$vm_ns ns per instruction, $vm_rate instructions/s"
