@@ -257,6 +257,24 @@ int utrace_set_stop_signal(pid_t pid, int sig);
  * Returns 0 and the pid, -ENOENT/-EACCES if the program cannot be executed.
  */
 int utrace_spawn(char *const argv[], pid_t *ret_pid);
+/*
+ * Extension: for a command utrace_spawn() started, before its first resume: install no
+ * seccomp filter, so that it can outlive the tracer (utrace_set_outlive).  A filter cannot:
+ * without a tracer its SECCOMP_RET_TRACE syscalls fail with ENOSYS.  The engines' syscall
+ * reports then cost PTRACE_SYSCALL stops, as for a process we attached to.  -EBUSY once it
+ * was resumed, -ESRCH if @pid is not such a command.
+ */
+int utrace_spawn_unfiltered(pid_t pid);
+/*
+ * Extension: whether process @pid lives on when the tracer dies.  A command utrace_spawn()
+ * started is killed with the tracer (PTRACE_O_EXITKILL); @outlive true takes that off, false
+ * puts it back; a process we attached to is never killed with us.  Only a process that can
+ * run without us should outlive us: nothing of ours left in its memory that needs the tracer
+ * (uprobe_survive() makes sure), no seccomp filter (-EPERM).  The options go on every stopped
+ * thread now and on the others at their next stop; returns how many threads are still to
+ * stop (0: done), or -ESRCH.
+ */
+int utrace_set_outlive(pid_t pid, bool outlive);
 /* The file utrace_spawn() would run for @name (PATH search): 0, -ENOENT or -EACCES. */
 int utrace_find_program(const char *name, char *buf, size_t len);
 /* Whether @pid is stopped at a syscall entry (a seccomp stop included). */
