@@ -242,6 +242,12 @@ int utrace_finish_examine(pid_t pid, struct utrace_engine *engine, struct utrace
 int utrace_get_regs(pid_t pid, struct user_regs_struct *ret_regs);
 int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs);
 /*
+ * Extension: write the registers of a stopped thread, as changed so far in this report, to
+ * the kernel now rather than when it resumes: the state it would go on from if the tracer
+ * died now (the kernel drops the signal of a signal-delivery-stop when its tracer exits).
+ */
+int utrace_flush_regs(pid_t pid);
+/*
  * Extension: the signal a thread stopped at a signal-delivery stop will get when it resumes
  * (0 at any other stop), and changing it (0 cancels it).  -ESRCH if not stopped.
  */

@@ -672,6 +672,21 @@ int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs)
 	return 0;
 }
 
+int utrace_flush_regs(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	if (!th || th->dead || th->stop == ENG_RUNNING)
+		return -ESRCH;
+	if (!th->regs_valid || th->regs_partial ||
+	    !memcmp(&th->regs, &th->regs_fetched, sizeof(th->regs)))
+		return 0;
+	if (pt_setregs(th->tid, &th->regs) < 0)
+		return -ESRCH;
+	th->regs_fetched = th->regs;
+	return 0;
+}
+
 bool utrace_at_syscall_entry(pid_t pid)
 {
 	struct eng_thread *th = eng_thread_find(pid);
