@@ -74,6 +74,8 @@ int arch_uprobe_analyze(struct arch_uprobe *au, const uint8_t *bytes, size_t len
 enum arch_uprobe_class arch_uprobe_class(const struct arch_uprobe *au);
 /* "emulated: push %rbp", "refused: syscall", ... */
 const char *arch_uprobe_reason(const struct arch_uprobe *au);
+/* The length of the instruction under the breakpoint. */
+size_t arch_uprobe_insn_len(const struct arch_uprobe *au);
 /* Whether a slot prepared for @a serves @b as well. */
 bool arch_uprobe_same(const struct arch_uprobe *a, const struct arch_uprobe *b);
 

@@ -48,6 +48,11 @@ const char *arch_uprobe_reason(const struct arch_uprobe *au)
 	return au->insn.reason;
 }
 
+size_t arch_uprobe_insn_len(const struct arch_uprobe *au)
+{
+	return au->insn.len;
+}
+
 bool arch_uprobe_same(const struct arch_uprobe *a, const struct arch_uprobe *b)
 {
 	return !memcmp(&a->insn, &b->insn, sizeof(a->insn));
