@@ -593,3 +593,18 @@ void up_inproc_forget(struct uproc *p)
 	inproc_free(p->inproc);
 	p->inproc = NULL;
 }
+
+/* ---- the agent with no site (safety.c) ---------------------------------------------------- */
+
+int up_inproc_with_agent(struct uproc *p, uint64_t near, up_held_fn fn, void *arg)
+{
+	struct hold h = {0};
+	int r = quiesce(p, &h);
+
+	if (r == 0 && !p->inproc)
+		r = setup(p, &h, near);
+	if (r == 0)
+		r = fn(p, p->inproc->agent, some_thread(&h), arg);
+	release(&h);
+	return r;
+}
