@@ -239,7 +239,15 @@ struct agent_shared {
 #define AGENT_REG_RIP	    16
 #define AGENT_REG_EFLAGS    17
 
-/* An int3 of ours: where (0: a free entry), and the byte it replaced (the low byte). */
+/*
+ * An int3 of ours: where (0: a free entry), and the byte it replaced (the low byte).  With
+ * AGENT_TRAP_GUARD it is a breakpoint's guard, an int3 on the second byte of the instruction
+ * (the breakpoint is at addr - 1): a thread stopped at the breakpoint has rip there, and when
+ * the tracer dies the kernel drops the stop's SIGTRAP and lets the thread run on from it.
+ * The trampoline is AGENT_TRAP_TRAMP int3s at the XOL area's start, for the same reason.
+ */
+#define AGENT_TRAP_GUARD 0x100
+#define AGENT_TRAP_TRAMP 16
 struct agent_trap_bp {
 	uint64_t addr;
 	uint64_t orig;

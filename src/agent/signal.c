@@ -21,14 +21,22 @@
  *      that hit was delivered instead.  The registers are right; only a step that was to
  *      start is given up (back to the probe address, scratch register restored), since no
  *      one will single-step it now;
- *   2. the end of a step: the trap after the copy ran under TF, or the int3 guard after the
- *      copy when it ran without (a signal handler ran between): the tracer's fix-ups, here;
- *   3. the return trampoline: the real return address of the innermost frame of this thread
- *      hijacked at this stack slot;
- *   4. an int3 of ours in the text: the original byte goes back (a write to /proc/self/mem,
- *      which the kernel allows on r-x text and makes atomic for the other threads), and the
- *      instruction restarts.  Nothing else is put back: only an int3 that just trapped is
- *      known to be still there; the program may have unmapped the others since.
+ *   2. the end of a step: the trap after the copy ran under TF (its fix-ups maybe made by
+ *      the tracer already), or the int3 guard after the copy when it ran without (a signal
+ *      handler ran between): the tracer's fix-ups, here;
+ *   3. the return trampoline (any of its int3s): the real return address of the innermost
+ *      frame of this thread hijacked at this stack slot;
+ *   4. an int3 of ours in the text, or its guard: the original bytes go back (a write to
+ *      /proc/self/mem, which the kernel allows on r-x text and makes atomic for the other
+ *      threads; the guard's first), and the instruction restarts.  Nothing else is put back:
+ *      only an int3 that just trapped is known to be still there; the program may have
+ *      unmapped the others since.
+ * The guards and the trampoline's int3s are for the kernel (6.x here), which drops the SIGTRAP
+ * of a thread held at its signal-delivery-stop when the tracer exits: the thread runs on from
+ * the registers it has.  Those are the trap's own (rip after the int3: a guard, or the
+ * trampoline's next int3, catches it), or the ones the tracer wrote back at once to rewind it
+ * (hit.c), or those it resumes it with (all places to go on from).  Case 1 is for a kernel
+ * that delivers that SIGTRAP instead.
  *
  * Nothing here allocates or locks: threads trapping at once each do the same idempotent
  * write.  A trap of ours the table does not cover (a return whose frame is gone) goes to the
@@ -90,16 +98,25 @@ static void put_byte(uint64_t addr, uint8_t byte)
 	(void)agent_syscall1(__NR_close, fd);
 }
 
-/* The step's fix-ups, from rip just after the copy; @ran_alone: no TF, it may have returned. */
+static int in_xol(uint64_t addr)
+{
+	return addr - agent_traps.xol < agent_traps.xol_size;
+}
+
+/*
+ * The step's fix-ups, from rip just after the copy; @ran_alone: no TF, it may have returned.
+ * The tracer may have made them already, and died before it let the thread go: those that
+ * move rip are made only while rip is still in the XOL area, the others twice do no harm.
+ */
 static void finish_step(const struct agent_trap_thread *th, uint64_t *g, int ran_alone)
 {
 	uint64_t *sp;
 
 	if (th->fixups & AGENT_FIX_SCRATCH && th->scratch < AGENT_REG_RSP)
 		g[th->scratch] = th->saved_scratch;
-	if (th->fixups & AGENT_FIX_IP)
+	if (th->fixups & AGENT_FIX_IP && in_xol(g[AGENT_REG_RIP]))
 		g[AGENT_REG_RIP] += th->vaddr - th->slot;
-	if (th->fixups & AGENT_FIX_UNDO_CALL) {
+	if (th->fixups & AGENT_FIX_UNDO_CALL && in_xol(g[AGENT_REG_RIP])) {
 		g[AGENT_REG_RSP] += 8;
 		g[AGENT_REG_RIP] = th->vaddr;
 	}
@@ -115,6 +132,18 @@ static void finish_step(const struct agent_trap_thread *th, uint64_t *g, int ran
 		*sp &= ~TF;
 	if (!(th->fixups & AGENT_FIX_SETF) && !th->saved_tf)
 		g[AGENT_REG_EFLAGS] &= ~TF;
+}
+
+/* The breakpoint at @addr: its guard's byte first, so that no thread runs a torn instruction. */
+static void restore(uint64_t addr)
+{
+	const struct agent_trap_bp *bp = bp_find(addr + 1);
+
+	if (bp && bp->orig & AGENT_TRAP_GUARD && *(volatile uint8_t *)(addr + 1) == INT3)
+		put_byte(addr + 1, (uint8_t)bp->orig);
+	bp = bp_find(addr);
+	if (bp && !(bp->orig & AGENT_TRAP_GUARD) && *(volatile uint8_t *)addr == INT3)
+		put_byte(addr, (uint8_t)bp->orig);
 }
 
 static int return_trampoline(struct agent_trap_thread *th, uint64_t *g)
@@ -161,13 +190,14 @@ static int undo_trap(int code, uint64_t *g)
 	}
 	if (code != SI_KERNEL)
 		return 0;
-	if (agent_traps.xol && addr == agent_traps.xol)
+	if (agent_traps.xol && addr - agent_traps.xol < AGENT_TRAP_TRAMP)
 		return return_trampoline(th, g);
 	bp = bp_find(addr);
 	if (!bp)
 		return 0;
-	if (*(volatile uint8_t *)addr == INT3)
-		put_byte(addr, (uint8_t)bp->orig);
+	if (bp->orig & AGENT_TRAP_GUARD)
+		addr--;
+	restore(addr);
 	g[AGENT_REG_RIP] = addr;
 	return 1;
 }
