@@ -21,12 +21,12 @@
  * only code that ran agent_init with that cookie, in this process, can give.
  *
  * The script's VM, its host and the entries VM_INIT and RUN are host_agent.c's; its output
- * ring is ring.c's.  What comes next, in this directory:
+ * ring is ring.c's; the SIGTRAP handler that undoes the trap tier when the tracer is gone is
+ * signal.c's.  What comes next, in this directory:
  *   - the dispatcher: the entry that the jump-patch trampolines call with a register context,
  *     running the probes of the site through host_agent.c;
  *   - a SIGSEGV/SIGBUS handler chained to the program's own (installed and removed through the
- *     undo journal), so that reads of user memory that fault become script errors, and a
- *     SIGTRAP handler that knows the bytes under the trap tier's int3s if the tracer dies;
+ *     undo journal), so that reads of user memory that fault become script errors;
  *   - the shared region: a memfd the tracer creates and maps in both processes (boot.shared),
  *     holding globals, maps, aggregates and per-probe counters;
  *   - a multi-producer ring buffer in it for output records, dropping and counting when full.

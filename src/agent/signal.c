@@ -36,7 +36,11 @@
  * the registers it has.  Those are the trap's own (rip after the int3: a guard, or the
  * trampoline's next int3, catches it), or the ones the tracer wrote back at once to rewind it
  * (hit.c), or those it resumes it with (all places to go on from).  Case 1 is for a kernel
- * that delivers that SIGTRAP instead.
+ * that delivers that SIGTRAP instead.  A thread let go just past an int3 must meet the guard
+ * still there: the first guard is taken away only AGENT_TRAP_GRACE_MS after the first
+ * restore, which all such threads, woken when the tracer died, are given to get there.  That
+ * is a bet on the scheduler, not a proof: one that gets no CPU for that long runs on into the
+ * restored instruction's second byte.
  *
  * Nothing here allocates or locks: threads trapping at once each do the same idempotent
  * write.  A trap of ours the table does not cover (a return whose frame is gone) goes to the
@@ -47,16 +51,18 @@
 #include <asm/signal.h>
 #include <asm/ucontext.h>
 #include <linux/fcntl.h>
+#include <linux/time.h>
 #include <stddef.h>
 
 #include "agent/agent_abi.h"
 #include "agent/agent_syscall.h"
 #include "agent/dispatch.h"
 
-#define INT3	 0xcc
-#define TF	 0x100ull
-#define SIG_DFL_ 0ull
-#define SIG_IGN_ 1ull
+#define INT3		    0xcc
+#define TF		    0x100ull
+#define SIG_DFL_	    0ull
+#define SIG_IGN_	    1ull
+#define AGENT_TRAP_GRACE_MS 50
 
 HIDDEN struct agent_traps agent_traps;
 HIDDEN void agent_sigtrap(int sig, siginfo_t *si, void *ucv);
@@ -134,13 +140,46 @@ static void finish_step(const struct agent_trap_thread *th, uint64_t *g, int ran
 		g[AGENT_REG_EFLAGS] &= ~TF;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts = {0, 0};
+
+	(void)agent_syscall2(__NR_clock_gettime, CLOCK_MONOTONIC, (long)&ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Before the first guard goes: AGENT_TRAP_GRACE_MS from the first restore on, so that the
+ * threads the tracer's death let go just past an int3 (all at that moment) run into their
+ * guards while those are still there.  Every thread that restores meanwhile waits as well.
+ */
+static void grace(void)
+{
+	static int64_t end;
+	int64_t e = __atomic_load_n(&end, __ATOMIC_ACQUIRE), t = now_ns(), none = 0;
+
+	if (!e) {
+		e = t + AGENT_TRAP_GRACE_MS * 1000000ll;
+		if (!__atomic_compare_exchange_n(&end, &none, e, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			e = none;
+	}
+	while ((t = now_ns()) < e) {
+		struct timespec ts = {0, e - t};
+
+		(void)agent_syscall2(__NR_nanosleep, (long)&ts, 0);
+	}
+}
+
 /* The breakpoint at @addr: its guard's byte first, so that no thread runs a torn instruction. */
 static void restore(uint64_t addr)
 {
 	const struct agent_trap_bp *bp = bp_find(addr + 1);
 
-	if (bp && bp->orig & AGENT_TRAP_GUARD && *(volatile uint8_t *)(addr + 1) == INT3)
+	if (bp && bp->orig & AGENT_TRAP_GUARD && *(volatile uint8_t *)(addr + 1) == INT3) {
+		grace();
 		put_byte(addr + 1, (uint8_t)bp->orig);
+	}
 	bp = bp_find(addr);
 	if (bp && !(bp->orig & AGENT_TRAP_GUARD) && *(volatile uint8_t *)addr == INT3)
 		put_byte(addr, (uint8_t)bp->orig);
