@@ -169,6 +169,18 @@ void *uprobe_inproc_region(pid_t pid);
  */
 int uprobe_inproc_detach(pid_t pid);
 
+/*
+ * Make watched process @pid able to outlive the tracer: the agent loaded (with no in-process
+ * site yet, if it has none), its SIGTRAP handler installed through the undo journal and told,
+ * from then on, of every breakpoint, hijacked return and resume from a trap (so a SIGKILLed
+ * tracer leaves nothing that kills the program), the XOL area mapped now rather than at a
+ * hit, and PTRACE_O_EXITKILL taken off a command we started (utrace_set_outlive).  Threads
+ * are held meanwhile (call from the tracer's loop, not from a report).  Returns 0; -EPERM when
+ * everything is in place but the command carries our seccomp filter and so cannot outlive us
+ * (see utrace_spawn_unfiltered); -ENOENT if @pid is not watched, -EAGAIN before its exec.
+ */
+int uprobe_survive(pid_t pid);
+
 /* Counters, for -c and tests. */
 struct uprobe_stats {
 	unsigned long hits, emulated, boosted, stepped, returns, xol_maps;

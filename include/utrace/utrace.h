@@ -242,6 +242,12 @@ int utrace_finish_examine(pid_t pid, struct utrace_engine *engine, struct utrace
 int utrace_get_regs(pid_t pid, struct user_regs_struct *ret_regs);
 int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs);
 /*
+ * Extension: write the registers of a stopped thread, as changed so far in this report, to
+ * the kernel now rather than when it resumes: the state it would go on from if the tracer
+ * died now (the kernel drops the signal of a signal-delivery-stop when its tracer exits).
+ */
+int utrace_flush_regs(pid_t pid);
+/*
  * Extension: the signal a thread stopped at a signal-delivery stop will get when it resumes
  * (0 at any other stop), and changing it (0 cancels it).  -ESRCH if not stopped.
  */
@@ -257,6 +263,24 @@ int utrace_set_stop_signal(pid_t pid, int sig);
  * Returns 0 and the pid, -ENOENT/-EACCES if the program cannot be executed.
  */
 int utrace_spawn(char *const argv[], pid_t *ret_pid);
+/*
+ * Extension: for a command utrace_spawn() started, before its first resume: install no
+ * seccomp filter, so that it can outlive the tracer (utrace_set_outlive).  A filter cannot:
+ * without a tracer its SECCOMP_RET_TRACE syscalls fail with ENOSYS.  The engines' syscall
+ * reports then cost PTRACE_SYSCALL stops, as for a process we attached to.  -EBUSY once it
+ * was resumed, -ESRCH if @pid is not such a command.
+ */
+int utrace_spawn_unfiltered(pid_t pid);
+/*
+ * Extension: whether process @pid lives on when the tracer dies.  A command utrace_spawn()
+ * started is killed with the tracer (PTRACE_O_EXITKILL); @outlive true takes that off, false
+ * puts it back; a process we attached to is never killed with us.  Only a process that can
+ * run without us should outlive us: nothing of ours left in its memory that needs the tracer
+ * (uprobe_survive() makes sure), no seccomp filter (-EPERM).  The options go on every stopped
+ * thread now and on the others at their next stop; returns how many threads are still to
+ * stop (0: done), or -ESRCH.
+ */
+int utrace_set_outlive(pid_t pid, bool outlive);
 /* The file utrace_spawn() would run for @name (PATH search): 0, -ENOENT or -EACCES. */
 int utrace_find_program(const char *name, char *buf, size_t len);
 /* Whether @pid is stopped at a syscall entry (a seccomp stop included). */

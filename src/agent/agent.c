@@ -23,10 +23,10 @@
  * The script's VM, its host and the entries VM_INIT and RUN are host_agent.c's; its output
  * ring is ring.c's; the dispatcher, the entry the jump-patch trampolines call with a register
  * context, which counts the hit and runs the site's probes through host_agent.c, is
- * dispatch.c's.  What comes next, in this directory:
+ * dispatch.c's; the SIGTRAP handler that undoes the trap tier when the tracer is gone is
+ * signal.c's.  What comes next, in this directory:
  *   - a SIGSEGV/SIGBUS handler chained to the program's own (installed and removed through the
- *     undo journal), so that reads of user memory that fault become script errors, and a
- *     SIGTRAP handler that knows the bytes under the trap tier's int3s if the tracer dies;
+ *     undo journal), so that reads of user memory that fault become script errors;
  *   - the shared region: a memfd the tracer creates and maps in both processes (boot.shared),
  *     holding globals, maps, aggregates and per-probe counters;
  *   - a multi-producer ring buffer in it for output records, dropping and counting when full.

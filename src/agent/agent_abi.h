@@ -22,15 +22,20 @@
 /*
  * The entries, in slot order: AGENT_ENTRY_<ID> is the slot, fn the agent's function.  Every
  * entry is a SysV function of the agent reached through the call stub, except DISPATCH,
- * which the jump-patch trampolines call directly (dispatch.c).  Next to come: SIGNAL (the chained SIGSEGV/SIGBUS/SIGTRAP handler),
- * UNDO (the agent's own replay of the in-process journal when the tracer is gone).
+ * which the jump-patch trampolines call directly (dispatch.c), and the last three, which are
+ * not called at all: SIGTRAP is the handler the tracer installs with rt_sigaction and
+ * SIGRETURN its sa_restorer (signal.c).  Next to come: SIGSEGV/SIGBUS handlers for the VM's reads, UNDO (the
+ * agent's own replay of the in-process journal when the tracer is gone).
  */
-#define AGENT_ENTRIES(X)          \
-	X(INIT, agent_init)       \
-	X(PING, agent_ping)       \
-	X(VM_INIT, agent_vm_init) \
-	X(RUN, agent_run)         \
-	X(DISPATCH, agent_dispatch)
+#define AGENT_ENTRIES(X)              \
+	X(INIT, agent_init)           \
+	X(PING, agent_ping)           \
+	X(VM_INIT, agent_vm_init)     \
+	X(RUN, agent_run)             \
+	X(DISPATCH, agent_dispatch)   \
+	X(SIGTRAP, agent_sigtrap)     \
+	X(SIGRETURN, agent_sigreturn) \
+	X(TRAPS, agent_traps_table)
 
 /* The header's layout, for the assembler (entry.S); agent.c checks it against the struct. */
 #define AGENT_HDR_NAME	32
@@ -206,6 +211,83 @@ struct agent_shared {
 	uint64_t unknown_site;		   /* hits with a site number >= nsites */
 	uint64_t guard[AGENT_GUARD_SLOTS]; /* ids of the threads inside agent_dispatch; 0 free */
 	struct agent_site site[];
+};
+
+/*
+ * What the trap tier leaves in a process, for the agent's SIGTRAP handler (signal.c), which
+ * only ever runs once the tracer is gone: while it traces, every SIGTRAP stops in the tracer
+ * first and ours never go on.  The tracer keeps it in the agent's own memory (at the address
+ * agent_traps_table() returns, written through process_vm_writev; the agent only reads it,
+ * and marks thread records used), and orders its writes so that whatever moment it dies at, the
+ * table covers what is in the process:
+ *   bp      an entry is written before its int3, and cleared after the int3 is gone;
+ *   frame   a hijacked return is written before the trampoline goes into its stack slot, and
+ *	     depth with it; frames that returned are not cleared, only overwritten (depth
+ *	     says which are live: the ones below the newest hijack);
+ *   resume  before the tracer changes a thread's registers to let it go on from one of our
+ *	     traps, it writes here the rip and rsp it will give it, and for a step the slot and
+ *	     what the step's fix-up needs (mainline's default_post_xol_op), so that a SIGTRAP
+ *	     delivered because the tracer died between its register write and the resume is
+ *	     known for what it is.
+ */
+#define AGENT_TRAP_BPS	   1024
+#define AGENT_TRAP_THREADS 128
+#define AGENT_TRAP_DEPTH   64 /* URET_MAX_DEPTH */
+
+/* The fix-ups after a step, and the registers by their index in the kernel's sigcontext. */
+#define AGENT_FIX_IP	    0x01 /* rip += vaddr - slot */
+#define AGENT_FIX_CALL	    0x02 /* the pushed return address becomes vaddr + len */
+#define AGENT_FIX_SETF	    0x04 /* popf: TF afterwards is the program's */
+#define AGENT_FIX_SCRATCH   0x08 /* register scratch gets saved_scratch back */
+#define AGENT_FIX_UNDO_CALL 0x10 /* pop the pushed address, restart at vaddr */
+#define AGENT_FIX_PUSHF	    0x20 /* clear our TF in the pushed flags */
+#define AGENT_REG_RSP	    15
+#define AGENT_REG_RIP	    16
+#define AGENT_REG_EFLAGS    17
+
+/*
+ * An int3 of ours: where (0: a free entry), and the byte it replaced (the low byte).  With
+ * AGENT_TRAP_GUARD it is a breakpoint's guard, an int3 on the second byte of the instruction
+ * (the breakpoint is at addr - 1): a thread stopped at the breakpoint has rip there, and when
+ * the tracer dies the kernel drops the stop's SIGTRAP and lets the thread run on from it.
+ * The trampoline is AGENT_TRAP_TRAMP int3s at the XOL area's start, for the same reason.
+ */
+#define AGENT_TRAP_GUARD 0x100
+#define AGENT_TRAP_TRAMP 16
+struct agent_trap_bp {
+	uint64_t addr;
+	uint64_t orig;
+};
+
+/* A hijacked return: the stack slot holding the trampoline (0: none), the real address. */
+struct agent_trap_frame {
+	uint64_t slot, ret_addr;
+};
+
+struct agent_trap_thread {
+	int32_t tid;	/* 0: a free entry */
+	uint32_t depth; /* frame[0, depth) */
+	/* The resume: the tracer writes rip to saved_tf in one piece; rip 0: none. */
+	uint64_t rip, rsp;
+	uint64_t slot;	/* rip was set to the thread's XOL slot for a step (else 0) */
+	uint64_t vaddr; /* the stepped instruction: its address, length, AGENT_FIX_* */
+	uint64_t saved_scratch;
+	uint8_t len, fixups, scratch, saved_tf;
+	uint32_t reserved;
+	struct agent_trap_frame frame[AGENT_TRAP_DEPTH];
+};
+
+/*
+ * chain: the program's own disposition of SIGTRAP, as rt_sigaction gave it when ours went in
+ * (struct arch_ksigaction: handler, flags, restorer, mask); signal.c hands it every SIGTRAP
+ * that is not ours.  xol: the XOL area, whose first byte is the return trampoline.
+ */
+struct agent_traps {
+	uint64_t chain[4];
+	uint64_t xol, xol_size;
+	uint32_t nbps, nthreads; /* entries in use are below these */
+	struct agent_trap_bp bp[AGENT_TRAP_BPS];
+	struct agent_trap_thread thread[AGENT_TRAP_THREADS];
 };
 
 /*

@@ -46,4 +46,13 @@ agent_call_stub:
 	int3
 	.size	agent_call_stub, . - agent_call_stub
 
+/* The sa_restorer of the agent's signal handlers: what glibc's __restore_rt is. */
+	.globl	agent_sigreturn
+	.hidden	agent_sigreturn
+	.type	agent_sigreturn, @function
+agent_sigreturn:
+	mov	$15, %eax /* __NR_rt_sigreturn */
+	syscall
+	.size	agent_sigreturn, . - agent_sigreturn
+
 	.section .note.GNU-stack, "", @progbits

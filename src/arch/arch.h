@@ -74,6 +74,8 @@ int arch_uprobe_analyze(struct arch_uprobe *au, const uint8_t *bytes, size_t len
 enum arch_uprobe_class arch_uprobe_class(const struct arch_uprobe *au);
 /* "emulated: push %rbp", "refused: syscall", ... */
 const char *arch_uprobe_reason(const struct arch_uprobe *au);
+/* The length of the instruction under the breakpoint. */
+size_t arch_uprobe_insn_len(const struct arch_uprobe *au);
 /* Whether a slot prepared for @a serves @b as well. */
 bool arch_uprobe_same(const struct arch_uprobe *a, const struct arch_uprobe *b);
 
@@ -95,6 +97,28 @@ int arch_uprobe_post_xol(const struct arch_uprobe *au, struct user_regs_struct *
 /* Stepped: the step did not finish (fault, detach): back at the probe, nothing of ours left. */
 void arch_uprobe_abort_xol(const struct arch_uprobe *au, struct user_regs_struct *regs,
 			   const struct arch_uprobe_task *aut);
+/*
+ * Stepped: what finishing (or giving up) the step needs, for a finisher that is not the
+ * tracer: the agent, when the tracer died while a thread stepped.  fixups are ARCH_STEP_FIX_*
+ * (mainline's default_post_xol_op); scratch is the scratch register's index in the kernel's
+ * struct sigcontext, saved_scratch and saved_tf what pre_xol saved.
+ */
+#define ARCH_STEP_FIX_IP	0x01 /* rip += vaddr - slot */
+#define ARCH_STEP_FIX_CALL	0x02 /* the pushed return address becomes vaddr + len */
+#define ARCH_STEP_FIX_SETF	0x04 /* popf: TF afterwards is the program's */
+#define ARCH_STEP_FIX_SCRATCH	0x08 /* the scratch register gets saved_scratch back */
+#define ARCH_STEP_FIX_UNDO_CALL 0x10 /* pop the pushed address, restart at vaddr */
+#define ARCH_STEP_FIX_PUSHF	0x20 /* clear our TF in the pushed flags */
+
+struct arch_step_desc {
+	uint64_t vaddr, saved_scratch;
+	uint8_t len, fixups, scratch;
+	bool saved_tf;
+};
+
+void arch_uprobe_step_desc(const struct arch_uprobe *au, const struct arch_uprobe_task *aut,
+			   struct arch_step_desc *ret);
+
 /*
  * Boosted: a thread stopped with its ip inside its slot (a signal, detach) is moved out of it,
  * back to the probe (0: the probe fires again) or past the instruction (1).

@@ -87,6 +87,7 @@ static void do_resume(struct eng_thread *th, enum utrace_resume_action action)
 
 	if (th->spawn_fd >= 0)
 		eng_spawn_release(th);
+	eng_apply_outlive(th);
 	eng_write_regs(th);
 	th->sc_info_valid = false;
 	if (th->stop == ENG_STOP_SIGNAL) {

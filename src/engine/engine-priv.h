@@ -22,6 +22,8 @@ struct eng_proc {
 	int nthreads;
 	int refs;
 	bool spawned;	    /* started by utrace_spawn(): we are its parent */
+	bool outlive;	    /* utrace_set_outlive(): its threads go without PTRACE_O_EXITKILL */
+	bool unfiltered;    /* utrace_spawn_unfiltered(): no seccomp filter at its release */
 	int exec_fd;	    /* spawned, until its execve: where the child says why it failed */
 	int exec_err;	    /* -errno of that failed execve, once read; else 0 */
 	bool filtered;	    /* carries our seccomp filter: ENOSYS without a tracer */
@@ -79,6 +81,7 @@ struct eng_thread {
 	bool spawn_hold;  /* utrace_spawn(): held until an engine lets it go */
 	int spawn_fd;	  /* utrace_spawn(): where the child reads its filter; -1 after */
 	bool pre_exec;	  /* spawned, before its execve: syscalls not reported */
+	bool outlive;	  /* PTRACE_O_EXITKILL taken off this thread (spawned processes only) */
 	bool exit_reported;
 	bool death_reported;
 	bool dead;
@@ -119,6 +122,7 @@ struct eng_thread *eng_dequeue(void);
 struct user_regs_struct *eng_regs(struct eng_thread *th);
 struct user_regs_struct *eng_syscall_regs(struct eng_thread *th);
 unsigned long eng_options(bool spawned);
+void eng_apply_outlive(struct eng_thread *th);
 
 /* report.c: reporting passes */
 void eng_report_quiesce0(struct eng_thread *th);

@@ -357,6 +357,67 @@ unsigned long eng_options(bool spawned)
 	return spawned ? opts | PTRACE_O_EXITKILL : opts;
 }
 
+/*
+ * EXITKILL per process.  The kernel keeps the options per thread, copies them to the threads
+ * a traced thread creates, and takes them only from a thread in a ptrace-stop; so they are
+ * set now on the threads that are stopped, and by do_resume on the others at their next stop.
+ * EXITKILL on any one thread is enough to kill the whole process, so a thread that has not
+ * stopped yet keeps the process from outliving us: utrace_set_outlive says how many there are.
+ */
+void eng_apply_outlive(struct eng_thread *th)
+{
+	bool want = th->proc->outlive;
+
+	if (!th->proc->spawned || th->outlive == want || th->dead || th->stop == ENG_RUNNING)
+		return;
+	if (pt_setoptions(th->tid, eng_options(!want)) == 0)
+		th->outlive = want;
+}
+
+struct outlive_walk {
+	struct eng_proc *proc;
+	int pending;
+};
+
+static void outlive_one(struct eng_thread *th, void *arg)
+{
+	struct outlive_walk *w = arg;
+
+	if (th->proc != w->proc || th->dead)
+		return;
+	eng_apply_outlive(th);
+	if (th->proc->spawned && th->outlive != th->proc->outlive)
+		w->pending++;
+}
+
+int utrace_set_outlive(pid_t pid, bool outlive)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+	struct outlive_walk w;
+
+	if (!th)
+		return -ESRCH;
+	if (outlive && th->proc->filtered)
+		return -EPERM;
+	th->proc->outlive = outlive;
+	w.proc = th->proc;
+	w.pending = 0;
+	eng_thread_foreach(outlive_one, &w);
+	return w.pending;
+}
+
+int utrace_spawn_unfiltered(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	if (!th || !th->proc->spawned)
+		return -ESRCH;
+	if (th->spawn_fd < 0)
+		return -EBUSY;
+	th->proc->unfiltered = true;
+	return 0;
+}
+
 static bool engine_matches(const struct eng_engine *e, int flags,
 			   const struct utrace_engine_ops *ops, void *data)
 {
@@ -593,6 +654,21 @@ int utrace_set_regs(pid_t pid, const struct user_regs_struct *regs)
 	if (!th->regs_valid)
 		eng_regs(th);
 	th->regs = *regs;
+	return 0;
+}
+
+int utrace_flush_regs(pid_t pid)
+{
+	struct eng_thread *th = eng_thread_find(pid);
+
+	if (!th || th->dead || th->stop == ENG_RUNNING)
+		return -ESRCH;
+	if (!th->regs_valid || th->regs_partial ||
+	    !memcmp(&th->regs, &th->regs_fetched, sizeof(th->regs)))
+		return 0;
+	if (pt_setregs(th->tid, &th->regs) < 0)
+		return -ESRCH;
+	th->regs_fetched = th->regs;
 	return 0;
 }
 

@@ -193,7 +193,8 @@ int eng_spawn_release(struct eng_thread *th)
 		spec.filter[SYS_exit / 64] |= 1ULL << (SYS_exit % 64);
 		spec.filter[SYS_exit_group / 64] |= 1ULL << (SYS_exit_group % 64);
 	}
-	spec.use_filter = !all && (any || (eng_thread_events(th) & UTRACE_EVENT(EXIT)));
+	spec.use_filter = !all && !th->proc->unfiltered &&
+			  (any || (eng_thread_events(th) & UTRACE_EVENT(EXIT)));
 	/* Seeing every rt_sigaction lets signal reports skip reading /proc (report.c). */
 	spec.filter[SYS_rt_sigaction / 64] |= 1ULL << (SYS_rt_sigaction % 64);
 	th->proc->filtered = spec.use_filter;

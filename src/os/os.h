@@ -12,6 +12,7 @@
 
 /* Every ptrace call of the project goes through here; all return 0 / value or -errno. */
 int pt_seize(pid_t tid, unsigned long options);
+int pt_setoptions(pid_t tid, unsigned long options);
 int pt_interrupt(pid_t tid);
 int pt_resume(int request, pid_t tid, int sig);
 int pt_detach(pid_t tid, int sig);

@@ -37,6 +37,8 @@ const char *pt_request_name(int request)
 		return "LISTEN";
 	case PTRACE_DETACH:
 		return "DETACH";
+	case PTRACE_SETOPTIONS:
+		return "SETOPTIONS";
 	case PTRACE_SEIZE:
 		return "SEIZE";
 	case PTRACE_INTERRUPT:
@@ -61,6 +63,11 @@ const char *pt_request_name(int request)
 int pt_seize(pid_t tid, unsigned long options)
 {
 	return (int)pt_call(PTRACE_SEIZE, tid, NULL, (void *)options);
+}
+
+int pt_setoptions(pid_t tid, unsigned long options)
+{
+	return (int)pt_call(PTRACE_SETOPTIONS, tid, NULL, (void *)options);
 }
 
 int pt_interrupt(pid_t tid)

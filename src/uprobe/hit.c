@@ -134,6 +134,7 @@ static uint32_t on_breakpoint(struct utask *t, struct user_regs_struct *regs)
 	}
 	up_stats.hits++;
 	arch_set_ip(regs, addr);
+	up_safety_rewind(t, regs, addr);
 	run_consumers(t, bp, regs);
 	if (arch_ip(regs) != addr)
 		return UTRACE_SIGNAL_IGN | UTRACE_RESUME; /* a handler moved rip: skip the insn */
@@ -228,13 +229,15 @@ static uint32_t up_signal(uint32_t action, struct utrace_engine *engine,
 	if (info->si_signo == SIGTRAP && info->si_code == SI_KERNEL) {
 		if (t->proc->tramp && arch_swbp_addr(regs) == t->proc->tramp) {
 			up_stats.returns++;
+			up_safety_rewind(t, regs, t->proc->tramp);
 			if (up_ret_trampoline(t, regs) == 0)
-				return UTRACE_SIGNAL_IGN | UTRACE_RESUME;
+				return up_safety_resume(t, regs, UTRACE_SIGNAL_IGN | UTRACE_RESUME);
+			arch_set_ip(regs, t->proc->tramp + ARCH_SWBP_LEN);
 			return UTRACE_SIGNAL_DELIVER | UTRACE_RESUME; /* no instance: like SIGILL */
 		}
 		r = on_breakpoint(t, regs);
 		if (r)
-			return r;
+			return up_safety_resume(t, regs, r);
 		return pass_on(action);
 	}
 	if (t->state != UT_STEP && restore_resent(t, info))
@@ -350,6 +353,7 @@ static uint32_t up_exec(uint32_t action, struct utrace_engine *engine, const cha
 	 * parent's stack) stays in that journal, the parent's.
 	 */
 	up_forget_all(p);
+	up_safety_forget(p);
 	up_inproc_forget(p);
 	for (it = p->tasks; it; it = it->next)
 		it->depth = 0;

@@ -736,3 +736,20 @@ void up_inproc_forget(struct uproc *p)
 	inproc_free(p->inproc);
 	p->inproc = NULL;
 }
+
+/* ---- the agent with no site (safety.c) ---------------------------------------------------- */
+
+int up_inproc_with_agent(struct uproc *p, up_held_fn fn, void *arg)
+{
+	struct up_hold h = {0};
+	int r = up_hold_all(p, &h);
+
+	if (r == 0 && !p->inproc)
+		r = setup(p, &h, NULL);
+	if (r == 0 && p->inproc->borrowed)
+		r = -EBUSY;
+	if (r == 0)
+		r = fn(p, p->inproc->agent, up_hold_thread(&h), arg);
+	up_hold_release(&h);
+	return r;
+}

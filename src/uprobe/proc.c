@@ -115,6 +115,7 @@ void up_proc_free(struct uproc *p)
 	while (p->tasks)
 		up_task_remove(p, p->tasks);
 	up_forget_all(p);
+	up_safety_forget(p);
 	up_inproc_forget(p);
 	cure_unref(p->cure);
 	inj_forget(p->pid);
@@ -157,6 +158,7 @@ void up_task_remove(struct uproc *p, struct utask *t)
 	}
 	up_xol_release(t);
 	up_ret_forget(t);
+	up_safety_task_gone(t);
 	if (t->engine) {
 		t->engine->data = NULL;
 		utrace_engine_put(t->engine);
@@ -214,11 +216,14 @@ static int install_at(struct uproc *p, struct uprobe *probe, uint64_t vaddr)
 		free(bp);
 		return -EOPNOTSUPP;
 	}
+	up_safety_bp(p, vaddr, probe->bytes[0], true);
 	r = cure_write(p->cure, &p->be, vaddr, &swbp, ARCH_SWBP_LEN, "breakpoint", &bp->bp_id);
 	if (r < 0) {
+		up_safety_bp(p, vaddr, 0, false);
 		free(bp);
 		return r;
 	}
+	up_safety_guard(p, bp);
 	bp->next = p->bps;
 	p->bps = bp;
 	pr_debug("pid %d: probe %s:0x%lx installed at 0x%lx (%s)", p->pid, probe->path,
@@ -290,7 +295,9 @@ int up_install_all(struct uproc *p, pid_t tid)
 			link = &bp->next;
 			continue;
 		}
+		up_safety_unguard(p, bp, false);
 		cure_forget(p->cure, bp->bp_id);
+		up_safety_bp(p, bp->vaddr, 0, false);
 		(void)cure_revert(p->cure, &p->be, bp->ref_id);
 		*link = bp->next;
 		free(bp);
@@ -313,7 +320,9 @@ void up_remove_probe(struct uproc *p, struct uprobe *probe)
 			link = &bp->next;
 			continue;
 		}
+		up_safety_unguard(p, bp, true);
 		(void)cure_revert(p->cure, &p->be, bp->bp_id);
+		up_safety_bp(p, bp->vaddr, 0, false);
 		(void)cure_revert(p->cure, &p->be, bp->ref_id);
 		p->removed[p->nremoved++ % 16] = bp->vaddr;
 		*link = bp->next;

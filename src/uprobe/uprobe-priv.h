@@ -35,6 +35,7 @@ struct ubp {
 	uint64_t vaddr;
 	struct arch_uprobe arch; /* analysed at vaddr */
 	cure_id bp_id;		 /* its breakpoint bytes in the journal */
+	cure_id guard_id;	 /* its guard int3 on the second byte (safety.c), 0 if none */
 	uint64_t ref_ctr_addr;	 /* where its semaphore was raised, 0 if not */
 	cure_id ref_id;		 /* that raise in the journal */
 	struct ubp *next;
@@ -71,6 +72,7 @@ struct utask {
 	int nheld;
 	siginfo_t resend[16]; /* re-sent with tgkill: their siginfo is put back at delivery */
 	int nresend;
+	int trap_rec; /* 1 + its record in the agent's trap table (safety.c); 0: none yet */
 	struct utask *next;
 };
 
@@ -89,6 +91,7 @@ struct uproc {
 	uint64_t removed[16]; /* breakpoints removed lately: a trap there restarts */
 	unsigned int nremoved;
 	struct up_inproc *inproc; /* in-process sites (inproc.c), NULL until the first */
+	struct up_safety *safety; /* the agent's SIGTRAP table (safety.c), NULL until asked */
 	struct uproc *next;
 };
 
@@ -162,6 +165,28 @@ void up_inproc_forget(struct uproc *p);
 void up_inproc_inherit(struct uproc *child, const struct uproc *parent);
 /* Whether the in-process tier has @vaddr in @p: the trap tier stays out of it there. */
 bool up_inproc_claims(const struct uproc *p, uint64_t vaddr);
+/* Every thread held, the agent set up (with no site) if it is not: @fn with a held thread. */
+struct inj_agent;
+typedef int (*up_held_fn)(struct uproc *p, struct inj_agent *agent, pid_t tid, void *arg);
+int up_inproc_with_agent(struct uproc *p, up_held_fn fn, void *arg);
+
+/*
+ * safety.c: the agent's SIGTRAP table kept in step (no-ops until uprobe_survive).  A
+ * breakpoint is added before its int3 is written and removed after it is gone; a hijack is
+ * noted before the trampoline goes into the stack; up_safety_resume goes at the end of the
+ * reports of our hits and trampoline returns, with the registers the thread goes on with.
+ */
+void up_safety_bp(struct uproc *p, uint64_t vaddr, uint8_t orig, bool add);
+/* After bp's int3: its guard; before taking bp away, the guard out (up_safety_unguard). */
+void up_safety_guard(struct uproc *p, struct ubp *bp);
+void up_safety_unguard(struct uproc *p, struct ubp *bp, bool revert);
+/* At one of our traps, before anything else: the thread's rip at @ip in the kernel now. */
+void up_safety_rewind(struct utask *t, struct user_regs_struct *regs, uint64_t ip);
+void up_safety_hijack(struct utask *t, int index, uint64_t slot, uint64_t ret_addr);
+uint32_t up_safety_resume(struct utask *t, const struct user_regs_struct *regs, uint32_t action);
+void up_safety_task_gone(struct utask *t);
+/* The agent is gone (exec, the process freed): back to being killed with the tracer. */
+void up_safety_forget(struct uproc *p);
 
 /* hit.c */
 extern const struct utrace_engine_ops up_engine_ops;

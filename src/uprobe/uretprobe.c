@@ -71,8 +71,10 @@ void up_ret_hijack(struct utask *t, struct ubp *bp, struct user_regs_struct *reg
 		if (t->depth == 0)
 			return;
 		inst->ret_addr = t->ret[t->depth - 1].ret_addr;
+		up_safety_hijack(t, t->depth, 0, inst->ret_addr);
 	} else {
 		inst->ret_addr = ret;
+		up_safety_hijack(t, t->depth, sp, ret);
 		if (cure_write(t->proc->cure, &t->proc->be, sp, &tramp, sizeof(tramp),
 			       "return address", &inst->id) < 0)
 			return;

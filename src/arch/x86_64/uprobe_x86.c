@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64/internal.h"
 
 int arch_uprobe_analyze(struct arch_uprobe *au, const uint8_t *bytes, size_t len, uint64_t vaddr)
 {
@@ -45,6 +46,11 @@ enum arch_uprobe_class arch_uprobe_class(const struct arch_uprobe *au)
 const char *arch_uprobe_reason(const struct arch_uprobe *au)
 {
 	return au->insn.reason;
+}
+
+size_t arch_uprobe_insn_len(const struct arch_uprobe *au)
+{
+	return au->insn.len;
 }
 
 bool arch_uprobe_same(const struct arch_uprobe *a, const struct arch_uprobe *b)
@@ -90,6 +96,39 @@ int arch_uprobe_post_xol(const struct arch_uprobe *au, struct user_regs_struct *
 	struct x86_mem m = x86_mem_of(mem);
 
 	return x86_xol_post_step(&au->insn, regs, slot_addr, &aut->step, &m);
+}
+
+void arch_uprobe_step_desc(const struct arch_uprobe *au, const struct arch_uprobe_task *aut,
+			   struct arch_step_desc *ret)
+{
+	/* x86 register numbers (rax, rcx, ..., r15) as indices of struct sigcontext. */
+	static const uint8_t sigcontext_index[16] = {13, 14, 12, 11, 15, 10, 9, 8,
+						     0,	 1,  2,	 3,  4,	 5,  6, 7};
+	static const struct {
+		unsigned int x86, arch;
+	} fix[] = {
+		{X86_FIX_IP, ARCH_STEP_FIX_IP},
+		{X86_FIX_CALL, ARCH_STEP_FIX_CALL},
+		{X86_FIX_SETF, ARCH_STEP_FIX_SETF},
+		{X86_FIX_RIP, ARCH_STEP_FIX_SCRATCH},
+		{X86_FIX_UNDO_CALL, ARCH_STEP_FIX_UNDO_CALL},
+		{X86_FIX_PUSHF, ARCH_STEP_FIX_PUSHF},
+	};
+	const struct x86_insn *insn = &au->insn;
+	int num = x86_scratch_num(insn->scratch);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->vaddr = insn->vaddr;
+	ret->len = insn->len;
+	for (size_t i = 0; i < sizeof(fix) / sizeof(fix[0]); i++)
+		if (insn->fixups & fix[i].x86)
+			ret->fixups |= (uint8_t)fix[i].arch;
+	if ((ret->fixups & ARCH_STEP_FIX_SCRATCH) && num >= 0 && num < 16)
+		ret->scratch = sigcontext_index[num];
+	else
+		ret->fixups &= (uint8_t)~ARCH_STEP_FIX_SCRATCH;
+	ret->saved_scratch = aut->step.saved_scratch;
+	ret->saved_tf = aut->step.saved_tf;
 }
 
 void arch_uprobe_abort_xol(const struct arch_uprobe *au, struct user_regs_struct *regs,
