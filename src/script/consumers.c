@@ -202,6 +202,19 @@ bool script_consumers_pending(const struct script_session *s)
 	return false;
 }
 
+/*
+ * Whether a probe on the trap tier shares @site's address: a patched site has no int3 in the
+ * target, so the two could not both run there, and the site stays the trap tier's.
+ */
+static bool shares_trap_site(const struct script_session *s, const struct script_site *site)
+{
+	for (const struct script_site *o = s->sites; o; o = o->next)
+		if (o != site && !o->pending && o->p->offset == site->p->offset &&
+		    !strcmp(o->p->module, site->p->module))
+			return true;
+	return false;
+}
+
 /* One kept probe, in @pid or (on failure) on the trap tier; false when it is gone. */
 static bool place(struct script_session *s, struct script_site *site, pid_t pid)
 {
@@ -213,6 +226,9 @@ static bool place(struct script_session *s, struct script_site *site, pid_t pid)
 	site->pending = false;
 	if (!pid)
 		return trap_tier(s, site, "in-process: the agent is not in the target") == 0;
+	if (shares_trap_site(s, site))
+		return trap_tier(s, site, "in-process: another probe there needs the trap tier") ==
+		       0;
 	r = uprobe_inproc_add(pid, p->module, p->offset, probe, &site->uc, &n, reason,
 			      sizeof(reason));
 	if (r == 0) {
