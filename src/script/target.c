@@ -265,6 +265,20 @@ static int resume_target(struct script_session *s)
 	return r;
 }
 
+/*
+ * With the agent in, a SIGKILLed tracer need not take an attached program with it: the agent
+ * undoes the trap tier's int3s and hijacked returns.  A command of ours stays EXITKILL: it
+ * carries our seccomp filter, and its filtered syscalls would fail without us.
+ */
+static void survive(struct script_session *s)
+{
+	int r = uprobe_survive(s->target.pid);
+
+	if (r < 0)
+		script_say(s, SCRIPT_MSG_INFO, "process %d does not outlive the tracer: %s",
+			   s->target.pid, strerror(-r));
+}
+
 /* The target stopped at its execve's exit (on_syscall_exit) goes on, its probes placed. */
 static int place_and_resume(struct script_session *s)
 {
@@ -352,6 +366,8 @@ int script_target_go(struct script_session *s)
 		/* After the begin probes, as a command's are placed after them at its exec. */
 		if (script_consumers_pending(s))
 			place(s);
+		if (s->target.any_uprobes)
+			survive(s);
 		fire_event(s, VM_PROC_BEGIN, s->target.pid, s->target.pid, NULL);
 		return 0;
 	}
