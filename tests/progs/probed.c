@@ -1,8 +1,8 @@
 /* probed MODE N: functions whose first instructions cover the uprobes tiers, called N times.
  *   calls    each f_* N times; prints the checksum; exit 0 if it is right
  *   threads  8 threads each calling f_push N times
- *   storm    8 threads calling f_push(0), f_push(1)... until a SIGUSR1; exit 0 if every
- *            thread's sum is right
+ *   storm    8 threads calling f_push(0), f_endbr(0), f_push(1)... until a SIGUSR1; exit 0
+ *            if every thread's sum is right
  *   fork     f_push N times in the parent and N times in a fork child; exit with the child's
  *            exit code (0 when its checksum was right)
  *   recurse  fact(N) and a longjmp out of deep(N); exit 0 if both are right
@@ -185,8 +185,8 @@ static void *storm_main(void *arg)
 	long i, sum = 0;
 
 	for (i = 0; !stop_storm; i++)
-		sum += f_push(i);
-	return (void *)(sum == i * (i - 1) / 2 + 3 * i ? 0L : 1L);
+		sum += f_push(i) + f_endbr(i);
+	return (void *)(sum == i * (i - 1) + 5 * i ? 0L : 1L);
 }
 
 /* Mappings "rwxp 00000000 00:00 0": what an XOL area looks like in /proc/self/maps. */

@@ -393,6 +393,51 @@ def test_inproc():
     check("inproc attach: killed by us only", spin.returncode, -signal.SIGKILL)
 
 
+def test_inproc_shared_site():
+    # A probe that needs the tracer and one that does not, at one address: both run.
+    rc, out, err, _ = run(["-v", "-c", "./probed threads 5", "-e",
+                           'global n; probe process("./probed").function("f_push") { n++ } '
+                           'probe process("./probed").function("f_push") '
+                           '{ if (n == 1) println(usymname(uaddr())) } probe end { println(n) }'])
+    check("shared site: both probes ran", (rc, out), (0, "f_push\n40\n"))
+    check("shared site: -v says why", "another probe there needs the trap tier" in err, True)
+
+
+def test_inproc_survive():
+    # ustap -x SIGKILLed while its probes run (once they are in: the setup itself, remote
+    # calls in the program's threads, is not safe to die in): the program runs on and ends
+    # with its right status.  f_push is patched; f_endbr's entry and return probes are on the
+    # trap tier (a one-byte push %rbp there would be the gap src/uprobe/safety.c describes).
+    ready = os.path.join(S.tmp, "ready")
+    for i in range(6):
+        if os.path.exists(ready):
+            os.unlink(ready)
+        storm = S.spawn([probed(), "storm"], stdout=subprocess.DEVNULL)
+        check("survive %d: storm runs" % i, wait_exec(storm.pid, probed()), True)
+        tracer = S.spawn([S.tracer, "-o", ready, "-x", str(storm.pid), "-e",
+                          'global n, m, r; probe process("%s").function("f_push") { n++ } '
+                          'probe process("%s").function("f_endbr") { m++ } '
+                          'probe process("%s").function("f_endbr").return { m++ } '
+                          'probe timer.ms(50) { if (!r++) println("ready") }'
+                          % ((probed(),) * 3)], cwd=progs_dir())
+        for _ in range(400):
+            if os.path.exists(ready) and os.path.getsize(ready) > 0:
+                break
+            time.sleep(0.025)
+        check("survive %d: probes in" % i, os.path.getsize(ready) > 0, True)
+        time.sleep(0.1 * i)
+        tracer.kill()
+        tracer.wait()
+        time.sleep(0.2)
+        check("survive %d: alive after the tracer's SIGKILL" % i, storm.poll(), None)
+        storm.send_signal(signal.SIGUSR1)
+        try:
+            storm.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            storm.kill()
+            storm.wait()
+        check("survive %d: exit status" % i, storm.returncode, 0)
+
 def example(name):
     return os.path.join(S.args.examples, name)
 
@@ -870,7 +915,7 @@ GROUPS = {
     "errors": [test_errors, test_descriptors],
     "list": [test_list, test_list_dwarf],
     "attach": [test_attach],
-    "inproc": [test_inproc],
+    "inproc": [test_inproc, test_inproc_shared_site, test_inproc_survive],
     "examples": [test_examples],
     "backtrace": [test_backtrace],
     "dwarf": [test_dwarf, test_dwarf_atvar],
