@@ -88,6 +88,8 @@ static void operands(const struct vm_program *prog, const struct vm_chunk *c,
 		const char *op = rt_stat_op_name(in->b);
 
 		sb_printf(out, "%u, %s ; %s", in->a, op ? op : "?", prog->globals[in->a].name);
+	} else if (!strcmp(fmt, "gi")) {
+		sb_printf(out, "%u, %d ; %s", in->a, in->b, prog->globals[in->a].name);
 	} else if (!strcmp(fmt, "gm")) {
 		sb_printf(out, "%u, 0x%x ; %s", in->a, (unsigned)in->b, prog->globals[in->a].name);
 	} else if (!strcmp(fmt, "gI")) {

@@ -18,6 +18,7 @@
  * vm_program_free releases both.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,48 @@ static void loop_end(struct cg *cg, struct cg_loop *l, uint32_t cont, uint32_t e
 	cg->loop = l->outer;
 }
 
+/* A long scalar global, the target of an increment or add whose value nobody uses. */
+static struct sema_var *counter_global(const struct ast_expr *x)
+{
+	struct sema_var *v = x->ref;
+
+	return x->kind == AST_E_SYMBOL && v && v->scope == SEMA_GLOBAL && !v->nkeys &&
+			       v->type == AST_TYPE_LONG
+		       ? v
+		       : NULL;
+}
+
+/*
+ * n++, ++n, n--, n += K and n -= K as statements, on a global: one ADDG.  It is atomic, so
+ * the agent may run a handler made only of these without the VM lock (host_agent.c), and a
+ * handler that runs under the lock gets the same result.
+ */
+static bool counter_stmt(struct cg *cg, const struct ast_expr *e)
+{
+	struct sema_var *v = NULL;
+	int64_t k = 0;
+
+	if (e->kind == AST_E_PREINC || e->kind == AST_E_POSTINC) {
+		v = counter_global(e->un.operand);
+		k = e->un.op == TOK_INC ? 1 : -1;
+	} else if (e->kind == AST_E_ASSIGN &&
+		   (e->bin.op == TOK_ADD_ASSIGN || e->bin.op == TOK_SUB_ASSIGN) &&
+		   e->bin.right->kind == AST_E_NUMBER && e->bin.right->num.value > INT32_MIN &&
+		   e->bin.right->num.value <= INT32_MAX) {
+		v = counter_global(e->bin.left);
+		k = e->bin.op == TOK_ADD_ASSIGN ? e->bin.right->num.value
+						: -e->bin.right->num.value;
+	}
+	if (!v)
+		return false;
+	cg_emit(cg, VM_OP_ADDG, v->index, (int32_t)k);
+	return true;
+}
+
 static void expr_stmt(struct cg *cg, struct ast_expr *e)
 {
+	if (counter_stmt(cg, e))
+		return;
 	cg_expr(cg, e);
 	cg_emit(cg, VM_OP_POP, 0, 0);
 }

@@ -192,6 +192,7 @@ enum want {
 	MAP = 2,    /* nkeys > 0 */
 	STAT = 4,   /* type VM_T_STAT */
 	NOT_STAT = 8,
+	LONG = 16, /* type VM_T_LONG */
 };
 
 /* What each global instruction needs of its global. */
@@ -203,6 +204,8 @@ static unsigned global_want(enum vm_opcode op)
 		return SCALAR | NOT_STAT;
 	case VM_OP_GCLEAR:
 		return SCALAR;
+	case VM_OP_ADDG:
+		return SCALAR | LONG;
 	case VM_OP_SADD:
 	case VM_OP_SGET:
 	case VM_OP_HPRINT:
@@ -229,7 +232,8 @@ static bool global_ok(const struct vm_program *prog, enum vm_opcode op, uint32_t
 	g = &prog->globals[gi];
 	return !((want & SCALAR && g->nkeys) || (want & MAP && !g->nkeys) ||
 		 (want & STAT && g->type != VM_T_STAT) ||
-		 (want & NOT_STAT && g->type == VM_T_STAT));
+		 (want & NOT_STAT && g->type == VM_T_STAT) ||
+		 (want & LONG && g->type != VM_T_LONG));
 }
 
 static bool iter_ok(const struct vm_program *prog, uint32_t gi, int32_t d)

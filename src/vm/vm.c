@@ -520,6 +520,10 @@ int vm_run(struct vm *vm, const struct vm_chunk *handler, struct vm_hit_ctx *ctx
 			else
 				memcpy(vm_global_ptr(vm, in->a), &st[sp - 1].l, 8);
 			break;
+		case VM_OP_ADDG:
+			__atomic_add_fetch((int64_t *)vm_global_ptr(vm, in->a), (int64_t)in->b,
+					   __ATOMIC_RELAXED);
+			break;
 		case VM_OP_GCLEAR: {
 			const struct vm_global *g = &prog->globals[in->a];
 
