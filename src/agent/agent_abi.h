@@ -191,7 +191,7 @@ enum agent_thread_id {
 #define AGENT_SITE_PROBES 6
 
 struct agent_site {
-	uint64_t hits;	  /* dispatched */
+	uint64_t hits;	  /* dispatched (not those of a counter site: its adds count them) */
 	uint64_t skipped; /* a hit while the same thread was inside the agent: not dispatched */
 	uint32_t nprobes;
 	uint32_t probe[AGENT_SITE_PROBES];

@@ -35,6 +35,9 @@
  * the scheduler preempted, with more threads than cpus), AGENT_LOCK_ROUNDS times: bounded,
  * so a hit that cannot get it, because a holder was stopped or killed and never lets go, is
  * counted in skipped and not run (stap's MAXSKIPPED accounting), never a deadlock.
+ * Counter handlers ({ n++ }: adds of constants to globals nothing else writes, found at init
+ * by src/vm/counters.c) need none of it: agent_vm_count makes their atomic adds itself, with
+ * no lock and no VM, which is what makes such a hit cost nanoseconds.
  * A probe hit by the very thread inside a handler (a signal handler's) is the dispatcher's
  * guard's to catch before it gets here; a remote RUN of such a thread spins out and skips.
  */
@@ -54,9 +57,12 @@
 #include "vm/cstring.h"
 #include "vm/vm.h"
 
-#define AGENT_LOCK_SPINS  128
-#define AGENT_LOCK_ROUNDS 4096
-#define AGENT_OUT_MAX	  4096
+#define AGENT_LOCK_SPINS   128
+#define AGENT_LOCK_ROUNDS  4096
+#define AGENT_OUT_MAX	   4096
+#define AGENT_FAST_PROBES  256	/* probes that may be counters: the first ones */
+#define AGENT_FAST_ADDS	   4	/* adds a counter handler may make */
+#define AGENT_FAST_GLOBALS 4096 /* globals it may add to: the first ones */
 
 HIDDEN uint64_t agent_vm_init(const struct agent_vm_boot *vb);
 HIDDEN uint64_t agent_run(uint32_t probe, const struct user_regs_struct *regs);
@@ -75,6 +81,19 @@ struct agent_vm {
 };
 
 static struct agent_vm avm;
+
+/* Probes whose handler only adds to globals (src/vm/counters.c), as the addresses to add to. */
+struct fast_probe {
+	uint8_t counter;
+	uint8_t nadds;
+	struct {
+		int64_t *at;
+		int64_t delta;
+	} add[AGENT_FAST_ADDS];
+};
+
+static struct fast_probe fast[AGENT_FAST_PROBES];
+static uint64_t written[AGENT_FAST_GLOBALS / 64];
 
 static void flush_output(void)
 {
@@ -220,6 +239,28 @@ static bool inside(uint64_t off, uint64_t size, uint64_t total)
 	return off <= total && size <= total - off && !(off & 15);
 }
 
+static void find_counters(void)
+{
+	const struct vm_program *prog = avm.prog;
+	struct vm_add adds[AGENT_FAST_ADDS];
+
+	vm_globals_written(prog, written, AGENT_FAST_GLOBALS);
+	for (uint32_t i = 0; i < prog->nprobes && i < AGENT_FAST_PROBES; i++) {
+		const struct vm_chunk *c = &prog->chunks[prog->probes[i].handler];
+		int n = vm_handler_adds(prog, c, written, AGENT_FAST_GLOBALS, adds,
+					AGENT_FAST_ADDS);
+
+		if (n < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			fast[i].add[k].at = (int64_t *)vm_global_ptr(&avm.vm, adds[k].global);
+			fast[i].add[k].delta = adds[k].delta;
+		}
+		fast[i].nadds = (uint8_t)n;
+		fast[i].counter = 1;
+	}
+}
+
 uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 {
 	struct agent_vm_shared *sh = (struct agent_vm_shared *)vb->shared;
@@ -250,6 +291,7 @@ uint64_t agent_vm_init(const struct agent_vm_boot *vb)
 		&avm.vm, avm.prog, (unsigned char *)sh + sh->vm_off, sh->vm_size, &avm.host, NULL);
 	if (r < 0)
 		return (uint64_t)(int64_t)r;
+	find_counters();
 	avm.pid = agent_syscall0(__NR_getpid);
 	avm.ppid = agent_syscall0(__NR_getppid);
 	avm.uid = agent_syscall0(__NR_getuid);
@@ -278,6 +320,24 @@ static bool vm_lock(void)
 		(void)agent_syscall0(__NR_sched_yield);
 	}
 	return false;
+}
+
+bool agent_vm_count(const uint32_t *probe, uint32_t n)
+{
+	if (!__atomic_load_n(&avm.ready, __ATOMIC_ACQUIRE))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (probe[i] >= AGENT_FAST_PROBES || !fast[probe[i]].counter)
+			return false;
+	if (__atomic_load_n(&avm.shared->stopping, __ATOMIC_RELAXED))
+		return true;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fast_probe *f = &fast[probe[i]];
+
+		for (uint32_t k = 0; k < f->nadds; k++)
+			__atomic_add_fetch(f->add[k].at, f->add[k].delta, __ATOMIC_RELAXED);
+	}
+	return true;
 }
 
 int agent_vm_run(uint32_t probe, struct user_regs_struct *regs)

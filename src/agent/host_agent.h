@@ -3,6 +3,7 @@
 #ifndef AGENT_HOST_AGENT_H
 #define AGENT_HOST_AGENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/user.h>
 
@@ -15,5 +16,12 @@
  * -EINVAL (no such probe), -ENOENT (no script).
  */
 HIDDEN int agent_vm_run(uint32_t probe, struct user_regs_struct *regs);
+
+/*
+ * When every one of the @n probes is a counter handler (only adds to globals): makes their
+ * adds, atomically and without the VM lock, and returns true; nothing is done otherwise.  A
+ * session that is stopping adds nothing, as it runs nothing.
+ */
+HIDDEN bool agent_vm_count(const uint32_t *probe, uint32_t n);
 
 #endif

@@ -181,6 +181,22 @@ void vm_move_globals(struct vm *vm, void *to);
  * when an uncaught runtime error ended it (host->error was called).
  */
 int vm_run(struct vm *vm, const struct vm_chunk *handler, struct vm_hit_ctx *ctx);
+
+/* One ADDG of a counter handler (counters.c): long global @global += @delta. */
+struct vm_add {
+	uint32_t global;
+	int32_t delta;
+};
+
+/* Sets bit g of @written (@nbits bits) for each global g that anything but ADDG writes. */
+void vm_globals_written(const struct vm_program *prog, uint64_t *written, uint32_t nbits);
+
+/*
+ * Chunk @c as the adds it is made of, at most @max: their number (0 for an empty handler), or
+ * -1 when it does anything else or adds to a global @written marks.
+ */
+int vm_handler_adds(const struct vm_program *prog, const struct vm_chunk *c,
+		    const uint64_t *written, uint32_t nbits, struct vm_add *out, int max);
 /* -G VAR=VALUE: sets scalar global name.  Returns 0, -ENOENT, -EINVAL (not a number). */
 int vm_set_global(struct vm *vm, const char *name, const char *value);
 
