@@ -31,7 +31,7 @@
 	X(LDG, "g", "push scalar global a (a string is copied to scratch)")                    \
 	X(STG, "g", "scalar global a = top, kept (a string is copied, truncated)")             \
 	X(GCLEAR, "g", "reset scalar global a: 0, \"\" or an empty aggregate")                 \
-	X(ADDG, "gi", "long global a += b, atomically; nothing pushed (n++ as a statement)")    \
+	X(ADDG, "gi", "long global a += b, atomically; nothing pushed (n++ as a statement)")   \
 	X(ADD, "", "push x + y (y on top)")                                                    \
 	X(SUB, "", "push x - y")                                                               \
 	X(MUL, "", "push x * y")                                                               \
